@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../shared/table';
+import { redact } from '../shared/redact';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Who did what to whom, when and why. Written in the same transaction as the change it records. */
+export interface AuditEntry {
+  userId: string;
+  /** `user:<id>`, `ops:<staff email or id>`, `system:<component>`, `provider:ekyc`, `bank:<code>`. */
+  actor: string;
+  action: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+  at: number;
+}
+
+export function auditPut(tableName: string, entry: AuditEntry): TransactItem {
+  const at = new Date(entry.at).toISOString();
+  const id = randomUUID();
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.audit(entry.userId, at, id),
+        type: 'AUDIT',
+        auditId: id,
+        userId: entry.userId,
+        actor: entry.actor,
+        action: entry.action,
+        reason: entry.reason,
+        // Audit is read by staff: it keeps facts, never codes, PINs or personal data.
+        details: entry.details ? redact(entry.details) : undefined,
+        at,
+        gsi1pk: 'AUDIT',
+        gsi1sk: `${at}#${id}`,
+      },
+    },
+  };
+}

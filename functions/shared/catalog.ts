@@ -1,0 +1,48 @@
+/**
+ * Every Lambda function: its entry file and exactly what it may touch. The CDK
+ * stack grants from this list; nothing else decides a function's permissions.
+ */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:ConditionCheckItem';
+
+export type Capability = 'cognitoAdmin' | 'cognitoAuth' | 'sms' | 'secrets' | 'startWorkflow' | 'resumeWorkflow' | 'alerts';
+
+export interface FunctionSpec {
+  entry: string;
+  description: string;
+  table: TableAction[];
+  capabilities: Capability[];
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}
+
+const RW: TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+
+export const FUNCTIONS = {
+  meta: { entry: 'functions/http/meta.ts', description: 'Health and the OpenAPI document', table: [], capabilities: [] },
+  identity: {
+    entry: 'functions/http/identity.ts',
+    description: 'Registration and sign-in',
+    table: [...RW, 'dynamodb:DeleteItem'],
+    capabilities: ['cognitoAdmin', 'cognitoAuth', 'sms', 'secrets'],
+  },
+  profile: {
+    entry: 'functions/http/profile.ts',
+    description: 'The user profile, phone verification and eKYC start',
+    table: RW,
+    capabilities: ['sms', 'secrets'],
+  },
+  ekycWebhook: {
+    entry: 'functions/http/ekyc-webhook.ts',
+    description: 'Signed callbacks from the eKYC provider',
+    table: RW,
+    capabilities: ['secrets'],
+  },
+} satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof FUNCTIONS;

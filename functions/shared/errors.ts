@@ -1,0 +1,50 @@
+/**
+ * Typed domain errors. Handlers throw these; one middleware at the edge maps them
+ * to the contract's status and code. The codes are part of the API contract.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_SIGNATURE: 401,
+  FORBIDDEN: 403,
+  PHONE_UNVERIFIED: 403,
+  KYC_REQUIRED: 403,
+  ACCOUNT_FROZEN: 403,
+  BANK_ACCOUNT_LOCKED: 403,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  ACCOUNT_ALREADY_LINKED: 409,
+  PHONE_ALREADY_VERIFIED: 409,
+  KYC_ALREADY_VERIFIED: 409,
+  INVALID_STATE: 409,
+  INVALID_CODE: 422,
+  HOLDER_MISMATCH: 422,
+  LIMIT_EXCEEDED: 422,
+  CHARGE_DECLINED: 422,
+  TOO_MANY_ATTEMPTS: 429,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  BANK_UNAVAILABLE: 502,
+  BANK_SUSPENDED: 503,
+  EKYC_UNAVAILABLE: 502,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class DomainError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -1,0 +1,178 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { DomainError, isDomainError } from './errors';
+import { logger } from './logger';
+import type { FunctionName } from './catalog';
+import { routeKey, routesOf, type RouteDef } from './routes';
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+export interface Caller {
+  userId: string;
+  groups: string[];
+  isOps: boolean;
+}
+
+export interface HttpRequest<B = unknown, Q = Record<string, string>, P = Record<string, string>> {
+  route: RouteDef;
+  body: B;
+  query: Q;
+  params: P;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  rawBody: string;
+  requestId: string;
+  deviceId?: string;
+  sourceIp: string;
+  caller?: Caller;
+}
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Runs before any parsing, e.g. to check a webhook signature over the raw body. */
+export type Preflight = (headers: Record<string, string>, rawBody: string) => Promise<void>;
+
+export type RouteImpl = (req: HttpRequest<any, any, any>) => Promise<HttpResult>;
+
+/** The caller of a non-public route; the authorizer has already verified the token. */
+export function callerOf(req: HttpRequest): Caller {
+  if (!req.caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
+  return req.caller;
+}
+
+/** API Gateway flattens array claims to "[a b]"; the local gateway passes arrays. */
+export function parseGroups(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim !== 'string' || claim === '') return [];
+  return claim.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+}
+
+type Handler = middy.MiddyfiedHandler<ApiEvent, ApiResult, Error, Context>;
+
+/** What the parser made of each event, for the handler to read. */
+const parsedRequests = new WeakMap<ApiEvent, HttpRequest>();
+
+function issuesOf(error: z.ZodError, where: string) {
+  return error.issues.map((i) => ({ in: where, path: i.path.join('.'), message: i.message }));
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string, issues: unknown[]): T {
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  issues.push(...issuesOf(parsed.error, where));
+  return undefined as T;
+}
+
+/** Normalizes the event, parses and validates everything the route declares, checks the caller. */
+function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
+  return {
+    before: async (request) => {
+      const event = request.event;
+      const route = routes.get(event.routeKey);
+      if (!route) throw new DomainError('NOT_FOUND', `No route ${event.routeKey}`);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+      const rawBody = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+      // Authenticity comes before shape: an unsigned request learns nothing about our schema.
+      if (preflight) await preflight(headers, rawBody);
+      const issues: unknown[] = [];
+      let json: unknown = undefined;
+      if (route.body) {
+        try {
+          json = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
+        } catch {
+          throw new DomainError('VALIDATION_ERROR', 'The body is not valid JSON', { issues: [{ in: 'body', path: '', message: 'invalid JSON' }] });
+        }
+      }
+      const body = validate(route.body, json, 'body', issues);
+      const query = validate(route.query, event.queryStringParameters ?? {}, 'query', issues);
+      const params = validate(route.params, event.pathParameters ?? {}, 'path', issues);
+      validate(route.headers, headers, 'header', issues);
+      const deviceId = headers['x-device-id'];
+      if (deviceId !== undefined && (deviceId.length === 0 || deviceId.length > 200)) {
+        issues.push({ in: 'header', path: 'x-device-id', message: 'must be 1 to 200 characters' });
+      }
+      if (issues.length > 0) throw new DomainError('VALIDATION_ERROR', 'The request is not valid', { issues });
+
+      let caller: Caller | undefined;
+      const claims = event.requestContext?.authorizer?.jwt?.claims;
+      if (claims && typeof claims.sub === 'string') {
+        const groups = parseGroups(claims['cognito:groups']);
+        caller = { userId: claims.sub, groups, isOps: groups.includes('ops') };
+      }
+      if (route.auth !== 'public' && !caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
+      if (route.auth === 'ops' && !caller?.isOps) throw new DomainError('FORBIDDEN', 'This route is for operations staff');
+
+      parsedRequests.set(event, {
+        route, body, query: query as Record<string, string>, params: params as Record<string, string>, headers, rawBody,
+        requestId: event.requestContext?.requestId ?? request.context.awsRequestId,
+        deviceId, sourceIp: event.requestContext?.http?.sourceIp ?? '0.0.0.0', caller,
+      });
+    },
+  };
+}
+
+const baseHeaders = (requestId: string) => ({
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+  'x-request-id': requestId,
+});
+
+export function toResult(result: HttpResult, requestId: string): ApiResult {
+  return {
+    statusCode: result.status,
+    headers: { ...baseHeaders(requestId), ...result.headers },
+    body: result.body === undefined ? '' : JSON.stringify(result.body),
+  };
+}
+
+/** Last in the chain: typed errors become the contract's error body; anything else is a logged 500. */
+function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      if (isDomainError(error)) {
+        if (error.status >= 500) logger.error('request failed', { code: error.code, requestId, routeKey: request.event.routeKey });
+        else logger.info('request refused', { code: error.code, requestId, routeKey: request.event.routeKey });
+        request.response = toResult(
+          { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message, requestId, ...(error.details ? { details: error.details } : {}) } } },
+          requestId,
+        );
+        return;
+      }
+      logger.error('unhandled error', { requestId, routeKey: request.event.routeKey, error: error as Error });
+      request.response = toResult(
+        { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side', requestId } } },
+        requestId,
+      );
+    },
+  };
+}
+
+/**
+ * The one middy chain of every HTTP function: parse and validate, then the route's
+ * implementation, errors mapped last. Every route of `fn` must be implemented.
+ */
+export function httpHandler(fn: FunctionName, impls: Record<string, RouteImpl>, options: { preflight?: Preflight } = {}): Handler {
+  const routes = new Map(routesOf(fn).map((r) => [routeKey(r), r]));
+  for (const key of routes.keys()) if (!impls[key]) throw new Error(`${fn}: route ${key} has no implementation`);
+  for (const key of Object.keys(impls)) if (!routes.has(key)) throw new Error(`${fn}: ${key} is not in the route table`);
+
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(requestParser(routes, options.preflight))
+    .use(errorMapper())
+    .handler(async (event) => {
+      const req = parsedRequests.get(event);
+      if (!req) throw new Error('request parser did not run');
+      const result = await impls[req.route.method + ' ' + req.route.path](req);
+      return toResult(result, req.requestId);
+    });
+}

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { ErrorCode } from './errors';
+import * as s from './schemas';
+import type { FunctionName } from './catalog';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Auth = 'public' | 'user' | 'ops';
+
+export interface RouteDef {
+  method: Method;
+  path: string;
+  fn: FunctionName;
+  auth: Auth;
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  params?: z.ZodObject;
+  /** Headers the route requires or reads, validated like the body. */
+  headers?: z.ZodObject;
+  status: number;
+  response?: z.ZodType;
+  errors: ErrorCode[];
+}
+
+/**
+ * The route table: the CDK HTTP API, the local gateway, the handlers' router and
+ * the OpenAPI document all read this one list.
+ */
+export const ROUTES: RouteDef[] = [
+  { method: 'GET', path: '/health', fn: 'meta', auth: 'public', summary: 'Liveness', status: 200, response: s.HealthResponse, errors: [] },
+  { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, errors: [] },
+  {
+    method: 'POST', path: '/v1/users', fn: 'identity', auth: 'public', summary: 'Register; sends a 6-digit SMS code',
+    body: s.RegisterBody, status: 201, response: s.RegisterResponse, errors: ['VALIDATION_ERROR', 'EMAIL_TAKEN'],
+  },
+  {
+    method: 'POST', path: '/v1/sessions', fn: 'identity', auth: 'public', summary: 'Sign in',
+    body: s.SessionBody, status: 200, response: s.SessionResponse, errors: ['VALIDATION_ERROR', 'INVALID_CREDENTIALS'],
+  },
+  { method: 'GET', path: '/v1/me', fn: 'profile', auth: 'user', summary: 'The signed-in user', status: 200, response: s.MeResponse, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },
+  {
+    method: 'POST', path: '/v1/me/phone/verification', fn: 'profile', auth: 'user', summary: 'Verify the phone with the SMS code',
+    body: s.CodeBody, status: 200, response: s.PhoneVerifiedResponse, errors: ['VALIDATION_ERROR', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS'],
+  },
+  {
+    method: 'POST', path: '/v1/me/phone/verification/resend', fn: 'profile', auth: 'user', summary: 'Send a new SMS code (rate limited)',
+    status: 202, response: s.AcceptedResponse, errors: ['RATE_LIMITED', 'PHONE_ALREADY_VERIFIED'],
+  },
+  {
+    method: 'POST', path: '/v1/me/ekyc', fn: 'profile', auth: 'user', summary: 'Start identity verification with the eKYC provider',
+    status: 201, response: s.EkycStartResponse, errors: ['PHONE_UNVERIFIED', 'KYC_ALREADY_VERIFIED', 'ACCOUNT_FROZEN'],
+  },
+  {
+    method: 'POST', path: '/v1/webhooks/ekyc', fn: 'ekycWebhook', auth: 'public', summary: 'eKYC provider callback (signed)',
+    body: s.EkycWebhookBody, status: 200, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
+  },
+];
+
+export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+export function routesOf(fn: FunctionName): RouteDef[] {
+  return ROUTES.filter((r) => r.fn === fn);
+}

@@ -1,0 +1,47 @@
+import { CognitoIdentity } from '../adapters/cognito';
+import { HttpEkycProvider } from '../adapters/ekyc-http';
+import type { Ports } from '../adapters/ports';
+import { secretsFromSecretsManager } from '../adapters/secrets';
+import { SnsSmsSender } from '../adapters/sns-sms';
+import { config } from './config';
+
+type Factories = { [K in keyof Ports]: () => Ports[K] };
+
+/** Cloud adapters, each built on first use so a function only needs the settings of the ports it uses. */
+const cloud: Factories = {
+  secrets: () => secretsFromSecretsManager(mustHave(config().secretsArn, 'SECRETS_ARN')),
+  clock: () => ({ now: () => Date.now() }),
+  sms: () => new SnsSmsSender(),
+  identity: () => new CognitoIdentity(config().userPoolId, config().userPoolClientId),
+  ekyc: () =>
+    new HttpEkycProvider(mustHave(config().ekycProviderUrl, 'EKYC_PROVIDER_URL'), async () =>
+      mustHave((await ports().secrets()).ekycApiKey, 'the ekycApiKey secret'),
+    ),
+};
+
+let installed: Partial<Ports> = {};
+const built: Partial<Ports> = {};
+
+/** The local runtime installs its adapters here before the first request. */
+export function usePorts(overrides: Partial<Ports>): void {
+  installed = { ...installed, ...overrides };
+  for (const k of Object.keys(built) as (keyof Ports)[]) delete built[k];
+}
+
+const view = {} as Ports;
+for (const name of Object.keys(cloud) as (keyof Ports)[]) {
+  Object.defineProperty(view, name, {
+    enumerable: true,
+    get: () => (built[name] ??= (installed[name] ?? cloud[name]()) as never),
+  });
+}
+
+/** The ports of this process: local overrides, else the cloud adapters. */
+export function ports(): Ports {
+  return view;
+}
+
+function mustHave(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is not configured`);
+  return value;
+}

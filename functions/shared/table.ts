@@ -1,0 +1,30 @@
+/**
+ * The one DynamoDB table and its access patterns, declared once. The CDK data
+ * construct and the local runtime both create the table from this declaration,
+ * and the repositories build their keys with the helpers below.
+ */
+export const TABLE = {
+  logicalName: 'WalletTable',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'ttl',
+  indexes: [
+    /** Queues and lookups by a second key: open reviews by due time, links by account, users by email. */
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ],
+} as const;
+
+/** Key builders: every item's identity in one place, named by its access pattern. */
+export const keys = {
+  user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
+  wallet: (userId: string) => ({ pk: `USER#${userId}`, sk: 'WALLET' }),
+  email: (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
+  phoneCode: (userId: string) => ({ pk: `USER#${userId}`, sk: 'CODE#PHONE' }),
+  device: (userId: string, deviceHash: string) => ({ pk: `USER#${userId}`, sk: `DEVICE#${deviceHash}` }),
+  ekycSession: (sessionId: string) => ({ pk: `EKYC#${sessionId}`, sk: 'SESSION' }),
+  ekycEvent: (eventId: string) => ({ pk: `EKYCEVENT#${eventId}`, sk: 'EVENT' }),
+  audit: (userId: string, at: string, id: string) => ({ pk: `AUDIT#${userId}`, sk: `${at}#${id}` }),
+  auditPartition: (userId: string) => `AUDIT#${userId}`,
+} as const;
+
+export type Key = { pk: string; sk: string };

@@ -84,8 +84,9 @@ export async function applyEkycResult(input: {
       Update: {
         TableName: t,
         Key: keys.user(session.userId),
-        UpdateExpression: result === 'APPROVED' ? 'SET kycStatus = :s, identity = :id' : 'SET kycStatus = :s',
+        UpdateExpression: result === 'APPROVED' ? 'SET kycStatus = :s, #identity = :id' : 'SET kycStatus = :s',
         ConditionExpression: 'ekycSessionId = :sid',
+        ...(result === 'APPROVED' ? { ExpressionAttributeNames: { '#identity': 'identity' } } : {}),
         ExpressionAttributeValues: { ':s': result === 'APPROVED' ? 'VERIFIED' : 'REJECTED', ':sid': session.sessionId, ...(result === 'APPROVED' ? { ':id': identity } : {}) },
       },
     });

@@ -140,8 +140,8 @@ function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
       const error = request.error;
       const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
       if (isDomainError(error)) {
-        if (error.status >= 500) logger.error('request failed', { code: error.code, requestId, routeKey: request.event.routeKey });
-        else logger.info('request refused', { code: error.code, requestId, routeKey: request.event.routeKey });
+        if (error.status >= 500) logger.error('request failed', { errorCode: error.code, requestId, routeKey: request.event.routeKey });
+        else logger.info('request refused', { errorCode: error.code, requestId, routeKey: request.event.routeKey });
         request.response = toResult(
           { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message, requestId, ...(error.details ? { details: error.details } : {}) } } },
           requestId,

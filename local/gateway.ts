@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Context } from 'aws-lambda';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
+import type { ApiEvent, ApiResult } from '../functions/shared/http';
+import { ROUTES, routeKey, type RouteDef } from '../functions/shared/routes';
+import type { Claims } from './jwt';
+
+type LambdaHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+interface CompiledRoute {
+  route: RouteDef;
+  pattern: RegExp;
+  names: string[];
+}
+
+/** Handles `/local/...` and `/ops` paths; returns false for anything it does not serve. */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => Promise<boolean>;
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function compile(route: RouteDef): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.]/g, '\\.');
+      names.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+/** Loads each function's handler module on first use, from the catalog's entry file. */
+const loaded = new Map<FunctionName, Promise<LambdaHandler>>();
+function handlerOf(fn: FunctionName): Promise<LambdaHandler> {
+  let p = loaded.get(fn);
+  if (!p) {
+    p = import(`../${FUNCTIONS[fn].entry.replace(/\.ts$/, '')}`).then((m: { handler?: LambdaHandler; default?: { handler?: LambdaHandler } }) => {
+      const h = m.handler ?? m.default?.handler;
+      if (!h) throw new Error(`${FUNCTIONS[fn].entry} exports no handler`);
+      return h;
+    });
+    loaded.set(fn, p);
+  }
+  return p;
+}
+
+export async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+export function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string) {
+  sendJson(res, status, { error: { code, message, requestId } }, { 'x-request-id': requestId });
+}
+
+/**
+ * The local stand-in for the HTTP API: the same route table, the same JWT checks,
+ * and API Gateway v2 payloads handed to the same handler code.
+ */
+export function createGateway(options: { verify: (authorization: string | undefined) => Promise<Claims | undefined>; extra: ExtraRoutes; log: (line: string) => void }): Server {
+  const compiled = ROUTES.map(compile);
+  return createServer((req, res) => {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch((error: unknown) => {
+      options.log(`gateway error ${requestId}: ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR', 'Internal error in the local gateway', requestId);
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const body = await readBody(req);
+    if (body === undefined) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is larger than 1 MiB', requestId);
+    if (await options.extra(req, res, url, body)) return;
+
+    const method = (req.method ?? 'GET').toUpperCase();
+    let pathMatched = false;
+    for (const { route, pattern, names } of compiled) {
+      const m = pattern.exec(url.pathname);
+      if (!m) continue;
+      pathMatched = true;
+      if (route.method !== method) continue;
+      let pathParameters: Record<string, string> | undefined;
+      try {
+        pathParameters = names.length ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) : undefined;
+      } catch {
+        return sendError(res, 400, 'VALIDATION_ERROR', 'A path parameter is not valid percent-encoding', requestId);
+      }
+      let claims: Claims | undefined;
+      if (route.auth !== 'public') {
+        claims = await options.verify(req.headers.authorization);
+        if (!claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid access token is required', requestId);
+      }
+      const event = toEvent(req, url, route, body, requestId, pathParameters, claims);
+      const handler = await handlerOf(route.fn);
+      const result = await handler(event, lambdaContext(route.fn, requestId));
+      const headers: Record<string, string> = { 'apigw-requestid': requestId };
+      for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+      res.writeHead(result.statusCode ?? 200, headers);
+      res.end(result.body ?? '');
+      return;
+    }
+    sendError(res, pathMatched ? 405 : 404, pathMatched ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND', pathMatched ? `${method} is not allowed here` : `No route for ${method} ${url.pathname}`, requestId);
+  }
+}
+
+function toEvent(req: IncomingMessage, url: URL, route: RouteDef, body: string, requestId: string, pathParameters: Record<string, string> | undefined, claims: Claims | undefined): ApiEvent {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: routeKey(route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters,
+    body: body === '' ? undefined : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: { method: route.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId,
+      routeKey: routeKey(route),
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+      authorizer: { jwt: { claims: claims ?? {}, scopes: claims?.scope ? claims.scope.split(' ') : [] }, principalId: '', integrationLatency: 0 },
+    },
+  } as ApiEvent;
+}
+
+function lambdaContext(fn: FunctionName, requestId: string): Context {
+  const spec: FunctionSpec = FUNCTIONS[fn];
+  const deadline = Date.now() + (spec.timeoutSeconds ?? 10) * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `anshin-local-${fn}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:anshin-local-${fn}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/anshin-local-${fn}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { LocalClock } from './clock';
+import { EkycSimulator } from './ekyc-simulator';
+import { LOCAL_AWS_ENV, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
+import { createGateway } from './gateway';
+import { createJwtVerifier } from './jwt';
+import { localRoutes } from './local-routes';
+import { assertPortFree, stopChildren } from './process';
+import { SmsOutbox } from './sms-outbox';
+
+export interface LocalStackOptions {
+  port: number;
+  dataDir: string;
+  opsEmail: string;
+  opsPassword: string;
+  ekycWebhookSecret: string;
+  log: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  dynamoDbUrl: string;
+  cognitoUrl: string;
+  userPoolId: string;
+  clientId: string;
+  stop(): Promise<void>;
+}
+
+export function optionsFromEnv(log: (line: string) => void = (l) => console.log(l)): LocalStackOptions {
+  return {
+    port: Number(process.env.PORT ?? 3000),
+    dataDir: resolve(process.env.ANSHIN_DATA_DIR ?? '.data'),
+    opsEmail: process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local',
+    opsPassword: process.env.ANSHIN_OPS_PASSWORD ?? 'OpsLocal-Passw0rd',
+    ekycWebhookSecret: process.env.ANSHIN_EKYC_WEBHOOK_SECRET ?? 'local-ekyc-secret',
+    log,
+  };
+}
+
+/** The master key is generated on first start and kept with the data, so stored code hashes stay valid. */
+function localMasterKey(dataDir: string): string {
+  const file = join(dataDir, 'local-secrets.json');
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { masterKey: string }).masterKey;
+  const masterKey = randomBytes(32).toString('hex');
+  writeFileSync(file, JSON.stringify({ masterKey }), { mode: 0o600 });
+  return masterKey;
+}
+
+/**
+ * The whole service on loopback: DynamoDB Local, cognito-local, the simulators and
+ * the gateway in front of the real handlers. The emulators listen on PORT+1 and PORT+2.
+ */
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const ddbPort = o.port + 1;
+  const cognitoPort = o.port + 2;
+  await Promise.all([assertPortFree(o.port, 'API'), assertPortFree(ddbPort, 'DynamoDB Local'), assertPortFree(cognitoPort, 'cognito-local')]);
+
+  let server: Server | undefined;
+  const stop = async () => {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server?.closeAllConnections();
+    await stopChildren();
+  };
+  try {
+    const quiet = (line: string) => {
+      if (process.env.ANSHIN_EMULATOR_LOGS) o.log(line);
+    };
+    const [dynamoDbUrl, cognitoUrl] = await Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
+    const url = `http://127.0.0.1:${o.port}`;
+    const tableName = 'anshin-local';
+    Object.assign(process.env, LOCAL_AWS_ENV, {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbUrl,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognitoUrl,
+      TABLE_NAME: tableName,
+      STAGE: 'local',
+      PUBLIC_BASE_URL: url,
+      ADAPTERS: 'local',
+    });
+    const [pool] = await Promise.all([ensureUserPool(cognitoUrl, 'anshin-local'), ensureTable(dynamoDbUrl, tableName)]);
+    await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);
+    Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId });
+
+    // Handler code is loaded only now, after the environment it reads is in place.
+    const { usePorts } = await import('../functions/shared/runtime');
+    const { secretsFrom } = await import('../functions/adapters/secrets');
+    const clock = new LocalClock();
+    const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.json'), clock);
+    const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
+    const secrets = secretsFrom({ masterKey: localMasterKey(o.dataDir), ekycWebhookSecret: o.ekycWebhookSecret });
+    usePorts({ sms: outbox, ekyc, clock, secrets: async () => secrets });
+
+    const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock }), log: o.log });
+    await new Promise<void>((resolveListen, reject) => {
+      server!.once('error', reject);
+      server!.listen(o.port, '127.0.0.1', () => resolveListen());
+    });
+    return { url, dynamoDbUrl, cognitoUrl, userPoolId: pool.userPoolId, clientId: pool.clientId, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

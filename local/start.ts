@@ -1,0 +1,41 @@
+/**
+ * `npm start`: the whole service on this machine. Ctrl-C stops every process it started.
+ */
+import { optionsFromEnv, startLocalStack } from './stack';
+
+async function main() {
+  const options = optionsFromEnv();
+  const started = Date.now();
+  const stack = await startLocalStack(options);
+  console.log(
+    [
+      '',
+      `Anshin Wallet is running locally (ready in ${Date.now() - started} ms)`,
+      `  API            ${stack.url}            (OpenAPI: ${stack.url}/openapi.json)`,
+      `  Ops console    ${stack.url}/ops`,
+      `  SMS outbox     ${stack.url}/local/sms?to=<E.164>`,
+      `  eKYC simulator ${stack.url}/local/ekyc/complete`,
+      `  DynamoDB Local ${stack.dynamoDbUrl}`,
+      `  cognito-local  ${stack.cognitoUrl}  (user pool ${stack.userPoolId}, client ${stack.clientId})`,
+      `  Data           ${options.dataDir}`,
+      `  Ops sign-in    ${options.opsEmail} / ${process.env.ANSHIN_OPS_PASSWORD ? '(from ANSHIN_OPS_PASSWORD)' : options.opsPassword}`,
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e: Error) => {
+  console.error(`\nThe local stack could not start: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,101 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { STATE_FILE } from './global-setup';
+
+export const baseUrl = (): string => process.env.ANSHIN_URL ?? (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as { url: string }).url;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function api<T = any>(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${baseUrl()}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+export const uniquePhone = () => `+8190${String(randomInt(0, 1e8)).padStart(8, '0')}`;
+export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 12)}@example.com`;
+export const PASSWORD = 'Str0ng-Passw0rd';
+export const TERMS = '2026-04';
+
+/** The 6-digit codes the local SMS outbox holds for a phone, oldest first. */
+export async function smsTo(phone: string): Promise<{ body: string; sentAt: string }[]> {
+  const res = await api('GET', `/local/sms?to=${encodeURIComponent(phone)}`);
+  return res.body.messages;
+}
+
+export async function lastCode(phone: string): Promise<string> {
+  const messages = await smsTo(phone);
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = /\b(\d{6})\b/.exec(messages[i].body);
+    if (m) return m[1];
+  }
+  throw new Error(`no code was sent to ${phone}`);
+}
+
+export interface TestUser {
+  userId: string;
+  email: string;
+  phone: string;
+  token: string;
+}
+
+export async function registerUser(options: { phone?: string } = {}): Promise<TestUser> {
+  const email = uniqueEmail();
+  const phone = options.phone ?? uniquePhone();
+  const reg = await api('POST', '/v1/users', { body: { email, password: PASSWORD, phoneNumber: phone, acceptedTermsVersion: TERMS } });
+  if (reg.status !== 201) throw new Error(`registration failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const session = await api('POST', '/v1/sessions', { body: { email, password: PASSWORD } });
+  if (session.status !== 200) throw new Error(`sign-in failed: ${session.status} ${JSON.stringify(session.body)}`);
+  return { userId: reg.body.userId, email, phone, token: session.body.accessToken };
+}
+
+export async function verifyPhone(user: TestUser): Promise<void> {
+  const res = await api('POST', '/v1/me/phone/verification', { token: user.token, body: { code: await lastCode(user.phone) } });
+  if (res.status !== 200) throw new Error(`phone verification failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export const IDENTITY = { fullName: '山田 太郎', fullNameKana: 'ヤマダ タロウ', dateOfBirth: '1990-04-01' };
+
+export async function passEkyc(user: TestUser, identity = IDENTITY): Promise<void> {
+  const start = await api('POST', '/v1/me/ekyc', { token: user.token });
+  if (start.status !== 201) throw new Error(`eKYC start failed: ${start.status} ${JSON.stringify(start.body)}`);
+  const done = await api('POST', '/local/ekyc/complete', { body: { ekycSessionId: start.body.ekycSessionId, result: 'APPROVED', identity } });
+  if (done.status !== 200 || done.body.delivery.status !== 200) throw new Error(`eKYC webhook failed: ${JSON.stringify(done.body)}`);
+}
+
+/** A user with a verified phone and a VERIFIED eKYC identity. */
+export async function verifiedUser(identity = IDENTITY): Promise<TestUser> {
+  const user = await registerUser();
+  await verifyPhone(user);
+  await passEkyc(user, identity);
+  return user;
+}
+
+export async function opsToken(): Promise<string> {
+  const res = await api('POST', '/v1/sessions', {
+    body: { email: process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local', password: process.env.ANSHIN_OPS_PASSWORD ?? 'OpsLocal-Passw0rd' },
+  });
+  if (res.status !== 200) throw new Error(`ops sign-in failed: ${res.status}`);
+  return res.body.accessToken;
+}

@@ -5,11 +5,13 @@ import type { LocalClock } from './clock';
 import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
 import { sendJson } from './gateway';
 import type { SmsOutbox } from './sms-outbox';
+import type { BankSimulator } from './bank-simulator';
 
 export interface LocalServices {
   outbox: SmsOutbox;
   ekyc: EkycSimulator;
   clock: LocalClock;
+  bank: BankSimulator;
 }
 
 type LocalRoute = {
@@ -59,6 +61,52 @@ export function localRoutes(s: LocalServices) {
     },
     {
       method: 'POST',
+      pattern: /^\/local\/bank\/accounts$/,
+      body: z.strictObject({
+        bankCode: z.string().regex(/^\d{4}$/),
+        holderNameKana: z.string().min(1).max(100),
+        dateOfBirth: z.iso.date(),
+        phoneNumber: z.string().regex(/^\+[1-9]\d{7,14}$/),
+        balance: z.number().int().min(0).max(1e12),
+      }),
+      run: async ({ body }) => ({ status: 201, body: s.bank.openAccount(body) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/local\/bank\/accounts\/(\d{4})\/(\d{3})\/(\d{7})$/,
+      run: async ({ match }) => {
+        const account = s.bank.account({ bankCode: match[1], branchCode: match[2], accountNumber: match[3] });
+        return account ? { status: 200, body: account } : { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no such account' } } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/local\/bank\/authorize$/,
+      run: async ({ url }) => ({
+        status: 200,
+        html: `<!doctype html><meta charset="utf-8"><title>Bank sign-in (simulator)</title><h1>Your bank</h1><p>Authorize Anshin Wallet to link your account. Request <code>${(url.searchParams.get('request') ?? '').replace(/[^\w-]/g, '')}</code>.</p><p>Enter your PIN (<code>POST /local/bank/authorize/start</code>), then the one-time code sent to your phone (<code>POST /local/bank/authorize/complete</code>).</p>`,
+      }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/bank\/authorize\/start$/,
+      body: z.strictObject({ request: z.string().min(1).max(200), pin: z.string().regex(/^\d{4}$/) }),
+      run: async ({ body }) => ({ status: 200, body: await s.bank.startAuthorization(body.request, body.pin) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/bank\/authorize\/complete$/,
+      body: z.strictObject({ request: z.string().min(1).max(200), otp: z.string().regex(/^\d{6}$/) }),
+      run: async ({ body }) => ({ status: 200, body: s.bank.completeAuthorization(body.request, body.otp) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/bank\/faults$/,
+      body: z.strictObject({ debitTimeouts: z.number().int().min(0).max(100).optional(), debitLostReplies: z.number().int().min(0).max(100).optional(), debitDeclines: z.number().int().min(0).max(100).optional() }),
+      run: async ({ body }) => ({ status: 200, body: Object.assign(s.bank.faults, body) }),
+    },
+    {
+      method: 'POST',
       pattern: /^\/local\/clock$/,
       body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600) }),
       run: async ({ body }) => ({ status: 200, body: { offsetSeconds: s.clock.advance(body.advanceSeconds) / 1000, now: new Date(s.clock.now()).toISOString() } }),
@@ -99,7 +147,8 @@ export function localRoutes(s: LocalServices) {
         } else sendJson(res, out.status, out.body);
       } catch (e) {
         if (!(e instanceof SimulatorError)) throw e;
-        sendJson(res, e.status, { error: { code: e.status === 404 ? 'NOT_FOUND' : 'INVALID_STATE', message: e.message } });
+        const code = { 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 410: 'GONE' }[e.status] ?? 'INVALID_STATE';
+        sendJson(res, e.status, { error: { code, message: e.message } });
       }
       return true;
     }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { LocalClock } from './clock';
+import { BankSimulator } from './bank-simulator';
 import { EkycSimulator } from './ekyc-simulator';
 import { LOCAL_AWS_ENV, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
 import { createGateway } from './gateway';
@@ -91,10 +92,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.json'), clock);
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
     const secrets = secretsFrom({ masterKey: localMasterKey(o.dataDir), ekycWebhookSecret: o.ekycWebhookSecret });
-    usePorts({ sms: outbox, ekyc, clock, secrets: async () => secrets });
+    const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
+    usePorts({ sms: outbox, ekyc, bank, clock, secrets: async () => secrets });
+    const { seedBank } = await import('../functions/adapters/banks-repo');
+    for (const bankCode of ['0001', '9900']) {
+      await seedBank({ bankCode, name: `Bank ${bankCode}`, linkingEnabled: true, chargingEnabled: true, updatedAt: new Date().toISOString(), updatedBy: 'system:seed' });
+    }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());

@@ -25,12 +25,56 @@ export interface IdentityProvider {
   signIn(email: string, password: string): Promise<Tokens>;
 }
 
+export interface BankAccountRef {
+  bankCode: string;
+  branchCode: string;
+  accountNumber: string;
+}
+
+/** What the bank tells us about the holder once they have authenticated at the bank. */
+export interface HolderInfo {
+  holderNameKana: string;
+  dateOfBirth: string;
+  /** The bank's opaque token for the account, used for debits, refunds and notices from then on. */
+  accountRef: string;
+}
+
+export type HolderNotice = 'LINK_REQUESTED' | 'LINKED' | 'ACCOUNT_LOCKED' | 'CHARGED' | 'REFUNDED';
+
+export interface BankMove {
+  bankCode: string;
+  accountRef: string;
+  amount: number;
+  /** The bank executes a move at most once per key (the charge id for debits). */
+  idempotencyKey: string;
+}
+
+/**
+ * A bank behind the bank gateway. Errors are DomainErrors: BANK_AUTHORIZATION_FAILED
+ * (bad, used or expired code), BANK_DECLINED (the bank refused a debit), BANK_UNAVAILABLE
+ * (timeouts and 5xx after bounded retries: the outcome of a move is then unknown).
+ */
+export interface BankGateway {
+  /** Pushes the account to the bank and returns the page where its holder authenticates. */
+  createAuthorizationRequest(input: { account: BankAccountRef; state: string }): Promise<{ requestId: string; authorizationUrl: string }>;
+  exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string }): Promise<HolderInfo>;
+  /** The bank tells its account holder, on the bank's own channel, with our not-me link where there is one. */
+  notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }): Promise<void>;
+  debit(move: BankMove): Promise<{ bankTransactionId: string }>;
+  /** Pays money back to the account (a refund of a debit, or compensation). */
+  credit(move: BankMove & { reason: string }): Promise<{ bankTransactionId: string }>;
+}
+
 export interface Secrets {
   /** Key of the HMAC that stores one-time codes as hashes. */
   codeKey: string;
   ekycWebhookSecret: string;
   /** Key that signs not-me report tokens sent to bank account holders. */
   notMeTokenKey: string;
+  /** Key of the HMAC under which bank account numbers are stored. */
+  accountKey: string;
+  /** API key for the bank gateway (cloud only). */
+  bankApiKey?: string;
   /** API key for the eKYC provider's session API (cloud only). */
   ekycApiKey?: string;
 }
@@ -43,6 +87,7 @@ export interface Ports {
   sms: SmsSender;
   ekyc: EkycProvider;
   identity: IdentityProvider;
+  bank: BankGateway;
   secrets: () => Promise<Secrets>;
   clock: Clock;
 }

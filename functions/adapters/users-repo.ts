@@ -1,10 +1,11 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
-import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
+import { codeItem, spendCode } from './codes-repo';
+import { cancellationReasons, ddb } from './dynamo';
 
 export type KycStatus = 'NONE' | 'PENDING' | 'VERIFIED' | 'REJECTED';
 export type UserStatus = 'ACTIVE' | 'FROZEN';
@@ -71,61 +72,11 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
       { Put: { TableName: t, Item: { ...keys.email(user.email), type: 'EMAIL', userId: user.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: t, Item: { ...keys.user(user.userId), type: 'USER', ...user }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0 } } },
-      { Put: { TableName: t, Item: { ...keys.phoneCode(user.userId), type: 'CODE', ...code, ttl: ttlFor(code) } } },
+      { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },
       auditPut(t, audit),
     ]);
   } catch (e) {
     if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
-    throw e;
-  }
-}
-
-/** Codes linger an hour past use so the resend window survives; DynamoDB TTL removes them after. */
-const ttlFor = (code: StoredCode) => Math.floor(Math.max(code.expiresAt, code.windowStart + 3600_000) / 1000);
-
-export async function getPhoneCode(userId: string): Promise<StoredCode | undefined> {
-  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.phoneCode(userId), ConsistentRead: true }));
-  return out.Item as StoredCode | undefined;
-}
-
-/** Replaces the phone code, unless another send won the race (then the caller is rate limited). */
-export async function replacePhoneCode(userId: string, code: StoredCode, previousSentAt: number | undefined): Promise<boolean> {
-  try {
-    await ddb().send(
-      new PutCommand({
-        TableName: table(),
-        Item: { ...keys.phoneCode(userId), type: 'CODE', ...code, ttl: ttlFor(code) },
-        ConditionExpression: previousSentAt === undefined ? 'attribute_not_exists(pk)' : 'sentAt = :prev',
-        ExpressionAttributeValues: previousSentAt === undefined ? undefined : { ':prev': previousSentAt },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
-}
-
-/**
- * Counts one wrong try, atomically: the condition makes concurrent guesses each
- * use up a try. Returns the tries used, or undefined if the code had changed.
- */
-export async function countWrongPhoneCode(userId: string, hash: string, maxAttempts: number): Promise<number | undefined> {
-  try {
-    const out = await ddb().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: keys.phoneCode(userId),
-        UpdateExpression: 'ADD attempts :one',
-        ConditionExpression: '#h = :hash AND attempts < :max',
-        ExpressionAttributeNames: { '#h': 'hash' },
-        ExpressionAttributeValues: { ':one': 1, ':hash': hash, ':max': maxAttempts },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return out.Attributes?.attempts as number;
-  } catch (e) {
-    if (isConditionFailure(e)) return undefined;
     throw e;
   }
 }
@@ -135,16 +86,32 @@ export async function markPhoneVerified(userId: string, hash: string, maxAttempt
   const t = table();
   try {
     await transact([
+      spendCode(keys.phoneCode(userId), hash, maxAttempts),
+      { Update: { TableName: t, Key: keys.user(userId), UpdateExpression: 'SET phoneVerified = :t', ExpressionAttributeValues: { ':t': true } } },
+      auditPut(t, audit),
+    ]);
+    return true;
+  } catch (e) {
+    if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
+    throw e;
+  }
+}
+
+/** Freezes a wallet (idempotent: freezing a frozen wallet changes nothing and records nothing). */
+export async function freezeUser(userId: string, reason: string, audit: AuditEntry): Promise<boolean> {
+  const t = table();
+  try {
+    await transact([
       {
-        Delete: {
+        Update: {
           TableName: t,
-          Key: keys.phoneCode(userId),
-          ConditionExpression: '#h = :hash AND attempts < :max',
-          ExpressionAttributeNames: { '#h': 'hash' },
-          ExpressionAttributeValues: { ':hash': hash, ':max': maxAttempts },
+          Key: keys.user(userId),
+          UpdateExpression: 'SET #s = :frozen, frozenReason = :reason, frozenAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND #s <> :frozen',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':frozen': 'FROZEN', ':reason': reason, ':at': new Date(audit.at).toISOString() },
         },
       },
-      { Update: { TableName: t, Key: keys.user(userId), UpdateExpression: 'SET phoneVerified = :t', ExpressionAttributeValues: { ':t': true } } },
       auditPut(t, audit),
     ]);
     return true;

@@ -6,7 +6,7 @@ import { httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
 import type { RegisterBody, SessionBody } from '../shared/schemas';
-import { issuePhoneCode } from './phone-codes';
+import { issueCode, SMS_TEXT } from './one-time-codes';
 
 async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   const { email, password, phoneNumber, acceptedTermsVersion } = req.body;
@@ -19,7 +19,7 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   const normalizedEmail = email.toLowerCase();
   const { userId } = await createIdentityUser(normalizedEmail, password);
   const now = p.clock.now();
-  const code = await issuePhoneCode(p, userId, now, { sendsInWindow: 1, windowStart: now });
+  const code = await issueCode(p, 'phone', userId, now, { sendsInWindow: 1, windowStart: now });
   await createUser(
     {
       userId, email: normalizedEmail, phoneNumber, phoneVerified: false, kycStatus: 'NONE', status: 'ACTIVE',
@@ -29,7 +29,7 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
     { userId, actor: `user:${userId}`, action: 'USER_REGISTERED', details: { termsVersion: acceptedTermsVersion, deviceId: req.deviceId }, at: now },
   );
   try {
-    await code.send(phoneNumber);
+    await code.send(phoneNumber, SMS_TEXT.phone);
   } catch (error) {
     // The account exists; the user can ask for another code.
     logger.error('phone code SMS failed', { userId, error: error as Error });

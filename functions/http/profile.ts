@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { openEkycSession } from '../adapters/ekyc-repo';
-import { countWrongPhoneCode, getPhoneCode, getWallet, markPhoneVerified, replacePhoneCode, requireUser } from '../adapters/users-repo';
-import { checkCode, checkResend, hashCode } from '../domain/codes';
+import { getCode, replaceCode } from '../adapters/codes-repo';
+import { getWallet, markPhoneVerified, requireUser } from '../adapters/users-repo';
+import { checkResend } from '../domain/codes';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
+import { keys } from '../shared/table';
 import type { CodeBody } from '../shared/schemas';
-import { issuePhoneCode } from './phone-codes';
+import { issueCode, SMS_TEXT, verifyCode } from './one-time-codes';
 
 async function me(req: HttpRequest) {
   const { userId } = callerOf(req);
@@ -35,31 +37,11 @@ async function verifyPhone(req: HttpRequest<z.infer<typeof CodeBody>>) {
   const p = ports();
   const user = await requireUser(userId);
   if (user.phoneVerified) return { status: 200, body: { phoneVerified: true } };
-  const stored = await getPhoneCode(userId);
-  const candidate = hashCode((await p.secrets()).codeKey, 'phone', userId, req.body.code);
-  const check = checkCode(stored, candidate, p.clock.now());
-  const audit = (action: string, details?: Record<string, unknown>) => ({ userId, actor: `user:${userId}`, action, details, at: p.clock.now() });
-  switch (check.outcome) {
-    case 'NONE':
-      throw new DomainError('INVALID_CODE', 'No code is waiting; ask for a new one');
-    case 'EXPIRED':
-      throw new DomainError('INVALID_CODE', 'The code has expired; ask for a new one');
-    case 'EXHAUSTED':
-      throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
-    case 'MATCH':
-      if (await markPhoneVerified(userId, stored!.hash, CODE_POLICY.maxAttempts, audit('PHONE_VERIFIED'))) {
-        return { status: 200, body: { phoneVerified: true } };
-      }
-      // The code was spent or replaced in between: treat as a wrong try.
-      throw new DomainError('INVALID_CODE', 'The code is no longer valid; ask for a new one');
-    case 'WRONG': {
-      const used = await countWrongPhoneCode(userId, stored!.hash, CODE_POLICY.maxAttempts);
-      if (used === undefined || used >= CODE_POLICY.maxAttempts) {
-        throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code no longer works, ask for a new one');
-      }
-      throw new DomainError('INVALID_CODE', 'The code is wrong', { attemptsLeft: CODE_POLICY.maxAttempts - used });
-    }
-  }
+  await verifyCode({
+    p, key: keys.phoneCode(userId), purpose: 'phone', subject: userId, candidate: req.body.code,
+    spend: (hash) => markPhoneVerified(userId, hash, CODE_POLICY.maxAttempts, { userId, actor: `user:${userId}`, action: 'PHONE_VERIFIED', at: p.clock.now() }),
+  });
+  return { status: 200, body: { phoneVerified: true } };
 }
 
 async function resendPhoneCode(req: HttpRequest) {
@@ -67,7 +49,7 @@ async function resendPhoneCode(req: HttpRequest) {
   const p = ports();
   const user = await requireUser(userId);
   if (user.phoneVerified) throw new DomainError('PHONE_ALREADY_VERIFIED', 'The phone number is already verified');
-  const stored = await getPhoneCode(userId);
+  const stored = await getCode(keys.phoneCode(userId));
   const now = p.clock.now();
   const allowed = checkResend(stored, now);
   if (!allowed.allowed) {
@@ -75,11 +57,11 @@ async function resendPhoneCode(req: HttpRequest) {
       'retry-after': String(allowed.retryAfterSeconds),
     });
   }
-  const code = await issuePhoneCode(p, userId, now, allowed);
-  if (!(await replacePhoneCode(userId, code.record, stored?.sentAt))) {
+  const code = await issueCode(p, 'phone', userId, now, allowed);
+  if (!(await replaceCode(keys.phoneCode(userId), code.record, stored?.sentAt))) {
     throw new DomainError('RATE_LIMITED', 'A code was just sent', { retryAfterSeconds: 60 }, { 'retry-after': '60' });
   }
-  await code.send(user.phoneNumber);
+  await code.send(user.phoneNumber, SMS_TEXT.phone);
   return { status: 202, body: { accepted: true, retryAfterSeconds: 60 } };
 }
 

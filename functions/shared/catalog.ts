@@ -10,7 +10,8 @@ export type TableAction =
   | 'dynamodb:Query'
   | 'dynamodb:ConditionCheckItem';
 
-export type Capability = 'cognitoAdmin' | 'cognitoAuth' | 'sms' | 'secrets' | 'startWorkflow' | 'resumeWorkflow' | 'alerts';
+/** `bank` is HTTPS to the bank gateway: no IAM, but the function gets BANK_GATEWAY_URL. */
+export type Capability = 'cognitoAdmin' | 'cognitoAuth' | 'sms' | 'secrets' | 'bank' | 'startWorkflow' | 'resumeWorkflow' | 'alerts';
 
 export interface FunctionSpec {
   entry: string;
@@ -42,6 +43,12 @@ export const FUNCTIONS = {
     description: 'Signed callbacks from the eKYC provider',
     table: RW,
     capabilities: ['secrets'],
+  },
+  bankLinks: {
+    entry: 'functions/http/bank-links.ts',
+    description: 'Bank links: bank authorization, holder match, SMS confirmation, abuse controls',
+    table: [...RW, 'dynamodb:Query', 'dynamodb:DeleteItem'],
+    capabilities: ['sms', 'secrets', 'bank'],
   },
 } satisfies Record<string, FunctionSpec>;
 

@@ -54,6 +54,26 @@ export const ROUTES: RouteDef[] = [
     method: 'POST', path: '/v1/webhooks/ekyc', fn: 'ekycWebhook', auth: 'public', summary: 'eKYC provider callback (signed)',
     body: s.EkycWebhookBody, status: 200, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
   },
+  {
+    method: 'POST', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: 'Start linking a bank account (the holder authenticates at the bank)',
+    body: s.CreateLinkBody, status: 201, response: s.CreateLinkResponse,
+    errors: ['PHONE_UNVERIFIED', 'KYC_REQUIRED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_NOT_SUPPORTED', 'BANK_ACCOUNT_LOCKED', 'ACCOUNT_ALREADY_LINKED'],
+  },
+  {
+    method: 'POST', path: '/v1/me/bank-links/{linkId}/authorization', fn: 'bankLinks', auth: 'user', summary: "Hand over the bank's authorization code; the holder must match the eKYC identity",
+    params: s.LinkParams, body: s.AuthorizeLinkBody, status: 200, response: s.LinkStatusResponse,
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'HOLDER_MISMATCH', 'BANK_AUTHORIZATION_FAILED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_UNAVAILABLE'],
+  },
+  {
+    method: 'POST', path: '/v1/me/bank-links/{linkId}/confirmation', fn: 'bankLinks', auth: 'user', summary: 'Confirm the link with the SMS code sent to the wallet phone',
+    params: s.LinkParams, body: s.CodeBody, status: 200, response: s.LinkStatusResponse,
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS', 'ACCOUNT_ALREADY_LINKED', 'ACCOUNT_FROZEN'],
+  },
+  { method: 'GET', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: "The wallet's bank links", status: 200, response: s.LinkListResponse, errors: [] },
+  {
+    method: 'DELETE', path: '/v1/me/bank-links/{linkId}', fn: 'bankLinks', auth: 'user', summary: 'Remove a bank link',
+    params: s.LinkParams, status: 204, errors: ['NOT_FOUND'],
+  },
 ];
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;

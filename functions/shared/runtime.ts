@@ -1,3 +1,4 @@
+import { HttpBankGateway } from '../adapters/bank-http';
 import { CognitoIdentity } from '../adapters/cognito';
 import { HttpEkycProvider } from '../adapters/ekyc-http';
 import type { Ports } from '../adapters/ports';
@@ -13,6 +14,11 @@ const cloud: Factories = {
   clock: () => ({ now: () => Date.now() }),
   sms: () => new SnsSmsSender(),
   identity: () => new CognitoIdentity(config().userPoolId, config().userPoolClientId),
+  bank: () =>
+    new HttpBankGateway({
+      baseUrl: mustHave(config().bankGatewayUrl, 'BANK_GATEWAY_URL'),
+      apiKey: async () => mustHave((await ports().secrets()).bankApiKey, 'the bankApiKey secret'),
+    }),
   ekyc: () =>
     new HttpEkycProvider(mustHave(config().ekycProviderUrl, 'EKYC_PROVIDER_URL'), async () =>
       mustHave((await ports().secrets()).ekycApiKey, 'the ekycApiKey secret'),

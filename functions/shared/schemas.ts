@@ -75,3 +75,25 @@ export const ErrorResponse = z.object({
     details: z.unknown().optional(),
   }),
 });
+
+export const LinkId = z.string().regex(/^lnk_[0-9a-f-]{36}$/, 'not a link id');
+export const LinkParams = z.object({ linkId: LinkId });
+export const CreateLinkBody = z.strictObject({
+  bankCode: z.string().regex(/^\d{4}$/, 'must be 4 digits'),
+  branchCode: z.string().regex(/^\d{3}$/, 'must be 3 digits'),
+  accountNumber: z.string().regex(/^\d{7}$/, 'must be 7 digits'),
+});
+export const LinkStatusEnum = z.enum(['PENDING_BANK_AUTH', 'PENDING_CONFIRMATION', 'ACTIVE', 'FAILED', 'SUSPENDED', 'REMOVED']);
+export const CreateLinkResponse = z.object({ linkId: z.string(), status: z.literal('PENDING_BANK_AUTH'), authorizationUrl: z.string() });
+export const AuthorizeLinkBody = z.strictObject({ authorizationCode: z.string().min(1).max(512) });
+export const LinkStatusResponse = z.object({ status: LinkStatusEnum });
+export const LinkView = z.object({
+  linkId: z.string(),
+  bankCode: z.string(),
+  branchCode: z.string(),
+  accountNumber: z.string().describe('masked: only the last 3 digits'),
+  status: LinkStatusEnum,
+  createdAt: z.string(),
+  activatedAt: z.string().optional(),
+});
+export const LinkListResponse = z.object({ items: z.array(LinkView) });

@@ -23,6 +23,15 @@ export const keys = {
   device: (userId: string, deviceHash: string) => ({ pk: `USER#${userId}`, sk: `DEVICE#${deviceHash}` }),
   ekycSession: (sessionId: string) => ({ pk: `EKYC#${sessionId}`, sk: 'SESSION' }),
   ekycEvent: (eventId: string) => ({ pk: `EKYCEVENT#${eventId}`, sk: 'EVENT' }),
+  link: (userId: string, linkId: string) => ({ pk: `USER#${userId}`, sk: `LINK#${linkId}` }),
+  linkPrefix: 'LINK#',
+  linkCode: (linkId: string) => ({ pk: `LINK#${linkId}`, sk: 'CODE' }),
+  /** At most one wallet holds an account ACTIVE: this item is its claim, written with a condition. */
+  accountClaim: (accountHash: string) => ({ pk: `ACCOUNT#${accountHash}`, sk: 'ACTIVE' }),
+  accountLock: (accountHash: string) => ({ pk: `ACCOUNT#${accountHash}`, sk: 'LOCK' }),
+  strikePartition: (subject: string) => `STRIKE#${subject}`,
+  strike: (subject: string, at: string, id: string) => ({ pk: `STRIKE#${subject}`, sk: `${at}#${id}` }),
+  bank: (bankCode: string) => ({ pk: `BANK#${bankCode}`, sk: 'SETTINGS' }),
   audit: (userId: string, at: string, id: string) => ({ pk: `AUDIT#${userId}`, sk: `${at}#${id}` }),
   auditPartition: (userId: string) => `AUDIT#${userId}`,
 } as const;

@@ -99,3 +99,48 @@ export async function opsToken(): Promise<string> {
   if (res.status !== 200) throw new Error(`ops sign-in failed: ${res.status}`);
   return res.body.accessToken;
 }
+
+export interface TestAccount {
+  bankCode: string;
+  branchCode: string;
+  accountNumber: string;
+  pin: string;
+  holderPhone: string;
+}
+
+/** Opens an account at the simulated bank; its holder gets bank notices at `holderPhone`. */
+export async function openBankAccount(options: { bankCode?: string; holderNameKana?: string; dateOfBirth?: string; balance?: number; holderPhone?: string } = {}): Promise<TestAccount> {
+  const holderPhone = options.holderPhone ?? uniquePhone();
+  const bankCode = options.bankCode ?? '0001';
+  const res = await api('POST', '/local/bank/accounts', {
+    body: { bankCode, holderNameKana: options.holderNameKana ?? 'ﾔﾏﾀﾞ ﾀﾛｳ', dateOfBirth: options.dateOfBirth ?? IDENTITY.dateOfBirth, phoneNumber: holderPhone, balance: options.balance ?? 1_000_000 },
+  });
+  if (res.status !== 201) throw new Error(`bank account: ${res.status} ${JSON.stringify(res.body)}`);
+  return { bankCode, ...res.body, holderPhone };
+}
+
+export const requestOf = (authorizationUrl: string) => new URL(authorizationUrl).searchParams.get('request')!;
+
+/** What the holder does at the bank's page: PIN, then the one-time code from their phone. */
+export async function authorizeAtBank(account: TestAccount, authorizationUrl: string): Promise<string> {
+  const request = requestOf(authorizationUrl);
+  const start = await api('POST', '/local/bank/authorize/start', { body: { request, pin: account.pin } });
+  if (start.status !== 200) throw new Error(`bank PIN step: ${start.status} ${JSON.stringify(start.body)}`);
+  const otp = await lastCode(account.holderPhone);
+  const done = await api('POST', '/local/bank/authorize/complete', { body: { request, otp } });
+  if (done.status !== 200) throw new Error(`bank OTP step: ${done.status} ${JSON.stringify(done.body)}`);
+  return done.body.authorizationCode;
+}
+
+/** The whole honest link flow; returns the ACTIVE link's id. */
+export async function linkAccount(user: TestUser, account: TestAccount): Promise<string> {
+  const created = await api('POST', '/v1/me/bank-links', { token: user.token, body: { bankCode: account.bankCode, branchCode: account.branchCode, accountNumber: account.accountNumber } });
+  if (created.status !== 201) throw new Error(`link: ${created.status} ${JSON.stringify(created.body)}`);
+  const linkId = created.body.linkId;
+  const authorizationCode = await authorizeAtBank(account, created.body.authorizationUrl);
+  const auth = await api('POST', `/v1/me/bank-links/${linkId}/authorization`, { token: user.token, body: { authorizationCode } });
+  if (auth.status !== 200) throw new Error(`link authorization: ${auth.status} ${JSON.stringify(auth.body)}`);
+  const confirm = await api('POST', `/v1/me/bank-links/${linkId}/confirmation`, { token: user.token, body: { code: await lastCode(user.phone) } });
+  if (confirm.status !== 200) throw new Error(`link confirmation: ${confirm.status} ${JSON.stringify(confirm.body)}`);
+  return linkId;
+}

@@ -1,0 +1,90 @@
+import { DomainError } from '../shared/errors';
+import type { BankGateway, BankMove, HolderInfo, HolderNotice, BankAccountRef } from './ports';
+
+export interface BankHttpOptions {
+  baseUrl: string;
+  apiKey: () => Promise<string>;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /** Injected so tests need not wait for real back-off. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * The bank gateway's HTTPS API. Every call carries an Idempotency-Key, so a retry
+ * after a timeout cannot move money twice; retries are bounded with jittered back-off.
+ */
+export class HttpBankGateway implements BankGateway {
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly o: BankHttpOptions) {
+    this.timeoutMs = o.timeoutMs ?? 4000;
+    this.maxAttempts = o.maxAttempts ?? 3;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async createAuthorizationRequest(input: { account: BankAccountRef; state: string }) {
+    const out = await this.call<{ requestId: string; authorizationUrl: string }>(input.account.bankCode, 'POST', '/authorization-requests', `authreq-${input.state}`, {
+      branchCode: input.account.branchCode,
+      accountNumber: input.account.accountNumber,
+      state: input.state,
+    });
+    return { requestId: out.requestId, authorizationUrl: out.authorizationUrl };
+  }
+
+  async exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string }): Promise<HolderInfo> {
+    return this.call<HolderInfo>(input.bankCode, 'POST', '/token', `token-${input.requestId}`, { requestId: input.requestId, code: input.authorizationCode });
+  }
+
+  async notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }) {
+    await this.call(input.bankCode, 'POST', '/holder-notifications', undefined, input);
+  }
+
+  async debit(move: BankMove) {
+    return this.call<{ bankTransactionId: string }>(move.bankCode, 'POST', '/debits', move.idempotencyKey, { accountRef: move.accountRef, amount: move.amount });
+  }
+
+  async credit(move: BankMove & { reason: string }) {
+    return this.call<{ bankTransactionId: string }>(move.bankCode, 'POST', '/credits', move.idempotencyKey, { accountRef: move.accountRef, amount: move.amount, reason: move.reason });
+  }
+
+  private async call<T>(bankCode: string, method: string, path: string, idempotencyKey: string | undefined, body: unknown): Promise<T> {
+    const url = new URL(`/banks/${bankCode}${path}`, this.o.baseUrl);
+    const key = idempotencyKey ?? crypto.randomUUID();
+    const apiKey = await this.o.apiKey();
+    for (let attempt = 1; ; attempt++) {
+      let status: number | undefined;
+      try {
+        const res = await fetch(url, {
+          method,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'idempotency-key': key },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        status = res.status;
+        if (res.ok) return (await res.json()) as T;
+        const problem = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+        if (!RETRYABLE_STATUS.has(res.status)) throw this.typed(res.status, problem);
+      } catch (e) {
+        if (e instanceof DomainError) throw e;
+        // Timeouts and network failures: the move may or may not have happened; the same key makes the retry safe.
+      }
+      if (attempt >= this.maxAttempts) throw new DomainError('BANK_UNAVAILABLE', `The bank did not answer (${status ?? 'timeout'}) after ${attempt} attempts`);
+      await this.sleep(Math.min(2000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+
+  private typed(status: number, problem: { code?: string; message?: string }): DomainError {
+    if (problem.code === 'INVALID_GRANT' || (status === 400 && problem.code === 'INVALID_CODE')) {
+      return new DomainError('BANK_AUTHORIZATION_FAILED', 'The bank did not accept the authorization code');
+    }
+    if (status === 402 || status === 422 || problem.code === 'DECLINED' || problem.code === 'INSUFFICIENT_FUNDS') {
+      return new DomainError('BANK_DECLINED', `The bank declined: ${problem.code ?? status}`);
+    }
+    return new DomainError('BANK_UNAVAILABLE', `The bank refused the request (${status} ${problem.code ?? ''})`);
+  }
+}

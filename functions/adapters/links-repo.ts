@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredCode } from '../domain/codes';
+import type { LinkStatus } from '../domain/bank-link';
+import { config } from '../shared/config';
+import { keys } from '../shared/table';
+import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { codeItem } from './codes-repo';
+import { cancellationReasons, ddb } from './dynamo';
+import { transact } from './users-repo';
+
+export interface LinkRecord {
+  linkId: string;
+  userId: string;
+  bankCode: string;
+  branchCode: string;
+  /** Only the last digits; the full number is never stored. */
+  accountMasked: string;
+  accountHash: string;
+  status: LinkStatus;
+  bankRequestId: string;
+  accountRef?: string;
+  createdAt: string;
+  updatedAt: string;
+  activatedAt?: string;
+  failureReason?: string;
+}
+
+const table = () => config().tableName;
+
+export async function createLink(link: LinkRecord, audit: AuditEntry): Promise<void> {
+  await transact([
+    { Put: { TableName: table(), Item: { ...keys.link(link.userId, link.linkId), type: 'LINK', gsi1pk: `LINKACCT#${link.accountHash}`, gsi1sk: link.createdAt, ...link }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    auditPut(table(), audit),
+  ]);
+}
+
+export async function getLink(userId: string, linkId: string): Promise<LinkRecord | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.link(userId, linkId), ConsistentRead: true }));
+  return out.Item as LinkRecord | undefined;
+}
+
+export async function listLinks(userId: string): Promise<LinkRecord[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: table(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.user(userId).pk, ':prefix': keys.linkPrefix },
+    }),
+  );
+  return (out.Items ?? []) as LinkRecord[];
+}
+
+/** A conditional status move of a link, with whatever else must change with it, in one transaction. */
+export function moveLinkItem(link: LinkRecord, to: LinkStatus, now: number, set: Partial<LinkRecord> = {}): TransactItem {
+  const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date(now).toISOString() };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':from': link.status };
+  const assignments = Object.entries(fields).map(([k, v], i) => {
+    names[`#f${i}`] = k;
+    values[`:v${i}`] = v;
+    return `#f${i} = :v${i}`;
+  });
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.link(link.userId, link.linkId),
+      UpdateExpression: `SET ${assignments.join(', ')}`,
+      ConditionExpression: '#st = :from',
+      ExpressionAttributeNames: { ...names, '#st': 'status' },
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** Returns false when the link was no longer in the state it was read in (a concurrent change won). */
+export async function moveLink(link: LinkRecord, to: LinkStatus, now: number, audit: AuditEntry, set: Partial<LinkRecord> = {}, extra: TransactItem[] = []): Promise<boolean> {
+  try {
+    await transact([moveLinkItem(link, to, now, set), auditPut(table(), audit), ...extra]);
+    return true;
+  } catch (e) {
+    if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
+    throw e;
+  }
+}
+
+export function linkCodePut(linkId: string, code: StoredCode): TransactItem {
+  return { Put: { TableName: table(), Item: codeItem(keys.linkCode(linkId), code) } };
+}
+
+export type ActivationResult = 'ACTIVATED' | 'ACCOUNT_TAKEN' | 'STALE';
+
+/**
+ * The claim on the account and the link's activation in one transaction: of two
+ * wallets racing for one account, exactly one claim's condition holds.
+ */
+export async function activateLink(link: LinkRecord, spend: TransactItem, now: number, audit: AuditEntry): Promise<ActivationResult> {
+  try {
+    await transact([
+      {
+        Put: {
+          TableName: table(),
+          Item: { ...keys.accountClaim(link.accountHash), type: 'ACCOUNT_CLAIM', userId: link.userId, linkId: link.linkId, bankCode: link.bankCode, since: new Date(now).toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      moveLinkItem(link, 'ACTIVE', now, { activatedAt: new Date(now).toISOString() }),
+      spend,
+      auditPut(table(), audit),
+    ]);
+    return 'ACTIVATED';
+  } catch (e) {
+    const reasons = cancellationReasons(e);
+    if (reasons?.[0] === 'ConditionalCheckFailed') return 'ACCOUNT_TAKEN';
+    if (reasons?.[1] === 'ConditionalCheckFailed' || reasons?.[2] === 'ConditionalCheckFailed') return 'STALE';
+    throw e;
+  }
+}
+
+/** Releases the account claim together with a move out of ACTIVE/SUSPENDED. */
+export function releaseClaimItem(link: LinkRecord): TransactItem {
+  return {
+    Delete: {
+      TableName: table(),
+      Key: keys.accountClaim(link.accountHash),
+      ConditionExpression: 'linkId = :lid',
+      ExpressionAttributeValues: { ':lid': link.linkId },
+    },
+  };
+}
+
+export async function getAccountClaim(accountHash: string): Promise<{ userId: string; linkId: string } | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountClaim(accountHash), ConsistentRead: true }));
+  return out.Item as { userId: string; linkId: string } | undefined;
+}
+
+export async function getAccountLock(accountHash: string, now: number): Promise<{ until: string; reason: string } | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountLock(accountHash), ConsistentRead: true }));
+  const lock = out.Item as { until: string; reason: string } | undefined;
+  return lock && Date.parse(lock.until) > now ? lock : undefined;
+}
+
+export async function lockAccount(accountHash: string, until: number, reason: string, audit: AuditEntry): Promise<void> {
+  await transact([
+    { Put: { TableName: table(), Item: { ...keys.accountLock(accountHash), type: 'ACCOUNT_LOCK', until: new Date(until).toISOString(), reason, ttl: Math.floor(until / 1000) } } },
+    auditPut(table(), audit),
+  ]);
+}
+
+/** A failed link attempt, counted against a wallet (`USER#id`) or a bank account (`ACCOUNT#hash`). */
+export async function addStrike(subject: string, now: number, retentionDays: number, details: Record<string, unknown>): Promise<void> {
+  const at = new Date(now).toISOString();
+  await ddb().send(
+    new PutCommand({
+      TableName: table(),
+      Item: { ...keys.strike(subject, at, randomUUID()), type: 'STRIKE', at, ...details, ttl: Math.floor(now / 1000) + retentionDays * 86400 },
+    }),
+  );
+}
+
+export async function strikesSince(subject: string, sinceMs: number): Promise<{ at: string; userId?: string }[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: table(),
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': keys.strikePartition(subject), ':since': new Date(sinceMs).toISOString() },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []) as { at: string; userId?: string }[];
+}

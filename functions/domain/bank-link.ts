@@ -1,0 +1,48 @@
+import { createHmac } from 'node:crypto';
+
+export type LinkStatus = 'PENDING_BANK_AUTH' | 'PENDING_CONFIRMATION' | 'ACTIVE' | 'FAILED' | 'SUSPENDED' | 'REMOVED';
+
+/** Every allowed move of a bank link; anything else is refused. */
+const TRANSITIONS: Record<LinkStatus, LinkStatus[]> = {
+  PENDING_BANK_AUTH: ['PENDING_CONFIRMATION', 'FAILED', 'REMOVED'],
+  PENDING_CONFIRMATION: ['ACTIVE', 'FAILED', 'REMOVED'],
+  ACTIVE: ['SUSPENDED', 'REMOVED'],
+  SUSPENDED: ['ACTIVE', 'REMOVED'],
+  FAILED: [],
+  REMOVED: [],
+};
+
+export function canMove(from: LinkStatus, to: LinkStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export const LINK_STATUSES = Object.keys(TRANSITIONS) as LinkStatus[];
+
+/** Link abuse thresholds (DESIGN.md, Risk defaults). */
+export const LINK_ABUSE = {
+  walletStrikesToFreeze: 3,
+  accountStrikesToLock: 3,
+  windowHours: 24,
+  /** How long an account stays closed to linking after it is locked. */
+  accountLockDays: 7,
+  /** How long strikes are kept as risk facts for charges. */
+  strikeRetentionDays: 30,
+} as const;
+
+export interface BankAccount {
+  bankCode: string;
+  branchCode: string;
+  accountNumber: string;
+}
+
+/**
+ * Account numbers are stored only as a keyed hash (a plain hash of a 7-digit number
+ * is reversed by trying all ten million) and as their last digits for display.
+ */
+export function accountHash(key: string, a: BankAccount): string {
+  return createHmac('sha256', key).update(`${a.bankCode}-${a.branchCode}-${a.accountNumber}`).digest('hex');
+}
+
+export function maskAccount(accountNumber: string): string {
+  return `****${accountNumber.slice(-3)}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Deployment configuration, read once from CDK context. A wrong value stops the
+ * synth with a message naming the context key, before any construct is built.
+ */
+export const STAGES = ['dev', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface StageConfig {
+  stage: Stage;
+  /** Undefined means environment-agnostic: the stack synthesizes without credentials. */
+  account?: string;
+  region?: string;
+  alarmEmail?: string;
+  ekycProviderUrl?: string;
+  bankGatewayUrl?: string;
+  /** Empty: no CORS configuration, so browsers may only call the API from its own origin. */
+  allowedOrigins: string[];
+  /** prod keeps data and users when the stack is deleted or a resource is replaced. */
+  retainData: boolean;
+}
+
+/** What `node.tryGetContext` returns: `-c` values are strings, cdk.json values may be anything. */
+export type ContextReader = (key: string) => unknown;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = process.env): StageConfig {
+  const stage = text(context, 'stage') ?? 'dev';
+  if (!isStage(stage)) {
+    throw new ConfigError(`Context "stage" must be one of ${STAGES.join(', ')}; got "${stage}". Use: cdk synth -c stage=prod`);
+  }
+  const account = text(context, 'account') ?? nonEmpty(env.CDK_DEFAULT_ACCOUNT);
+  if (account !== undefined && !/^\d{12}$/.test(account)) throw new ConfigError(`Context "account" must be a 12-digit AWS account id; got "${account}"`);
+  const region = text(context, 'region') ?? nonEmpty(env.CDK_DEFAULT_REGION);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError(`Context "region" is not an AWS region name: "${region}"`);
+
+  const alarmEmail = text(context, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new ConfigError(`Context "alarmEmail" is not an email address: "${alarmEmail}"`);
+  }
+
+  return {
+    stage,
+    account,
+    region,
+    alarmEmail,
+    ekycProviderUrl: url(context, 'ekycProviderUrl'),
+    bankGatewayUrl: url(context, 'bankGatewayUrl'),
+    allowedOrigins: origins(context, stage),
+    retainData: stage === 'prod',
+  };
+}
+
+function isStage(value: string): value is Stage {
+  return (STAGES as readonly string[]).includes(value);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function text(context: ContextReader, key: string): string | undefined {
+  const value = context(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(`Context "${key}" must be a string; got ${JSON.stringify(value)}`);
+  return nonEmpty(value);
+}
+
+function url(context: ContextReader, key: string): string | undefined {
+  const value = text(context, key);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`Context "${key}" is not a URL: "${value}"`);
+  }
+  if (parsed.protocol !== 'https:') throw new ConfigError(`Context "${key}" must be an https URL: "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+/** Origins are compared byte for byte by browsers, so anything but a bare origin would silently never match. */
+function origins(context: ContextReader, stage: Stage): string[] {
+  const value = text(context, 'allowedOrigins');
+  if (value === undefined) return [];
+  const list = value.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of list) {
+    if (origin === '*') {
+      if (stage === 'prod') throw new ConfigError('Context "allowedOrigins" may not be "*" in prod; list the client origins');
+      continue;
+    }
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(`Context "allowedOrigins" entry "${origin}" is not an origin like https://app.example.com (no path, no trailing slash)`);
+    }
+  }
+  return list;
+}

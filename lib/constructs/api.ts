@@ -1,0 +1,129 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionName } from '../../functions/shared/catalog';
+import { routeKey, type RouteDef } from '../../functions/shared/routes';
+import type { StageConfig } from '../config';
+
+export interface WalletApiProps {
+  config: StageConfig;
+  userPool: cognito.IUserPool;
+  client: cognito.IUserPoolClient;
+}
+
+/** Headers clients send: the bearer token, JSON bodies, charge idempotency and the device id that feeds risk. */
+export const CORS_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-device-id'];
+
+/**
+ * The HTTP API. It is created before the functions (they need its URL) and gets its
+ * routes afterwards from the shared route table, so the cloud and the local gateway
+ * expose the same routes with the same authorization.
+ */
+export class WalletApi extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  private readonly authorizer: HttpUserPoolAuthorizer;
+  private readonly noAuth = new apigw.HttpNoneAuthorizer();
+
+  constructor(scope: Construct, id: string, props: WalletApiProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `AnshinWallet-${config.stage}`,
+      description: 'Anshin Wallet API (v1)',
+      // Our own $default stage below carries throttling and access logs.
+      createDefaultStage: false,
+      corsPreflight:
+        config.allowedOrigins.length === 0
+          ? undefined
+          : {
+              allowOrigins: config.allowedOrigins,
+              allowMethods: [
+                apigw.CorsHttpMethod.GET,
+                apigw.CorsHttpMethod.POST,
+                apigw.CorsHttpMethod.PUT,
+                apigw.CorsHttpMethod.DELETE,
+                apigw.CorsHttpMethod.OPTIONS,
+              ],
+              allowHeaders: CORS_HEADERS,
+              maxAge: Duration.hours(1),
+            },
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.retainData ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { burstLimit: 200, rateLimit: 100 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        // HTTP API context variables; the caller is the token's sub, never a name or an email.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            responseLength: '$context.responseLength',
+            sourceIp: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            sub: '$context.authorizer.claims.sub',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    // 'user' and 'ops' routes both need a valid token; ops group membership is checked in the Lambda.
+    this.authorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
+      userPoolClients: [props.client],
+      identitySource: ['$request.header.Authorization'],
+    });
+  }
+
+  /** The base URL clients call (no trailing slash); PUBLIC_BASE_URL of the functions. */
+  get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+
+  /** One route per entry of the route table, each to the function the entry names. */
+  addRoutes(routes: readonly RouteDef[], functions: Record<FunctionName, lambda.IFunction>): void {
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integrationOf = (fn: FunctionName) => {
+      let integration = integrations.get(fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${fn}Integration`, functions[fn]);
+        integrations.set(fn, integration);
+      }
+      return integration;
+    };
+    const seen = new Set<string>();
+    for (const route of routes) {
+      const key = routeKey(route);
+      if (seen.has(key)) throw new Error(`Route ${key} appears twice in the route table`);
+      seen.add(key);
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrationOf(route.fn),
+        authorizer: route.auth === 'public' ? this.noAuth : this.authorizer,
+      });
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { Capability, FunctionName, FunctionSpec, TableAction } from '../../functions/shared/catalog';
+import type { StageConfig } from '../config';
+import type { Data } from './data';
+
+/** Entries in the catalog are relative to the repository root, which is also esbuild's project root. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export const SERVICE_NAME = 'anshin-wallet';
+
+/** Namespace of the functions' own metrics; monitoring builds metric alarms on it. */
+export const METRICS_NAMESPACE = 'AnshinWallet';
+
+/** The charge state machine as the functions see it; its ARN is known before the machine exists (see ChargeWorkflow.ref). */
+export interface WorkflowRef {
+  stateMachineArn: string;
+  /** Every execution of that state machine: `arn:...:execution:<name>:*`. */
+  executionsArn: string;
+}
+
+/**
+ * The capabilities this file grants. `bank` (HTTPS to the bank gateway) is being added to the
+ * catalog with the bank-links work; naming it here lets this compile before and after that
+ * lands. Once it has, this is just `Capability` and the alias can go.
+ */
+export type KnownCapability = Capability | 'bank';
+
+/** What the capabilities of the catalog refer to. */
+export interface CapabilityTargets {
+  data: Data;
+  /** Undefined when the deployer gave no `bankGatewayUrl`: the function then fails when it calls the bank. */
+  bankGatewayUrl?: string;
+  userPool: cognito.IUserPool;
+  secret: secretsmanager.ISecret;
+  workflow: WorkflowRef;
+  alertsTopic: sns.ITopic;
+}
+
+export interface WalletFunctionProps {
+  name: FunctionName;
+  spec: FunctionSpec;
+  config: StageConfig;
+  /** Settings every function reads at cold start (functions/shared/config.ts), whatever it is granted. */
+  environment: Record<string, string>;
+}
+
+/**
+ * The project's Lambda defaults in one place, and one bind method per capability so
+ * that a function's permissions come only from its entry in functions/shared/catalog.ts.
+ */
+export class WalletFunction extends Construct {
+  readonly name: FunctionName;
+  readonly lambda: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WalletFunctionProps) {
+    super(scope, id);
+    const { name, spec, config } = props;
+    this.name = name;
+
+    // An explicit log group, so retention and removal are ours and not left to Lambda's implicit one.
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: config.retainData ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.lambda = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, spec.entry),
+      handler: 'handler',
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? 512,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? 10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // The Node.js 22 runtime ships AWS SDK v3; bundling it would only grow cold starts.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+      environment: {
+        ...props.environment,
+        STAGE: config.stage,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        // Where the functions' embedded-metric-format metrics land, so alarms can find them.
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+    });
+  }
+
+  /** Grants exactly what the catalog lists for this function, nothing more. */
+  bindCatalog(spec: FunctionSpec, targets: CapabilityTargets): void {
+    this.bindTable(targets.data, spec.table);
+    for (const capability of new Set(spec.capabilities)) this.bindCapability(capability, targets);
+  }
+
+  /** The listed item actions on the table and its indexes, and the key use they need; nothing at all for an empty list. */
+  bindTable(data: Data, actions: readonly TableAction[]): void {
+    if (actions.length === 0) return;
+    this.allow([...new Set(actions)], [data.table.tableArn, `${data.table.tableArn}/index/*`]);
+    this.allow(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [data.key.keyArn]);
+  }
+
+  bindCapability(capability: KnownCapability, targets: CapabilityTargets): void {
+    switch (capability) {
+      case 'cognitoAdmin':
+        return this.bindCognitoAdmin(targets.userPool);
+      case 'cognitoAuth':
+        return this.bindCognitoAuth();
+      case 'sms':
+        return this.bindSms();
+      case 'secrets':
+        return this.bindSecrets(targets.secret);
+      case 'bank':
+        return this.bindBankGateway(targets.bankGatewayUrl);
+      case 'startWorkflow':
+        return this.bindStartWorkflow(targets.workflow);
+      case 'resumeWorkflow':
+        return this.bindResumeWorkflow(targets.workflow);
+      case 'alerts':
+        return this.bindAlerts(targets.alertsTopic);
+      default: {
+        // A capability added to the catalog without a grant here fails the type check.
+        const unhandled: never = capability;
+        throw new Error(`No grant for capability ${String(unhandled)}`);
+      }
+    }
+  }
+
+  bindCognitoAdmin(userPool: cognito.IUserPool): void {
+    this.allow(
+      ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'],
+      [userPool.userPoolArn],
+    );
+  }
+
+  /** InitiateAuth with USER_PASSWORD_AUTH on a public client is an unauthenticated call: no IAM permission exists for it. */
+  bindCognitoAuth(): void {}
+
+  bindSms(): void {
+    // Publishing straight to a phone number has no resource ARN, so IAM only accepts "*" here, and
+    // there is no condition key that would allow phone numbers while refusing topics.
+    this.allow(['sns:Publish'], ['*']);
+  }
+
+  bindSecrets(secret: secretsmanager.ISecret): void {
+    secret.grantRead(this.lambda);
+    this.lambda.addEnvironment('SECRETS_ARN', secret.secretArn);
+  }
+
+  /** The bank gateway is an HTTPS API authenticated with a key from the service secret: no IAM to grant. */
+  bindBankGateway(url: string | undefined): void {
+    if (url) this.lambda.addEnvironment('BANK_GATEWAY_URL', url);
+  }
+
+  bindStartWorkflow(workflow: WorkflowRef): void {
+    this.allow(['states:StartExecution'], [workflow.stateMachineArn]);
+    this.lambda.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+  }
+
+  bindResumeWorkflow(workflow: WorkflowRef): void {
+    this.allow(
+      ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:StopExecution', 'states:DescribeExecution'],
+      [workflow.stateMachineArn, workflow.executionsArn],
+    );
+    this.lambda.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+  }
+
+  bindAlerts(topic: sns.ITopic): void {
+    // grantPublish also grants use of the topic's KMS key.
+    topic.grantPublish(this.lambda);
+    this.lambda.addEnvironment('ALERTS_TOPIC_ARN', topic.topicArn);
+  }
+
+  private allow(actions: string[], resources: string[]): void {
+    this.lambda.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+  }
+}
+
+/** `identity` → `Identity`, for construct ids and alarm names. */
+export function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

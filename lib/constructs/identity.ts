@@ -1,0 +1,49 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+
+export interface IdentityProps {
+  retainData: boolean;
+}
+
+/** The operations group: membership shows up as `cognito:groups` in the access token and is checked in the ops Lambdas. */
+export const OPS_GROUP = 'ops';
+
+/** Cognito holds every password; the registration Lambda creates users, so nobody signs up directly. */
+export class Identity extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly client: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: IdentityProps) {
+    super(scope, id);
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      // Registration goes through POST /v1/users (AdminCreateUser + AdminSetUserPassword) so the phone
+      // and terms checks cannot be skipped by calling Cognito's SignUp directly.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: { minLength: 8, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: props.retainData,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.client = this.userPool.addClient('AppClient', {
+      // Public clients (mobile, browser) cannot keep a secret.
+      generateSecret: false,
+      authFlows: { userPassword: true },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      // Sign-in must not reveal whether an email is registered.
+      preventUserExistenceErrors: true,
+    });
+
+    new cognito.CfnUserPoolGroup(this, 'OpsGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: OPS_GROUP,
+      description: 'Operations staff: reviews, freezes, bank switches, compensation',
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
+import { ROUTES } from '../functions/shared/routes';
+import type { StageConfig } from './config';
+import { WalletApi } from './constructs/api';
+import { ChargeWorkflow } from './constructs/charge-workflow';
+import { Data } from './constructs/data';
+import { pascal, WalletFunction, type CapabilityTargets } from './constructs/function';
+import { Identity } from './constructs/identity';
+import { Monitoring } from './constructs/monitoring';
+import { ServiceSecrets } from './constructs/secrets';
+
+export interface WalletStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/**
+ * Everything `cdk deploy` creates. Functions, grants and routes are generated from
+ * functions/shared/catalog.ts and routes.ts: adding an entry there is all it takes.
+ */
+export class WalletStack extends Stack {
+  readonly config: StageConfig;
+  readonly data: Data;
+  readonly identity: Identity;
+  readonly secrets: ServiceSecrets;
+  readonly api: WalletApi;
+  readonly functions: Record<FunctionName, WalletFunction>;
+  readonly workflow: ChargeWorkflow;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: WalletStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+
+    this.monitoring = new Monitoring(this, 'Monitoring', { config });
+    this.data = new Data(this, 'Data', { retainData: config.retainData });
+    this.identity = new Identity(this, 'Identity', { retainData: config.retainData });
+    this.secrets = new ServiceSecrets(this, 'Secrets', { retainData: config.retainData });
+    this.api = new WalletApi(this, 'Api', { config, userPool: this.identity.userPool, client: this.identity.client });
+
+    for (const key of ['ekycProviderUrl', 'bankGatewayUrl'] as const) {
+      if (!config[key] && config.stage === 'prod') {
+        Annotations.of(this).addWarningV2(`anshin:missing-${key}`, `No "${key}" context: functions that call that provider will fail until it is set.`);
+      }
+    }
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.data.table.tableName,
+      USER_POOL_ID: this.identity.userPool.userPoolId,
+      USER_POOL_CLIENT_ID: this.identity.client.userPoolClientId,
+      PUBLIC_BASE_URL: this.api.url,
+      ...(config.ekycProviderUrl ? { EKYC_PROVIDER_URL: config.ekycProviderUrl } : {}),
+    };
+    const targets: CapabilityTargets = {
+      data: this.data,
+      bankGatewayUrl: config.bankGatewayUrl,
+      userPool: this.identity.userPool,
+      secret: this.secrets.secret,
+      workflow: ChargeWorkflow.ref(this, config),
+      alertsTopic: this.monitoring.topic,
+    };
+
+    // Every catalog entry, so a function added there is deployed, granted and alarmed without touching this file.
+    const functions = {} as Record<FunctionName, WalletFunction>;
+    const lambdas = {} as Record<FunctionName, lambda.IFunction>;
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
+      const fn = new WalletFunction(this, `${pascal(name)}Function`, { name, spec, config, environment });
+      fn.bindCatalog(spec, targets);
+      functions[name] = fn;
+      lambdas[name] = fn.lambda;
+    }
+    this.functions = functions;
+
+    this.api.addRoutes(ROUTES, lambdas);
+    this.workflow = new ChargeWorkflow(this, 'ChargeWorkflow', { config, functions: lambdas });
+
+    this.monitoring.watchFunctions(lambdas);
+    this.monitoring.watchApi(this.api.httpApi);
+    this.monitoring.watchWorkflow('Charge', this.workflow.stateMachine);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'ChargeStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'OpsAlertsTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe the on-call channel here' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}

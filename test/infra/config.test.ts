@@ -1,0 +1,37 @@
+import { ConfigError, stageConfig } from '../../lib/config';
+
+describe('stage configuration', () => {
+  const read = (values: Record<string, unknown>) => (key: string) => values[key];
+
+  it('defaults to dev and refuses an unknown stage', () => {
+    expect(stageConfig(read({}), {}).stage).toBe('dev');
+    expect(() => stageConfig(read({ stage: 'staging' }), {})).toThrow(ConfigError);
+    expect(() => stageConfig(read({ stage: 'staging' }), {})).toThrow(/stage/);
+  });
+
+  it('takes account and region from context, else from CDK_DEFAULT_*', () => {
+    expect(stageConfig(read({}), { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'ap-northeast-1' })).toMatchObject({
+      account: '123456789012',
+      region: 'ap-northeast-1',
+    });
+    expect(stageConfig(read({ account: '210987654321', region: 'us-east-1' }), { CDK_DEFAULT_ACCOUNT: '123456789012' })).toMatchObject({
+      account: '210987654321',
+      region: 'us-east-1',
+    });
+  });
+
+  it('refuses malformed values instead of deploying them', () => {
+    expect(() => stageConfig(read({ allowedOrigins: 'https://app.example.com/' }), {})).toThrow(/allowedOrigins/);
+    expect(() => stageConfig(read({ stage: 'prod', allowedOrigins: '*' }), {})).toThrow(/allowedOrigins/);
+    expect(() => stageConfig(read({ alarmEmail: 'not-an-email' }), {})).toThrow(/alarmEmail/);
+    expect(() => stageConfig(read({ ekycProviderUrl: 'http://ekyc.example.com' }), {})).toThrow(/https/);
+    expect(() => stageConfig(read({ account: '12' }), {})).toThrow(/account/);
+  });
+
+  it('splits the allowed origins list and retains data only in prod', () => {
+    const config = stageConfig(read({ stage: 'prod', allowedOrigins: 'https://a.example.com, https://b.example.com' }), {});
+    expect(config.allowedOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(config.retainData).toBe(true);
+    expect(stageConfig(read({}), {}).retainData).toBe(false);
+  });
+});

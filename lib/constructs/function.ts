@@ -27,13 +27,6 @@ export interface WorkflowRef {
   executionsArn: string;
 }
 
-/**
- * The capabilities this file grants. `bank` (HTTPS to the bank gateway) is being added to the
- * catalog with the bank-links work; naming it here lets this compile before and after that
- * lands. Once it has, this is just `Capability` and the alias can go.
- */
-export type KnownCapability = Capability | 'bank';
-
 /** What the capabilities of the catalog refer to. */
 export interface CapabilityTargets {
   data: Data;
@@ -118,7 +111,7 @@ export class WalletFunction extends Construct {
     this.allow(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [data.key.keyArn]);
   }
 
-  bindCapability(capability: KnownCapability, targets: CapabilityTargets): void {
+  bindCapability(capability: Capability, targets: CapabilityTargets): void {
     switch (capability) {
       case 'cognitoAdmin':
         return this.bindCognitoAdmin(targets.userPool);

@@ -1,14 +1,13 @@
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../functions/shared/catalog';
+import { FUNCTIONS, type Capability, type FunctionName, type FunctionSpec } from '../../functions/shared/catalog';
 import { ROUTES, routeKey } from '../../functions/shared/routes';
 import { TABLE } from '../../functions/shared/table';
 import { stageConfig, type Stage } from '../../lib/config';
-import type { KnownCapability } from '../../lib/constructs/function';
 import { WalletStack } from '../../lib/wallet-stack';
 
 /** What each capability of the catalog must grant, beyond the table actions. */
-const CAPABILITY_ACTIONS: Record<KnownCapability, string[]> = {
+const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   cognitoAdmin: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'],
   cognitoAuth: [],
   sms: ['sns:Publish'],
@@ -24,7 +23,7 @@ const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
 const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 const specOf = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
-const has = (name: FunctionName, capability: KnownCapability) => (specOf(name).capabilities as readonly KnownCapability[]).includes(capability);
+const has = (name: FunctionName, capability: Capability) => specOf(name).capabilities.includes(capability);
 /** Widened so an index declared later without a sort key still type-checks. */
 const INDEXES: ReadonlyArray<{ name: string; partitionKey: string; sortKey?: string }> = TABLE.indexes;
 

@@ -14,13 +14,17 @@ const ARCHAIC: Record<string, string> = { ヰ: 'イ', ヱ: 'エ', ヲ: 'オ' };
 const IGNORED = /[\s\u3000・･.\-‐‑‒–—―ー－ｰ]/g;
 
 export function normalizeKana(input: string): string {
-  // NFKC turns half-width katakana and their voicing marks into full-width, and full-width Latin into ASCII.
-  let s = input.normalize('NFKC');
+  // NFKC turns half-width katakana and their voicing marks into full-width, and full-width Latin into ASCII;
+  // it runs again after upper-casing, whose output is not always normalized.
+  let s = input.normalize('NFKC').toUpperCase().normalize('NFKC');
   // Hiragana to katakana: the blocks are 0x60 apart.
   s = s.replace(/[\u3041-\u3096]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+  // A stand-alone ゛ (legacy widening of ﾞ) becomes a space and a combining mark under NFKC: the space goes here.
   s = s.replace(IGNORED, '');
-  s = [...s].map((c) => SMALL_TO_LARGE[c] ?? ARCHAIC[c] ?? c).join('');
-  return s.toUpperCase();
+  // Letters are mapped decomposed and recomposed after, so a voicing mark joins its letter whatever came between
+  // (カ゛ = ガ, ゥ゛ = ヴ) and the result is a fixed point.
+  s = [...s.normalize('NFD')].map((c) => SMALL_TO_LARGE[c] ?? ARCHAIC[c] ?? c).join('');
+  return s.normalize('NFC');
 }
 
 export function kanaNamesMatch(a: string, b: string): boolean {

@@ -37,6 +37,8 @@ export function verifyNotMeToken(key: string, token: string, nowSeconds: number)
   } catch {
     return { valid: false, reason: 'MALFORMED' };
   }
+  // `null`, a number or a string is valid JSON too, and has no fields to read.
+  if (typeof body !== 'object' || body === null) return { valid: false, reason: 'MALFORMED' };
   if (body.p !== PURPOSE) return { valid: false, reason: 'PURPOSE' };
   if (typeof body.lid !== 'string' || typeof body.uid !== 'string' || typeof body.exp !== 'number' || typeof body.jti !== 'string') return { valid: false, reason: 'MALFORMED' };
   if (nowSeconds >= body.exp) return { valid: false, reason: 'EXPIRED' };

@@ -1,0 +1,142 @@
+/**
+ * The token in the bank holder's "not me" link freezes a wallet when it is used, so
+ * only a token this service signed, for that purpose, and not yet expired, may pass.
+ */
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { signNotMeToken, verifyNotMeToken, type NotMeClaims } from '../../functions/domain/not-me-token';
+
+const KEY = 'unit-test-not-me-key';
+const NOW = 1_775_000_000; // epoch seconds
+const claims: NotMeClaims = { linkId: 'lnk_0b7a2c1e-2f51-4bb5-9a52-5d1d0c2b8f10', userId: 'user-123', expiresAt: NOW + 30 * 86400, tokenId: 'tok-1' };
+
+/** A token signed with the right key over any payload we like: the way to reach the checks behind the signature. */
+function signRaw(payload: unknown, key = KEY): string {
+  const p = Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)).toString('base64url');
+  return `v1.${p}.${createHmac('sha256', key).update(`v1.${p}`).digest('base64url')}`;
+}
+
+/** Replaces the character at `i` with another one from the base64url alphabet. */
+function flip(s: string, i: number): string {
+  const c = s[i] === 'A' ? 'B' : 'A';
+  return s.slice(0, i) + c + s.slice(i + 1);
+}
+
+describe('not-me token', () => {
+  it('round-trips the claims', () => {
+    const token = signNotMeToken(KEY, claims);
+    expect(token).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+    expect(verifyNotMeToken(KEY, token, NOW)).toEqual({ valid: true, claims });
+  });
+
+  it('round-trips any claims (property)', () => {
+    const anyClaims = fc.record({
+      linkId: fc.string({ maxLength: 60 }),
+      userId: fc.string({ maxLength: 60 }),
+      tokenId: fc.uuid(),
+      expiresAt: fc.integer({ min: NOW + 1, max: NOW + 10 * 365 * 86400 }),
+    });
+    fc.assert(fc.property(anyClaims, (c) => {
+      expect(verifyNotMeToken(KEY, signNotMeToken(KEY, c), NOW)).toEqual({ valid: true, claims: c });
+    }));
+  });
+
+  it('is URL-safe as it stands (it travels in a `token=` query parameter)', () => {
+    const token = signNotMeToken(KEY, claims);
+    expect(encodeURIComponent(token)).toBe(token);
+  });
+
+  it('refuses a payload edited to name another link or user (the signature no longer fits)', () => {
+    const [v, payload, mac] = signNotMeToken(KEY, claims).split('.');
+    const body = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    for (const edit of [{ lid: 'lnk_other' }, { uid: 'someone-else' }, { exp: claims.expiresAt + 86400 }]) {
+      const forged = `${v}.${Buffer.from(JSON.stringify({ ...body, ...edit })).toString('base64url')}.${mac}`;
+      expect(verifyNotMeToken(KEY, forged, NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+    }
+  });
+
+  it('refuses any single-character change of the payload', () => {
+    const token = signNotMeToken(KEY, claims);
+    const [, payload] = token.split('.');
+    fc.assert(fc.property(fc.nat({ max: payload.length - 1 }), (i) => {
+      const tampered = token.replace(payload, flip(payload, i));
+      expect(verifyNotMeToken(KEY, tampered, NOW).valid).toBe(false);
+    }));
+  });
+
+  it('refuses a changed signature', () => {
+    const token = signNotMeToken(KEY, claims);
+    const [v, payload, mac] = token.split('.');
+    expect(verifyNotMeToken(KEY, `${v}.${payload}.${flip(mac, 0)}`, NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+    expect(verifyNotMeToken(KEY, `${v}.${payload}.${mac.slice(0, -2)}`, NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+    expect(verifyNotMeToken(KEY, `${v}.${payload}.${mac}AA`, NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+    // Every byte of the MAC counts: change each of the first 42 characters (the 43rd also carries padding bits).
+    for (let i = 0; i < mac.length - 1; i++) expect(verifyNotMeToken(KEY, `${v}.${payload}.${flip(mac, i)}`, NOW).valid).toBe(false);
+  });
+
+  it('refuses a token signed with another key', () => {
+    expect(verifyNotMeToken(KEY, signNotMeToken('another-key', claims), NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+    expect(verifyNotMeToken('another-key', signNotMeToken(KEY, claims), NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+    expect(verifyNotMeToken(KEY, signNotMeToken('', claims), NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+  });
+
+  it('expires at expiresAt: valid one second before, refused at and after it', () => {
+    const token = signNotMeToken(KEY, claims);
+    expect(verifyNotMeToken(KEY, token, claims.expiresAt - 1).valid).toBe(true);
+    expect(verifyNotMeToken(KEY, token, claims.expiresAt)).toEqual({ valid: false, reason: 'EXPIRED' });
+    expect(verifyNotMeToken(KEY, token, claims.expiresAt + 86400)).toEqual({ valid: false, reason: 'EXPIRED' });
+  });
+
+  it('refuses a token signed with the right key for another purpose', () => {
+    const body = { lid: claims.linkId, uid: claims.userId, exp: claims.expiresAt, jti: claims.tokenId };
+    expect(verifyNotMeToken(KEY, signRaw({ ...body, p: 'charge-confirm' }), NOW)).toEqual({ valid: false, reason: 'PURPOSE' });
+    expect(verifyNotMeToken(KEY, signRaw(body), NOW)).toEqual({ valid: false, reason: 'PURPOSE' });
+    expect(verifyNotMeToken(KEY, signRaw({ ...body, p: 'NOT-ME' }), NOW)).toEqual({ valid: false, reason: 'PURPOSE' });
+    // The purpose check is no formality: the same body with p = not-me passes.
+    expect(verifyNotMeToken(KEY, signRaw({ ...body, p: 'not-me' }), NOW).valid).toBe(true);
+  });
+
+  it('refuses a correctly signed payload that is not the expected JSON', () => {
+    const good = { p: 'not-me', lid: 'l', uid: 'u', exp: NOW + 60, jti: 'j' };
+    for (const payload of ['not json', '', 'null', '[]', '"not-me"', '{"p":"not-me"}', JSON.stringify({ ...good, exp: String(NOW + 60) }), JSON.stringify({ ...good, lid: 7 }), JSON.stringify({ ...good, uid: null }), JSON.stringify({ ...good, jti: undefined })]) {
+      const check = verifyNotMeToken(KEY, signRaw(payload), NOW);
+      expect({ payload, valid: check.valid }).toEqual({ payload, valid: false });
+      expect(['MALFORMED', 'PURPOSE']).toContain((check as { reason: string }).reason);
+    }
+  });
+
+  it.each([
+    ['empty', ''],
+    ['one part', 'v1'],
+    ['two parts', 'v1.abc'],
+    ['four parts', 'v1.abc.def.ghi'],
+    ['empty parts', 'v1..'],
+    ['another version', 'v2.abc.def'],
+    ['padding', 'v1.abc=.def='],
+    ['standard base64 characters', 'v1.ab+c.de/f'],
+    ['spaces', 'v1.abc .def'],
+    ['a JWT', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'],
+  ])('refuses a malformed token (%s) as MALFORMED', (_why, token) => {
+    expect(verifyNotMeToken(KEY, token, NOW)).toEqual({ valid: false, reason: 'MALFORMED' });
+  });
+
+  it('refuses the real token with its version changed', () => {
+    const token = signNotMeToken(KEY, claims);
+    expect(verifyNotMeToken(KEY, token.replace(/^v1/, 'v2'), NOW).valid).toBe(false);
+  });
+
+  it('random strings never verify and never throw', () => {
+    const shaped = fc
+      .tuple(fc.string({ unit: fc.constantFrom(...'ABCabc019-_'), maxLength: 80 }), fc.string({ unit: fc.constantFrom(...'ABCabc019-_'), maxLength: 50 }))
+      .map(([p, m]) => `v1.${p}.${m}`);
+    const any = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 120 }), shaped);
+    fc.assert(
+      fc.property(any, fc.integer({ min: 0, max: 2 ** 32 }), (token, now) => {
+        let check;
+        expect(() => (check = verifyNotMeToken(KEY, token, now))).not.toThrow();
+        expect(check).toEqual({ valid: false, reason: expect.stringMatching(/^(MALFORMED|SIGNATURE|EXPIRED|PURPOSE)$/) });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

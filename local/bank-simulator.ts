@@ -37,7 +37,7 @@ interface SimCode {
 }
 
 export interface SimMove {
-  kind: 'DEBIT' | 'CREDIT';
+  kind: 'DEBIT' | 'CREDIT' | 'REVERSAL' | 'VOID';
   idempotencyKey: string;
   accountKey: string;
   amount: number;
@@ -226,8 +226,38 @@ export class BankSimulator implements BankGateway {
     return this.move('CREDIT', move);
   }
 
+  /** Undoes the debit with this key if it happened; otherwise voids the key so the debit can never happen later. */
+  async reverseDebit(move: BankMove) {
+    const reversalKey = `reversal:${move.idempotencyKey}`;
+    const d = this.store.read();
+    if (d.moves[reversalKey]) return { reversed: d.moves[reversalKey].kind === 'REVERSAL' };
+    const debit = d.moves[move.idempotencyKey];
+    const at = new Date(this.clock.now()).toISOString();
+    if (!debit) {
+      this.store.update((s) => {
+        s.moves[move.idempotencyKey] = { kind: 'VOID', idempotencyKey: move.idempotencyKey, accountKey: '', amount: 0, bankTransactionId: '', at };
+        s.moves[reversalKey] = { kind: 'VOID', idempotencyKey: reversalKey, accountKey: '', amount: 0, bankTransactionId: '', at };
+      });
+      return { reversed: false };
+    }
+    if (debit.kind !== 'DEBIT') return { reversed: false };
+    this.store.update((s) => {
+      s.accounts[debit.accountKey].balance += debit.amount;
+      s.moves[reversalKey] = { kind: 'REVERSAL', idempotencyKey: reversalKey, accountKey: debit.accountKey, amount: debit.amount, bankTransactionId: `btx_${randomUUID()}`, at };
+    });
+    return { reversed: true };
+  }
+
+  async statement(bankCode: string) {
+    const d = this.store.read();
+    return Object.values(d.moves)
+      .filter((m) => m.kind !== 'VOID' && d.accounts[m.accountKey]?.bankCode === bankCode)
+      .map((m) => ({ kind: m.kind as 'DEBIT' | 'CREDIT' | 'REVERSAL', idempotencyKey: m.idempotencyKey, amount: m.amount, at: m.at }));
+  }
+
   private move(kind: SimMove['kind'], move: BankMove & { reason?: string }) {
     const seen = this.store.read().moves[move.idempotencyKey];
+    if (seen?.kind === 'VOID') throw new DomainError('BANK_DECLINED', 'This move was voided');
     if (seen) {
       if (seen.kind !== kind || seen.amount !== move.amount) throw new DomainError('BANK_DECLINED', 'Idempotency key reused for another move');
       return { bankTransactionId: seen.bankTransactionId };

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Context } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
+import { handlerOf, lambdaContext } from './lambda-runtime';
 import type { ApiEvent, ApiResult } from '../functions/shared/http';
 import { ROUTES, routeKey, type RouteDef } from '../functions/shared/routes';
 import type { Claims } from './jwt';
 
-type LambdaHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 interface CompiledRoute {
   route: RouteDef;
@@ -31,21 +29,6 @@ function compile(route: RouteDef): CompiledRoute {
     })
     .join('/');
   return { route, pattern: new RegExp(`^${source}$`), names };
-}
-
-/** Loads each function's handler module on first use, from the catalog's entry file. */
-const loaded = new Map<FunctionName, Promise<LambdaHandler>>();
-function handlerOf(fn: FunctionName): Promise<LambdaHandler> {
-  let p = loaded.get(fn);
-  if (!p) {
-    p = import(`../${FUNCTIONS[fn].entry.replace(/\.ts$/, '')}`).then((m: { handler?: LambdaHandler; default?: { handler?: LambdaHandler } }) => {
-      const h = m.handler ?? m.default?.handler;
-      if (!h) throw new Error(`${FUNCTIONS[fn].entry} exports no handler`);
-      return h;
-    });
-    loaded.set(fn, p);
-  }
-  return p;
 }
 
 export async function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -108,7 +91,7 @@ export function createGateway(options: { verify: (authorization: string | undefi
         if (!claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid access token is required', requestId);
       }
       const event = toEvent(req, url, route, body, requestId, pathParameters, claims);
-      const handler = await handlerOf(route.fn);
+      const handler = await handlerOf<ApiEvent, ApiResult>(route.fn);
       const result = await handler(event, lambdaContext(route.fn, requestId));
       const headers: Record<string, string> = { 'apigw-requestid': requestId };
       for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
@@ -150,23 +133,4 @@ function toEvent(req: IncomingMessage, url: URL, route: RouteDef, body: string, 
       authorizer: { jwt: { claims: claims ?? {}, scopes: claims?.scope ? claims.scope.split(' ') : [] }, principalId: '', integrationLatency: 0 },
     },
   } as ApiEvent;
-}
-
-function lambdaContext(fn: FunctionName, requestId: string): Context {
-  const spec: FunctionSpec = FUNCTIONS[fn];
-  const deadline = Date.now() + (spec.timeoutSeconds ?? 10) * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `anshin-local-${fn}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:anshin-local-${fn}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/anshin-local-${fn}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -6,12 +6,17 @@ import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
 import { sendJson } from './gateway';
 import type { SmsOutbox } from './sms-outbox';
 import type { BankSimulator } from './bank-simulator';
+import type { LocalFaults } from './faults';
+import type { LocalWorkflowEngine } from './workflow-engine';
 
 export interface LocalServices {
   outbox: SmsOutbox;
   ekyc: EkycSimulator;
   clock: LocalClock;
   bank: BankSimulator;
+  workflow: LocalWorkflowEngine;
+  faults: LocalFaults;
+  sweep: () => Promise<unknown>;
 }
 
 type LocalRoute = {
@@ -104,6 +109,22 @@ export function localRoutes(s: LocalServices) {
       pattern: /^\/local\/bank\/faults$/,
       body: z.strictObject({ debitTimeouts: z.number().int().min(0).max(100).optional(), debitLostReplies: z.number().int().min(0).max(100).optional(), debitDeclines: z.number().int().min(0).max(100).optional() }),
       run: async ({ body }) => ({ status: 200, body: Object.assign(s.bank.faults, body) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/faults$/,
+      body: z.strictObject({ afterDebit: z.number().int().min(0).max(100).optional(), beforeCredit: z.number().int().min(0).max(100).optional() }),
+      run: async ({ body }) => ({ status: 200, body: Object.assign(s.faults.armed, body) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/sweeper\/run$/,
+      run: async () => ({ status: 200, body: await s.sweep() }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/local\/workflow\/executions$/,
+      run: async () => ({ status: 200, body: { executions: s.workflow.list() } }),
     },
     {
       method: 'POST',

@@ -11,6 +11,10 @@ import { createJwtVerifier } from './jwt';
 import { localRoutes } from './local-routes';
 import { assertPortFree, stopChildren } from './process';
 import { SmsOutbox } from './sms-outbox';
+import { LocalFaults } from './faults';
+import { invokeLocal } from './lambda-runtime';
+import { LocalWorkflowEngine } from './workflow-engine';
+import { synthesizeChargeDefinition } from './workflow-definition';
 
 export interface LocalStackOptions {
   port: number;
@@ -61,7 +65,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   await Promise.all([assertPortFree(o.port, 'API'), assertPortFree(ddbPort, 'DynamoDB Local'), assertPortFree(cognitoPort, 'cognito-local')]);
 
   let server: Server | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  let workflowEngine: LocalWorkflowEngine | undefined;
   const stop = async () => {
+    if (sweeper) clearInterval(sweeper);
+    workflowEngine?.stopAll();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections();
     await stopChildren();
@@ -93,18 +101,26 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
     const secrets = secretsFrom({ masterKey: localMasterKey(o.dataDir), ekycWebhookSecret: o.ekycWebhookSecret });
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
-    usePorts({ sms: outbox, ekyc, bank, clock, secrets: async () => secrets });
+    const workflow = new LocalWorkflowEngine(synthesizeChargeDefinition(), invokeLocal, o.log);
+    const faults = new LocalFaults();
+    usePorts({ sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets });
     const { seedBank } = await import('../functions/adapters/banks-repo');
     for (const bankCode of ['0001', '9900']) {
       await seedBank({ bankCode, name: `Bank ${bankCode}`, linkingEnabled: true, chargingEnabled: true, updatedAt: new Date().toISOString(), updatedBy: 'system:seed' });
     }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, sweep: () => invokeLocal('sweeper', {}) }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());
     });
+    workflowEngine = workflow;
+    // The cloud runs the sweeper every minute on a schedule; locally it runs every few seconds.
+    sweeper = setInterval(() => {
+      invokeLocal('sweeper', {}).catch((e: Error) => o.log(`[sweeper] ${e.message}`));
+    }, Number(process.env.ANSHIN_SWEEP_MS ?? 5000));
+    sweeper.unref();
     return { url, dynamoDbUrl, cognitoUrl, userPoolId: pool.userPoolId, clientId: pool.clientId, stop };
   } catch (e) {
     await stop();

@@ -48,6 +48,18 @@ export class HttpBankGateway implements BankGateway {
     return this.call<{ bankTransactionId: string }>(move.bankCode, 'POST', '/debits', move.idempotencyKey, { accountRef: move.accountRef, amount: move.amount });
   }
 
+  async reverseDebit(move: BankMove) {
+    return this.call<{ reversed: boolean }>(move.bankCode, 'POST', `/debits/${encodeURIComponent(move.idempotencyKey)}/reversal`, `reverse-${move.idempotencyKey}`, {
+      accountRef: move.accountRef,
+      amount: move.amount,
+    });
+  }
+
+  async statement(bankCode: string) {
+    const out = await this.call<{ moves: { kind: 'DEBIT' | 'CREDIT' | 'REVERSAL'; idempotencyKey: string; amount: number; at: string }[] }>(bankCode, 'POST', '/statement', undefined, {});
+    return out.moves;
+  }
+
   async credit(move: BankMove & { reason: string }) {
     return this.call<{ bankTransactionId: string }>(move.bankCode, 'POST', '/credits', move.idempotencyKey, { accountRef: move.accountRef, amount: move.amount, reason: move.reason });
   }

@@ -61,8 +61,41 @@ export interface BankGateway {
   /** The bank tells its account holder, on the bank's own channel, with our not-me link where there is one. */
   notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }): Promise<void>;
   debit(move: BankMove): Promise<{ bankTransactionId: string }>;
+  /** The bank's record of our moves on its side, for reconciliation. */
+  statement(bankCode: string): Promise<{ kind: 'DEBIT' | 'CREDIT' | 'REVERSAL'; idempotencyKey: string; amount: number; at: string }[]>;
+  /**
+   * Reverses the debit made with `idempotencyKey` if the bank executed it, and makes
+   * sure a late arrival of that debit is refused: safe when the debit's outcome is unknown.
+   */
+  reverseDebit(move: BankMove): Promise<{ reversed: boolean }>;
   /** Pays money back to the account (a refund of a debit, or compensation). */
   credit(move: BankMove & { reason: string }): Promise<{ bankTransactionId: string }>;
+}
+
+/** Where a charge's workflow (re)starts: the sweeper resumes lost executions at their stage. */
+export type ChargeStage = 'CONFIRM' | 'REVIEW' | 'EXECUTE';
+
+export interface ChargeWorkflowInput {
+  chargeId: string;
+  userId: string;
+  outcome: 'CHALLENGE' | 'REVIEW' | 'ALLOW';
+  stage: ChargeStage;
+}
+
+/** The charge state machine: Step Functions in the cloud, aws-local-stepfunctions locally. */
+export interface WorkflowEngine {
+  /** Starts an execution; a second start with the same name is a no-op. */
+  start(name: string, input: ChargeWorkflowInput): Promise<void>;
+  isRunning(name: string): Promise<boolean>;
+  /** Resumes a waiting task. False if the token is unknown, used or timed out. */
+  succeed(token: string, output: Record<string, unknown>): Promise<boolean>;
+  fail(token: string, error: string, cause: string): Promise<boolean>;
+}
+
+/** Local fault injection points (no-ops in the cloud). */
+export interface Faults {
+  /** Throws a simulated crash at `point` if a fault is armed there. */
+  check(point: 'afterDebit' | 'beforeCredit'): void;
 }
 
 export interface Secrets {
@@ -88,6 +121,8 @@ export interface Ports {
   ekyc: EkycProvider;
   identity: IdentityProvider;
   bank: BankGateway;
+  workflow: WorkflowEngine;
+  faults: Faults;
   secrets: () => Promise<Secrets>;
   clock: Clock;
 }

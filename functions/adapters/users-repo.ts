@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
@@ -65,7 +66,7 @@ export async function emailOwner(email: string): Promise<string | undefined> {
 }
 
 /** The profile, the empty wallet, the email claim and the first phone code, all or nothing. */
-export async function createUser(user: UserRecord, code: StoredCode, audit: AuditEntry): Promise<void> {
+export async function createUser(user: UserRecord, code: StoredCode, audit: AuditEntry, deviceId?: string): Promise<void> {
   const t = table();
   try {
     await transact([
@@ -74,6 +75,7 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
       { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0 } } },
       { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },
       auditPut(t, audit),
+      ...(deviceId ? [trustedDeviceItem(user.userId, deviceId, audit.at)] : []),
     ]);
   } catch (e) {
     if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
@@ -82,13 +84,14 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
 }
 
 /** Marks the phone verified and spends the code in one step; a spent or changed code loses. */
-export async function markPhoneVerified(userId: string, hash: string, maxAttempts: number, audit: AuditEntry): Promise<boolean> {
+export async function markPhoneVerified(userId: string, hash: string, maxAttempts: number, audit: AuditEntry, deviceId?: string): Promise<boolean> {
   const t = table();
   try {
     await transact([
       spendCode(keys.phoneCode(userId), hash, maxAttempts),
       { Update: { TableName: t, Key: keys.user(userId), UpdateExpression: 'SET phoneVerified = :t', ExpressionAttributeValues: { ':t': true } } },
       auditPut(t, audit),
+      ...(deviceId ? [trustedDeviceItem(userId, deviceId, audit.at)] : []),
     ]);
     return true;
   } catch (e) {
@@ -119,4 +122,17 @@ export async function freezeUser(userId: string, reason: string, audit: AuditEnt
     if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
     throw e;
   }
+}
+
+const deviceHash = (deviceId: string) => createHash('sha256').update(deviceId).digest('hex').slice(0, 32);
+
+/** A device the user proved with an SMS code; charges from it need no new-device challenge. */
+export function trustedDeviceItem(userId: string, deviceId: string, now: number): TransactItem {
+  return { Put: { TableName: table(), Item: { ...keys.device(userId, deviceHash(deviceId)), type: 'DEVICE', trustedAt: new Date(now).toISOString() } } };
+}
+
+export async function isDeviceTrusted(userId: string, deviceId: string | undefined): Promise<boolean> {
+  if (!deviceId) return false;
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, deviceHash(deviceId)) }));
+  return !!out.Item;
 }

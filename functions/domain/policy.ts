@@ -22,3 +22,28 @@ export const RESEND_POLICY = {
 export const WEBHOOK_POLICY = {
   toleranceSeconds: 300,
 } as const;
+
+/** Risk rules for charges (DESIGN.md, Risk defaults). Amounts in yen, ages in hours. */
+export const RISK_POLICY = {
+  challenge: {
+    amountAtLeast: 50_000,
+  },
+  review: {
+    amountAtLeast: 200_000,
+    newLinkHours: 72,
+    newLinkAmountAtLeast: 30_000,
+    newWalletHours: 24,
+    newWalletAmountAtLeast: 30_000,
+    chargesInLastHour: 3,
+    accountFailedLinksDays: 30,
+  },
+} as const;
+
+/** Callback waits of the charge workflow, in seconds, and the review SLA that pages ops. */
+export const CHARGE_TIMEOUTS = {
+  smsConfirmationSeconds: 5 * 60,
+  reviewSeconds: 24 * 3600,
+  reviewSlaSeconds: 30 * 60,
+  /** A charge that should be moving but is not, for this long, is picked up by the sweeper. */
+  stuckAfterSeconds: 2 * 60,
+} as const;

@@ -27,6 +27,7 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
     },
     code.record,
     { userId, actor: `user:${userId}`, action: 'USER_REGISTERED', details: { termsVersion: acceptedTermsVersion, deviceId: req.deviceId }, at: now },
+    req.deviceId,
   );
   try {
     await code.send(phoneNumber, SMS_TEXT.phone);
@@ -37,9 +38,15 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   return { status: 201, body: { userId } };
 }
 
+/** Pauses (ms) before each re-check of a sign-in without a profile; together longer than any sign-up takes. */
+const IN_FLIGHT_RECHECKS_MS = [100, 200, 400, 800, 1500];
+
 /**
  * A Cognito user whose profile write never happened (a crash between the two)
  * holds the email without an account: it is removed and the sign-up goes on.
+ * A sign-in without a profile may also be a sign-up of the same email still in
+ * flight (a double submit, a race): it gets time to write its profile first, or
+ * its user would be deleted under it and its account left without a sign-in.
  */
 async function createIdentityUser(email: string, password: string) {
   const identity = ports().identity;
@@ -47,6 +54,10 @@ async function createIdentityUser(email: string, password: string) {
     return await identity.createUser(email, password);
   } catch (e) {
     if (!(e instanceof DomainError && e.code === 'EMAIL_TAKEN') || (await emailOwner(email))) throw e;
+    for (const ms of IN_FLIGHT_RECHECKS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      if (await emailOwner(email)) throw e;
+    }
     logger.warn('removing an orphaned sign-in without a profile');
     await identity.deleteUser(email);
     return identity.createUser(email, password);

@@ -39,7 +39,7 @@ async function verifyPhone(req: HttpRequest<z.infer<typeof CodeBody>>) {
   if (user.phoneVerified) return { status: 200, body: { phoneVerified: true } };
   await verifyCode({
     p, key: keys.phoneCode(userId), purpose: 'phone', subject: userId, candidate: req.body.code,
-    spend: (hash) => markPhoneVerified(userId, hash, CODE_POLICY.maxAttempts, { userId, actor: `user:${userId}`, action: 'PHONE_VERIFIED', at: p.clock.now() }),
+    spend: (hash) => markPhoneVerified(userId, hash, CODE_POLICY.maxAttempts, { userId, actor: `user:${userId}`, action: 'PHONE_VERIFIED', at: p.clock.now() }, req.deviceId),
   });
   return { status: 200, body: { phoneVerified: true } };
 }

@@ -50,6 +50,33 @@ export const FUNCTIONS = {
     table: [...RW, 'dynamodb:Query', 'dynamodb:DeleteItem'],
     capabilities: ['sms', 'secrets', 'bank'],
   },
+  charges: {
+    entry: 'functions/http/charges.ts',
+    description: 'Charges, their confirmation, the wallet and its ledger',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['sms', 'secrets', 'bank', 'startWorkflow', 'resumeWorkflow'],
+    timeoutSeconds: 15,
+  },
+  reviews: {
+    entry: 'functions/http/reviews.ts',
+    description: 'The human review queue and decisions',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['resumeWorkflow'],
+  },
+  chargeWorkflow: {
+    entry: 'functions/workflow/tasks.ts',
+    description: 'Task handler of the charge workflow: callbacks, bank debit, ledger credit, reversal',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['bank', 'secrets', 'resumeWorkflow'],
+    timeoutSeconds: 30,
+  },
+  sweeper: {
+    entry: 'functions/workflow/sweeper.ts',
+    description: 'Every minute: expires or resumes charges whose workflow stopped or never started',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['startWorkflow', 'resumeWorkflow'],
+    timeoutSeconds: 60,
+  },
 } satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

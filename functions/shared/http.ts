@@ -41,7 +41,7 @@ export type Preflight = (headers: Record<string, string>, rawBody: string) => Pr
 export type RouteImpl = (req: HttpRequest<any, any, any>) => Promise<HttpResult>;
 
 /** The caller of a non-public route; the authorizer has already verified the token. */
-export function callerOf(req: HttpRequest): Caller {
+export function callerOf(req: { caller?: Caller }): Caller {
   if (!req.caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
   return req.caller;
 }

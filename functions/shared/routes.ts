@@ -74,6 +74,33 @@ export const ROUTES: RouteDef[] = [
     method: 'DELETE', path: '/v1/me/bank-links/{linkId}', fn: 'bankLinks', auth: 'user', summary: 'Remove a bank link',
     params: s.LinkParams, status: 204, errors: ['NOT_FOUND'],
   },
+  {
+    method: 'POST', path: '/v1/me/charges', fn: 'charges', auth: 'user', summary: 'Charge the wallet from a linked bank account (idempotent by Idempotency-Key)',
+    headers: s.IdempotencyHeaders, body: s.CreateChargeBody, status: 201, response: s.CreateChargeResponse,
+    errors: ['IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'CHARGE_DECLINED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'NOT_FOUND'],
+  },
+  {
+    method: 'GET', path: '/v1/me/charges/{chargeId}', fn: 'charges', auth: 'user', summary: 'A charge with its risk decision',
+    params: s.ChargeParams, status: 200, response: s.ChargeView, errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'POST', path: '/v1/me/charges/{chargeId}/confirmation', fn: 'charges', auth: 'user', summary: 'Confirm a charge with the SMS code',
+    params: s.ChargeParams, body: s.CodeBody, status: 200, response: s.ChargeStatusResponse,
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS'],
+  },
+  { method: 'GET', path: '/v1/me/wallet', fn: 'charges', auth: 'user', summary: 'The wallet balance', status: 200, response: s.WalletResponse, errors: [] },
+  {
+    method: 'GET', path: '/v1/me/transactions', fn: 'charges', auth: 'user', summary: 'Ledger entries of the wallet, newest first',
+    query: s.TransactionsQuery, status: 200, response: s.TransactionsResponse, errors: [],
+  },
+  {
+    method: 'GET', path: '/v1/ops/reviews', fn: 'reviews', auth: 'ops', summary: 'Review queue',
+    query: s.ReviewsQuery, status: 200, response: s.ReviewsResponse, errors: [],
+  },
+  {
+    method: 'POST', path: '/v1/ops/reviews/{caseId}/decision', fn: 'reviews', auth: 'ops', summary: 'Approve or reject a paused charge',
+    params: s.CaseParams, body: s.ReviewDecisionBody, status: 200, response: s.ReviewDecisionResponse, errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
 ];
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -4,6 +4,7 @@ import { HttpEkycProvider } from '../adapters/ekyc-http';
 import type { Ports } from '../adapters/ports';
 import { secretsFromSecretsManager } from '../adapters/secrets';
 import { SnsSmsSender } from '../adapters/sns-sms';
+import { StepFunctionsWorkflow } from '../adapters/sfn-workflow';
 import { config } from './config';
 
 type Factories = { [K in keyof Ports]: () => Ports[K] };
@@ -19,6 +20,8 @@ const cloud: Factories = {
       baseUrl: mustHave(config().bankGatewayUrl, 'BANK_GATEWAY_URL'),
       apiKey: async () => mustHave((await ports().secrets()).bankApiKey, 'the bankApiKey secret'),
     }),
+  workflow: () => new StepFunctionsWorkflow(mustHave(config().stateMachineArn, 'STATE_MACHINE_ARN')),
+  faults: () => ({ check: () => undefined }),
   ekyc: () =>
     new HttpEkycProvider(mustHave(config().ekycProviderUrl, 'EKYC_PROVIDER_URL'), async () =>
       mustHave((await ports().secrets()).ekycApiKey, 'the ekycApiKey secret'),

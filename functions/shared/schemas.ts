@@ -97,3 +97,67 @@ export const LinkView = z.object({
   activatedAt: z.string().optional(),
 });
 export const LinkListResponse = z.object({ items: z.array(LinkView) });
+
+export const ChargeId = z.string().regex(/^chg_[0-9a-f]{32}$/, 'not a charge id');
+export const ChargeParams = z.object({ chargeId: ChargeId });
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'required: 1 to 128 characters of A-Z a-z 0-9 _ . : -'),
+});
+export const CreateChargeBody = z.strictObject({
+  linkId: LinkId,
+  amount: z.number().int('must be whole yen').min(1).max(10_000_000),
+});
+export const ChargeStatusEnum = z.enum(['PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING', 'COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED']);
+export const CreateChargeResponse = z.object({
+  chargeId: z.string(),
+  status: ChargeStatusEnum.describe('COMPLETED (201), or PENDING_CONFIRMATION / PROCESSING (202)'),
+  balance: z.number().int().optional().describe('present when COMPLETED'),
+});
+export const ChargeView = z.object({
+  chargeId: z.string(),
+  status: ChargeStatusEnum,
+  amount: z.number().int(),
+  linkId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  decision: z.object({ outcome: z.enum(['ALLOW', 'CHALLENGE', 'REVIEW', 'DENY']), reasons: z.array(z.string()) }),
+});
+export const ChargeStatusResponse = z.object({ chargeId: z.string(), status: ChargeStatusEnum });
+export const WalletResponse = z.object({ balance: z.number().int(), currency: z.literal('JPY') });
+export const TransactionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(2000).optional(),
+});
+export const TransactionsResponse = z.object({
+  items: z.array(
+    z.object({
+      entryId: z.string(),
+      type: z.enum(['CHARGE', 'CLAWBACK']),
+      amount: z.number().int().describe('signed: negative when money left the wallet'),
+      balanceAfter: z.number().int(),
+      chargeId: z.string().optional(),
+      createdAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+export const ReviewsQuery = z.object({ status: z.enum(['OPEN']).optional() });
+export const CaseParams = z.object({ caseId: z.string().regex(/^case_[0-9a-f]{32}$/, 'not a case id') });
+export const ReviewItem = z.object({
+  caseId: z.string(),
+  chargeId: z.string(),
+  userId: z.string(),
+  amount: z.number().int(),
+  reasons: z.array(z.string()),
+  createdAt: z.string(),
+  dueAt: z.string().describe('the 30-minute review SLA'),
+  expiresAt: z.string().describe('the charge expires unreviewed after 24 hours'),
+});
+export const ReviewsResponse = z.object({ items: z.array(ReviewItem) });
+export const ReviewDecisionBody = z.strictObject({
+  decision: z.enum(['APPROVE', 'REJECT']),
+  note: z.string().min(1).max(2000),
+  freezeUser: z.boolean().optional(),
+});
+export const ReviewDecisionResponse = z.object({ caseId: z.string(), decision: z.enum(['APPROVE', 'REJECT']), chargeStatus: ChargeStatusEnum });

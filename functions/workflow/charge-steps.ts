@@ -1,0 +1,79 @@
+import { creditWallet, finishUnsuccessfully, getCharge, type ChargeRecord, type StoredResponse } from '../adapters/charges-repo';
+import { cancellationReasons } from '../adapters/dynamo';
+import { caseIdFor, closeCaseItem } from '../adapters/reviews-repo';
+import { getWallet, transact } from '../adapters/users-repo';
+import { chargePostings } from '../domain/ledger';
+import type { ChargeStatus } from '../domain/charge';
+import { DomainError } from '../shared/errors';
+import { ports } from '../shared/runtime';
+import { WORKFLOW_ERRORS, WorkflowError } from './errors';
+
+/**
+ * The saga steps of a charge, shared by the low-risk path inside the API call and
+ * by the workflow's task handler, so both move money the same way.
+ */
+export async function requireProcessing(userId: string, chargeId: string): Promise<ChargeRecord> {
+  const charge = await getCharge(userId, chargeId);
+  if (!charge) throw new Error(`charge ${chargeId} not found`);
+  if (charge.status !== 'PROCESSING') throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, `charge is ${charge.status}`);
+  return charge;
+}
+
+/** The bank debit, keyed by the charge id: however often it runs, the bank moves the money once. */
+export async function debit(charge: ChargeRecord): Promise<{ bankTransactionId: string }> {
+  try {
+    return await ports().bank.debit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'BANK_DECLINED') throw new WorkflowError(WORKFLOW_ERRORS.bankDeclined, e.message);
+    if (e instanceof DomainError && e.code === 'BANK_UNAVAILABLE') throw new WorkflowError(WORKFLOW_ERRORS.bankUnavailable, e.message);
+    throw e;
+  }
+}
+
+export const completedResponse = (charge: Pick<ChargeRecord, 'chargeId'>) => (balance: number): StoredResponse => ({
+  status: 201,
+  body: { chargeId: charge.chargeId, status: 'COMPLETED', balance },
+});
+
+/** The ledger credit; retried on a concurrent balance change, refused (for reversal) at the cap. */
+export async function credit(charge: ChargeRecord, bankTransactionId: string): Promise<{ balance: number }> {
+  const p = ports();
+  p.faults.check('beforeCredit');
+  const withTx = { ...charge, bankTransactionId };
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const wallet = await getWallet(charge.userId);
+    if (!wallet) throw new Error(`wallet of ${charge.userId} missing`);
+    const entry = { entryId: `ent_${charge.chargeId.slice(4)}`, type: 'CHARGE' as const, postings: chargePostings(charge.userId, charge.bankCode, charge.amount) };
+    const result = await creditWallet(withTx, entry, p.clock.now(), completedResponse(charge), wallet.balance);
+    if (result === 'CREDITED') return { balance: wallet.balance + charge.amount };
+    if (result === 'ALREADY') return { balance: ((await getCharge(charge.userId, charge.chargeId))?.response?.body as { balance: number }).balance };
+    if (result === 'CAP') throw new WorkflowError(WORKFLOW_ERRORS.creditRejected, 'the wallet would exceed its balance cap');
+    const fresh = await getCharge(charge.userId, charge.chargeId);
+    if (fresh?.status !== 'PROCESSING') throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, `charge is ${fresh?.status}`);
+    await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+  }
+  throw new WorkflowError(WORKFLOW_ERRORS.ledgerBusy, 'the wallet kept changing; retry');
+}
+
+/** Compensation: the debit is reversed (or voided, if it never happened) and the charge fails. */
+export async function reverseAndFail(charge: ChargeRecord, reason: string): Promise<void> {
+  const p = ports();
+  await p.bank.reverseDebit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
+  await finishUnsuccessfully(charge.userId, charge.chargeId, 'FAILED', p.clock.now(), 'system:charge-saga', reason);
+}
+
+export async function finish(userId: string, chargeId: string, status: ChargeStatus, reason: string, actor = 'system:charge-workflow') {
+  const now = ports().clock.now();
+  const ended = await finishUnsuccessfully(userId, chargeId, status, now, actor, reason);
+  // A charge that ends while waiting for a human takes its case out of the queue.
+  if (ended.charge?.decision.outcome === 'REVIEW') await closeCaseIfOpen(caseIdFor(chargeId), now, actor, `charge ${ended.charge.status}`);
+  return ended.charge;
+}
+
+export async function closeCaseIfOpen(caseId: string, now: number, actor: string, note: string) {
+  try {
+    await transact([closeCaseItem(caseId, 'CLOSED', now, actor, note)]);
+  } catch (e) {
+    if (!cancellationReasons(e)) throw e;
+  }
+}

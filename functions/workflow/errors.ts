@@ -1,0 +1,23 @@
+/**
+ * Errors a workflow task throws on purpose. Step Functions matches Retry and Catch
+ * on the error's name, so each name here appears in the state machine definition.
+ */
+export const WORKFLOW_ERRORS = {
+  bankUnavailable: 'BankUnavailable',
+  bankDeclined: 'BankDeclined',
+  creditRejected: 'CreditRejected',
+  ledgerBusy: 'LedgerBusy',
+  chargeClosed: 'ChargeClosed',
+  cancelled: 'Cancelled',
+  rejected: 'Rejected',
+  expired: 'Expired',
+} as const;
+
+export type WorkflowErrorName = (typeof WORKFLOW_ERRORS)[keyof typeof WORKFLOW_ERRORS];
+
+export class WorkflowError extends Error {
+  constructor(name: WorkflowErrorName, message: string) {
+    super(message);
+    this.name = name;
+  }
+}

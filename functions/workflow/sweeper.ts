@@ -1,0 +1,56 @@
+import middy from '@middy/core';
+import { getCharge, openCharges, type ChargeRecord } from '../adapters/charges-repo';
+import type { ChargeStage } from '../adapters/ports';
+import { caseIdFor, getCase } from '../adapters/reviews-repo';
+import { CHARGE_TIMEOUTS } from '../domain/policy';
+import { logger } from '../shared/logger';
+import { ports } from '../shared/runtime';
+import { finish } from './charge-steps';
+import { WORKFLOW_ERRORS } from './errors';
+
+export interface SweepReport {
+  examined: number;
+  expired: string[];
+  resumed: string[];
+}
+
+const stageOf = (c: ChargeRecord): ChargeStage => (c.status === 'PENDING_CONFIRMATION' ? 'CONFIRM' : c.status === 'PENDING_REVIEW' ? 'REVIEW' : 'EXECUTE');
+
+/**
+ * The safety net under the workflow. Every charge that should be moving but is not
+ * is either expired (its deadline passed) or handed to a fresh execution at its
+ * stage: a lost start, an execution cut off by a restart, a crash between debit and credit.
+ */
+export async function sweep(): Promise<SweepReport> {
+  const p = ports();
+  const now = p.clock.now();
+  const report: SweepReport = { examined: 0, expired: [], resumed: [] };
+  for (const stale of await openCharges(now - CHARGE_TIMEOUTS.stuckAfterSeconds * 1000)) {
+    report.examined += 1;
+    const charge = await getCharge(stale.userId, stale.chargeId);
+    if (!charge || charge.updatedAt !== stale.updatedAt) continue; // it moved since the index was read
+    const deadline =
+      charge.status === 'PENDING_CONFIRMATION'
+        ? Date.parse(charge.updatedAt) + CHARGE_TIMEOUTS.smsConfirmationSeconds * 1000
+        : charge.status === 'PENDING_REVIEW'
+          ? Date.parse(charge.updatedAt) + CHARGE_TIMEOUTS.reviewSeconds * 1000
+          : undefined;
+    if (deadline !== undefined && now >= deadline) {
+      const token = charge.status === 'PENDING_CONFIRMATION' ? charge.confirmToken : (await getCase(caseIdFor(charge.chargeId)))?.taskToken;
+      const ended = await finish(charge.userId, charge.chargeId, 'EXPIRED', 'TIMEOUT', 'system:sweeper');
+      if (ended?.status === 'EXPIRED') report.expired.push(charge.chargeId);
+      if (token) await p.workflow.fail(token, WORKFLOW_ERRORS.expired, 'expired by the sweeper');
+      continue;
+    }
+    const names = [charge.executionName, `${charge.chargeId}-x`, `${charge.chargeId}-a`].filter((n): n is string => !!n);
+    const running = await Promise.all(names.map((n) => p.workflow.isRunning(n)));
+    if (running.some(Boolean)) continue;
+    const name = `${charge.chargeId}-s${now}`;
+    await p.workflow.start(name, { chargeId: charge.chargeId, userId: charge.userId, outcome: charge.decision.outcome === 'DENY' ? 'ALLOW' : charge.decision.outcome, stage: stageOf(charge) });
+    report.resumed.push(charge.chargeId);
+  }
+  if (report.expired.length || report.resumed.length) logger.info('sweep', { ...report });
+  return report;
+}
+
+export const handler = middy(async () => sweep());

@@ -1,0 +1,12 @@
+import type { Faults } from '../functions/adapters/ports';
+
+/** Crash points a test can arm: the next N passes through a point throw, as if the process died there. */
+export class LocalFaults implements Faults {
+  readonly armed: Record<'afterDebit' | 'beforeCredit', number> = { afterDebit: 0, beforeCredit: 0 };
+  check(point: 'afterDebit' | 'beforeCredit'): void {
+    if (this.armed[point] > 0) {
+      this.armed[point] -= 1;
+      throw Object.assign(new Error(`simulated crash at ${point}`), { name: 'SimulatedCrash' });
+    }
+  }
+}

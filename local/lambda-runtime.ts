@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+
+/** Loads each function's handler module on first use, from the catalog's entry file. */
+const loaded = new Map<FunctionName, Promise<Handler<any, any>>>();
+export function handlerOf<E, R>(fn: FunctionName): Promise<Handler<E, R>> {
+  let p = loaded.get(fn);
+  if (!p) {
+    p = import(`../${FUNCTIONS[fn].entry.replace(/\.ts$/, '')}`).then((m: { handler?: Handler<E, R>; default?: { handler?: Handler<E, R> } }) => {
+      const h = m.handler ?? m.default?.handler;
+      if (!h) throw new Error(`${FUNCTIONS[fn].entry} exports no handler`);
+      return h;
+    });
+    loaded.set(fn, p);
+  }
+  return p;
+}
+
+/** A Lambda context as the runtime gives it, with the function's own timeout. */
+export function lambdaContext(fn: FunctionName, requestId: string = randomUUID()): Context {
+  const spec: FunctionSpec = FUNCTIONS[fn];
+  const deadline = Date.now() + (spec.timeoutSeconds ?? 10) * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `anshin-local-${fn}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:anshin-local-${fn}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/anshin-local-${fn}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Invokes a function the way Lambda would: same handler, a fresh context. */
+export async function invokeLocal(fn: FunctionName, event: unknown): Promise<unknown> {
+  const handler = await handlerOf<unknown, unknown>(fn);
+  return handler(event, lambdaContext(fn));
+}

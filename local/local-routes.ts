@@ -123,6 +123,14 @@ export function localRoutes(s: LocalServices) {
     },
     {
       method: 'GET',
+      pattern: /^\/local\/reconcile$/,
+      run: async () => {
+        const { reconcileAll } = await import('../functions/adapters/reconcile-source');
+        return { status: 200, body: await reconcileAll() };
+      },
+    },
+    {
+      method: 'GET',
       pattern: /^\/local\/workflow\/executions$/,
       run: async () => ({ status: 200, body: { executions: s.workflow.list() } }),
     },

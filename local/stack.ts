@@ -88,6 +88,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       STAGE: 'local',
       PUBLIC_BASE_URL: url,
       ADAPTERS: 'local',
+      // EMF metric lines are for CloudWatch; locally they would only bury the logs.
+      POWERTOOLS_METRICS_DISABLED: process.env.ANSHIN_METRICS ? 'false' : 'true',
     });
     const [pool] = await Promise.all([ensureUserPool(cognitoUrl, 'anshin-local'), ensureTable(dynamoDbUrl, tableName)]);
     await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);

@@ -6,6 +6,7 @@ import type { JournalEntry } from '../domain/ledger';
 import { LIMITS } from '../domain/policy';
 import type { Decision } from '../domain/risk';
 import { config } from '../shared/config';
+import { emit, METRIC } from '../shared/metrics';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
 import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
@@ -199,7 +200,10 @@ export async function finishUnsuccessfully(
     const recent = activity.recent.filter((r) => r.chargeId !== chargeId);
     const items: TransactItem[] = [moveChargeItem(charge, to, now, actor, { reason }), ...extra];
     if (recent.length !== activity.recent.length) items.push(activityWrite(userId, activity.version, { recent, confirmedLinks: activity.confirmedLinks }));
-    if (await transactFirstWins(items)) return { charge: { ...charge, status: to }, changed: true };
+    if (await transactFirstWins(items)) {
+      emit(METRIC.chargeFinished, 1, 'Count', { status: to });
+      return { charge: { ...charge, status: to }, changed: true };
+    }
   }
   throw new Error(`could not end charge ${chargeId}: too much contention`);
 }
@@ -234,6 +238,7 @@ export async function creditWallet(charge: ChargeRecord, entry: JournalEntry, no
       },
       moveChargeItem(charge, 'COMPLETED', now, 'system:ledger', { set: { completedAt: at, response: response(balanceAfter), bankTransactionId: charge.bankTransactionId } }),
     ]);
+    emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
     return 'CREDITED';
   } catch (e) {
     const reasons = cancellationReasons(e);

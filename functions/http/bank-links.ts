@@ -16,6 +16,7 @@ import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
+import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import type { AuthorizeLinkBody, CodeBody, CreateLinkBody } from '../shared/schemas';
 import { keys } from '../shared/table';
@@ -72,6 +73,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateLinkBody>>) {
 async function failLink(link: LinkRecord, reason: string) {
   const p = ports();
   const now = p.clock.now();
+  emit(METRIC.linkFailure, 1, 'Count', { bankCode: link.bankCode });
   await moveLink(link, 'FAILED', now, { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now }, { failureReason: reason });
   await Promise.all([
     addStrike(`USER#${link.userId}`, now, LINK_ABUSE.strikeRetentionDays, { reason, linkId: link.linkId }),

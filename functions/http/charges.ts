@@ -12,6 +12,7 @@ import { decide, denyError, jstDay, type Decision } from '../domain/risk';
 import { DomainError, ERROR_STATUS } from '../shared/errors';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
+import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import type { ChargeParams, CodeBody, CreateChargeBody, TransactionsQuery } from '../shared/schemas';
 import { keys } from '../shared/table';
@@ -84,6 +85,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
     else if (await saveActivity(userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks })) decision = d;
   }
   if (!decision) throw new DomainError('RATE_LIMITED', 'Too many charges at once; retry', undefined, { 'retry-after': '1' });
+  emit(METRIC.chargeDecision, 1, 'Count', { outcome: decision.outcome });
 
   const at = new Date(now).toISOString();
   const base = {

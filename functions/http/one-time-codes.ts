@@ -3,6 +3,7 @@ import type { Ports } from '../adapters/ports';
 import { checkCode, generateCode, hashCode, newStoredCode, type StoredCode } from '../domain/codes';
 import { CODE_POLICY } from '../domain/policy';
 import { DomainError } from '../shared/errors';
+import { emit, METRIC } from '../shared/metrics';
 import type { Key } from '../shared/table';
 
 export type CodePurpose = 'phone' | 'link' | 'charge';
@@ -59,6 +60,7 @@ export async function verifyCode(input: {
       if (await input.spend(stored!.hash)) return;
       throw new DomainError('INVALID_CODE', 'The code is no longer valid; ask for a new one');
     case 'WRONG': {
+      emit(METRIC.codeFailure, 1, 'Count', { purpose: input.purpose });
       const used = await countWrongCode(key, stored!.hash, CODE_POLICY.maxAttempts);
       if (used === undefined || used >= CODE_POLICY.maxAttempts) {
         if (used !== undefined) await input.onExhausted?.();

@@ -5,6 +5,7 @@ import { getWallet, transact } from '../adapters/users-repo';
 import { chargePostings } from '../domain/ledger';
 import type { ChargeStatus } from '../domain/charge';
 import { DomainError } from '../shared/errors';
+import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { WORKFLOW_ERRORS, WorkflowError } from './errors';
 
@@ -58,7 +59,8 @@ export async function credit(charge: ChargeRecord, bankTransactionId: string): P
 /** Compensation: the debit is reversed (or voided, if it never happened) and the charge fails. */
 export async function reverseAndFail(charge: ChargeRecord, reason: string): Promise<void> {
   const p = ports();
-  await p.bank.reverseDebit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
+  const { reversed } = await p.bank.reverseDebit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
+  if (reversed) emit(METRIC.debitReversed, 1);
   await finishUnsuccessfully(charge.userId, charge.chargeId, 'FAILED', p.clock.now(), 'system:charge-saga', reason);
 }
 

@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import { getCharge, openCharges, type ChargeRecord } from '../adapters/charges-repo';
 import type { ChargeStage } from '../adapters/ports';
-import { caseIdFor, getCase } from '../adapters/reviews-repo';
+import { caseIdFor, getCase, openCases } from '../adapters/reviews-repo';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
 import { logger } from '../shared/logger';
+import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { finish } from './charge-steps';
 import { WORKFLOW_ERRORS } from './errors';
@@ -49,6 +50,9 @@ export async function sweep(): Promise<SweepReport> {
     await p.workflow.start(name, { chargeId: charge.chargeId, userId: charge.userId, outcome: charge.decision.outcome === 'DENY' ? 'ALLOW' : charge.decision.outcome, stage: stageOf(charge) });
     report.resumed.push(charge.chargeId);
   }
+  const open = await openCases();
+  const oldest = open.reduce((min, c) => Math.min(min, Date.parse(c.createdAt)), now);
+  emit(METRIC.oldestOpenReviewAge, Math.max(0, Math.round((now - oldest) / 1000)), 'Seconds');
   if (report.expired.length || report.resumed.length) logger.info('sweep', { ...report });
   return report;
 }

@@ -102,7 +102,7 @@ export async function createCharge(charge: ChargeRecord): Promise<boolean> {
     await ddb().send(
       new PutCommand({
         TableName: table(),
-        Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', ...openIndex(charge.status, charge.updatedAt, charge.chargeId), ...charge },
+        Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, charge.updatedAt, charge.chargeId), ...charge },
         ConditionExpression: 'attribute_not_exists(pk)',
         ...capacity(),
       }),

@@ -92,6 +92,11 @@ export interface WorkflowEngine {
   fail(token: string, error: string, cause: string): Promise<boolean>;
 }
 
+/** Pages the operations team (an SNS topic in the cloud). */
+export interface OpsAlerts {
+  notify(subject: string, message: string): Promise<void>;
+}
+
 /** Local fault injection points (no-ops in the cloud). */
 export interface Faults {
   /** Throws a simulated crash at `point` if a fault is armed there. */
@@ -123,6 +128,7 @@ export interface Ports {
   bank: BankGateway;
   workflow: WorkflowEngine;
   faults: Faults;
+  alerts: OpsAlerts;
   secrets: () => Promise<Secrets>;
   clock: Clock;
 }

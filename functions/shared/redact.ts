@@ -12,7 +12,20 @@ const SENSITIVE = new Set(
 );
 
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than anything we log on purpose: cut rather than risk an unredacted secret.
+  if (depth > 8) return '[TRUNCATED]';
+  if (value instanceof Error) {
+    // Name, message and stack are not enumerable; an error's `code` (ECONNREFUSED) is not a one-time code.
+    const code = (value as { code?: unknown }).code;
+    return {
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      ...(typeof code === 'string' && !/^\d+$/.test(code) ? { code } : {}),
+      ...((redact({ ...value }, depth + 1) as object) ?? {}),
+    };
+  }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

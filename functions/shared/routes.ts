@@ -52,7 +52,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: 'POST', path: '/v1/webhooks/ekyc', fn: 'ekycWebhook', auth: 'public', summary: 'eKYC provider callback (signed)',
-    body: s.EkycWebhookBody, status: 200, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
+    headers: s.EkycWebhookHeaders, body: s.EkycWebhookBody, status: 200, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
   },
   {
     method: 'POST', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: 'Start linking a bank account (the holder authenticates at the bank)',

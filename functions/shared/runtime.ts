@@ -5,6 +5,7 @@ import type { Ports } from '../adapters/ports';
 import { secretsFromSecretsManager } from '../adapters/secrets';
 import { SnsSmsSender } from '../adapters/sns-sms';
 import { StepFunctionsWorkflow } from '../adapters/sfn-workflow';
+import { SnsOpsAlerts } from '../adapters/sns-alerts';
 import { config } from './config';
 
 type Factories = { [K in keyof Ports]: () => Ports[K] };
@@ -22,6 +23,7 @@ const cloud: Factories = {
     }),
   workflow: () => new StepFunctionsWorkflow(mustHave(config().stateMachineArn, 'STATE_MACHINE_ARN')),
   faults: () => ({ check: () => undefined }),
+  alerts: () => new SnsOpsAlerts(mustHave(process.env.ALERTS_TOPIC_ARN, 'ALERTS_TOPIC_ARN')),
   ekyc: () =>
     new HttpEkycProvider(mustHave(config().ekycProviderUrl, 'EKYC_PROVIDER_URL'), async () =>
       mustHave((await ports().secrets()).ekycApiKey, 'the ekycApiKey secret'),

@@ -58,6 +58,9 @@ export const Identity = z.strictObject({
   fullNameKana: z.string().min(1).max(100),
   dateOfBirth: z.iso.date(),
 });
+export const EkycWebhookHeaders = z.object({
+  'x-ekyc-signature': z.string().min(1).describe('t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + rawBody)>'),
+});
 export const EkycWebhookBody = z.object({
   eventId: z.string().min(1).max(128),
   ekycSessionId: z.string().min(1).max(128),

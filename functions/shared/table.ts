@@ -10,8 +10,10 @@ export const TABLE = {
   ttlAttribute: 'ttl',
   indexes: [
     /** Queues and lookups by a second key: open reviews by due time, links by account, users by email. */
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  ],
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    /** Charges by id alone (ops compensation names charges, not users): keys only, written once per charge. */
+    { name: 'gsi2', partitionKey: 'gsi2pk', projection: 'KEYS_ONLY' },
+  ] as ReadonlyArray<{ name: string; partitionKey: string; sortKey?: string; projection: 'ALL' | 'KEYS_ONLY' }>,
 } as const;
 
 /** Key builders: every item's identity in one place, named by its access pattern. */
@@ -40,6 +42,10 @@ export const keys = {
   entryPrefix: 'ENTRY#',
   reviewCase: (caseId: string) => ({ pk: `REVIEW#${caseId}`, sk: 'CASE' }),
   openReviewsIndexKey: 'REVIEW#OPEN',
+  claim: (claimId: string) => ({ pk: `CLAIM#${claimId}`, sk: 'CLAIM' }),
+  openClaimsIndexKey: 'CLAIM#OPEN',
+  notMeReport: (tokenId: string) => ({ pk: `NOTME#${tokenId}`, sk: 'REPORT' }),
+  operatorLedger: 'LEDGER#OPERATOR',
   bank: (bankCode: string) => ({ pk: `BANK#${bankCode}`, sk: 'SETTINGS' }),
   audit: (userId: string, at: string, id: string) => ({ pk: `AUDIT#${userId}`, sk: `${at}#${id}` }),
   auditPartition: (userId: string) => `AUDIT#${userId}`,

@@ -37,14 +37,12 @@ export class Data extends Construct {
       deletionProtection: props.retainData,
       removalPolicy,
     });
-    // Widened so an index declared later without a sort key still compiles.
-    const indexes: ReadonlyArray<{ name: string; partitionKey: string; sortKey?: string }> = TABLE.indexes;
-    for (const index of indexes) {
+    for (const index of TABLE.indexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: str(index.partitionKey),
         sortKey: index.sortKey === undefined ? undefined : str(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: index.projection === 'KEYS_ONLY' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
       });
     }
   }

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const STATE_FILE = join(tmpdir(), 'anshin-test-stack.json');
+/** One state file per jest run, so two runs on one machine never stop each other's stack. */
+export const STATE_FILE = join(tmpdir(), `anshin-test-stack-${process.pid}.json`);
 
 /**
  * Starts the local stack exactly as `npm start` does, as a child process on its

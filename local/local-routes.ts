@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
 import { z } from 'zod';
 import { Identity } from '../functions/shared/schemas';
 import type { LocalClock } from './clock';
@@ -17,6 +19,7 @@ export interface LocalServices {
   workflow: LocalWorkflowEngine;
   faults: LocalFaults;
   sweep: () => Promise<unknown>;
+  alerts: { subject: string; message: string; at: string }[];
 }
 
 type LocalRoute = {
@@ -117,6 +120,11 @@ export function localRoutes(s: LocalServices) {
       run: async ({ body }) => ({ status: 200, body: Object.assign(s.faults.armed, body) }),
     },
     {
+      method: 'GET',
+      pattern: /^\/local\/alerts$/,
+      run: async () => ({ status: 200, body: { alerts: s.alerts } }),
+    },
+    {
       method: 'POST',
       pattern: /^\/local\/sweeper\/run$/,
       run: async () => ({ status: 200, body: await s.sweep() }),
@@ -127,6 +135,15 @@ export function localRoutes(s: LocalServices) {
       run: async () => {
         const { reconcileAll } = await import('../functions/adapters/reconcile-source');
         return { status: 200, body: await reconcileAll() };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/local\/capacity$/,
+      run: async () => {
+        // What the low-risk path's writes consumed since start (ANSHIN_CAPACITY=1); the benchmark takes differences.
+        const { consumedWriteCapacity } = await import('../functions/adapters/charges-repo');
+        return { status: 200, body: { enabled: !!process.env.ANSHIN_CAPACITY, writes: consumedWriteCapacity } };
       },
     },
     {
@@ -148,6 +165,7 @@ export function localRoutes(s: LocalServices) {
   ];
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL, rawBody: string): Promise<boolean> => {
+    if (req.method === 'GET' && (url.pathname === '/ops' || url.pathname.startsWith('/ops/') || url.pathname === '/not-me')) return serveConsole(url.pathname, res);
     if (!url.pathname.startsWith('/local/')) return false;
     for (const route of routes) {
       const match = route.pattern.exec(url.pathname);
@@ -184,4 +202,41 @@ export function localRoutes(s: LocalServices) {
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No local route ${req.method} ${url.pathname}` } });
     return true;
   };
+}
+
+const CONSOLE_DIR = join(__dirname, '..', 'console');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+
+/** The ops console and the not-me page: the same files the cloud stack deploys as static assets. */
+async function serveConsole(pathname: string, res: ServerResponse): Promise<boolean> {
+  if (pathname === '/ops') {
+    res.writeHead(302, { location: '/ops/' });
+    res.end();
+    return true;
+  }
+  if (pathname === '/ops/config.js') {
+    // Same origin locally; the cloud deployment writes the API's URL here.
+    res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' });
+    res.end("window.ANSHIN_API_URL = '';\n");
+    return true;
+  }
+  const relative = pathname === '/not-me' ? 'not-me.html' : pathname.slice('/ops/'.length) || 'index.html';
+  const file = normalize(join(CONSOLE_DIR, relative));
+  if (!file.startsWith(CONSOLE_DIR)) {
+    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+    return true;
+  }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self'",
+      'x-frame-options': 'DENY',
+    });
+    res.end(body);
+  } catch {
+    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+  }
+  return true;
 }

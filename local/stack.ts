@@ -105,14 +105,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
     const workflow = new LocalWorkflowEngine(synthesizeChargeDefinition(), invokeLocal, o.log);
     const faults = new LocalFaults();
-    usePorts({ sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets });
+    const alerts: { subject: string; message: string; at: string }[] = [];
+    usePorts({
+      sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
+      alerts: { notify: async (subject, message) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
+    });
     const { seedBank } = await import('../functions/adapters/banks-repo');
     for (const bankCode of ['0001', '9900']) {
       await seedBank({ bankCode, name: `Bank ${bankCode}`, linkingEnabled: true, chargingEnabled: true, updatedAt: new Date().toISOString(), updatedBy: 'system:seed' });
     }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, sweep: () => invokeLocal('sweeper', {}) }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}) }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { config } from '../shared/config';
+import { ddb } from './dynamo';
 import { keys } from '../shared/table';
 import { redact } from '../shared/redact';
 
@@ -38,4 +40,17 @@ export function auditPut(tableName: string, entry: AuditEntry): TransactItem {
       },
     },
   };
+}
+
+export async function auditTrail(subject: string, limit = 200): Promise<Record<string, unknown>[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: config().tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.auditPartition(subject) },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return out.Items ?? [];
 }

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChargeStatus, RecentCharge } from '../domain/charge';
 import { isFinal, UNSUCCESSFUL } from '../domain/charge';
 import type { StoredCode } from '../domain/codes';
@@ -59,6 +60,30 @@ const table = () => config().tableName;
 /** Every write reports the capacity it consumed when ANSHIN_CAPACITY is set (the benchmark reads it). */
 export const capacity = (): { ReturnConsumedCapacity?: 'INDEXES' } => (process.env.ANSHIN_CAPACITY ? { ReturnConsumedCapacity: 'INDEXES' } : {});
 
+export interface WriteCapacity {
+  requests: number;
+  units: number;
+  table: number;
+  indexes: Record<string, number>;
+}
+
+/**
+ * Write units the low-risk path consumed in this process, per write, summed since start.
+ * Filled only when ANSHIN_CAPACITY is set; the local stack serves it at GET /local/capacity.
+ */
+export const consumedWriteCapacity: Record<string, WriteCapacity> = {};
+
+function recordCapacity(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+  if (!consumed) return;
+  const sum = (consumedWriteCapacity[write] ??= { requests: 0, units: 0, table: 0, indexes: {} });
+  sum.requests += 1;
+  for (const c of Array.isArray(consumed) ? consumed : [consumed]) {
+    sum.units += c.CapacityUnits ?? 0;
+    sum.table += c.Table?.CapacityUnits ?? 0;
+    for (const [name, index] of Object.entries(c.GlobalSecondaryIndexes ?? {})) sum.indexes[name] = (sum.indexes[name] ?? 0) + (index.CapacityUnits ?? 0);
+  }
+}
+
 export async function getCharge(userId: string, chargeId: string): Promise<ChargeRecord | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.charge(userId, chargeId), ConsistentRead: true }));
   return out.Item as ChargeRecord | undefined;
@@ -85,7 +110,8 @@ function activityWrite(userId: string, previousVersion: number, next: Omit<Activ
 /** Optimistic write of the activity window; false if another request changed it first. */
 export async function saveActivity(userId: string, previous: Activity, next: Omit<Activity, 'version'>): Promise<boolean> {
   try {
-    await ddb().send(new PutCommand({ ...activityWrite(userId, previous.version, next).Put, ...capacity() }));
+    const out = await ddb().send(new PutCommand({ ...activityWrite(userId, previous.version, next).Put, ...capacity() }));
+    recordCapacity('saveActivity', out.ConsumedCapacity);
     return true;
   } catch (e) {
     if (isConditionFailure(e)) return false;
@@ -99,7 +125,7 @@ const openIndex = (status: ChargeStatus, at: string, chargeId: string) =>
 /** Creates the charge unless one exists for this key already (then false: the caller replays). */
 export async function createCharge(charge: ChargeRecord): Promise<boolean> {
   try {
-    await ddb().send(
+    const out = await ddb().send(
       new PutCommand({
         TableName: table(),
         Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, charge.updatedAt, charge.chargeId), ...charge },
@@ -107,6 +133,7 @@ export async function createCharge(charge: ChargeRecord): Promise<boolean> {
         ...capacity(),
       }),
     );
+    recordCapacity('createCharge', out.ConsumedCapacity);
     return true;
   } catch (e) {
     if (isConditionFailure(e)) return false;
@@ -216,7 +243,7 @@ export async function creditWallet(charge: ChargeRecord, entry: JournalEntry, no
   const at = new Date(now).toISOString();
   const balanceAfter = currentBalance + charge.amount;
   try {
-    await transact([
+    const items: TransactItem[] = [
       {
         Update: {
           TableName: table(),
@@ -237,7 +264,9 @@ export async function creditWallet(charge: ChargeRecord, entry: JournalEntry, no
         },
       },
       moveChargeItem(charge, 'COMPLETED', now, 'system:ledger', { set: { completedAt: at, response: response(balanceAfter), bankTransactionId: charge.bankTransactionId } }),
-    ]);
+    ];
+    const out = await ddb().send(new TransactWriteCommand({ TransactItems: items, ...capacity() }));
+    recordCapacity('creditWallet', out.ConsumedCapacity);
     emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
     return 'CREDITED';
   } catch (e) {

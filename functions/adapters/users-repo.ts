@@ -136,3 +136,26 @@ export async function isDeviceTrusted(userId: string, deviceId: string | undefin
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, deviceHash(deviceId)) }));
   return !!out.Item;
 }
+
+export async function unfreezeUser(userId: string, audit: AuditEntry): Promise<boolean> {
+  const t = table();
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: t,
+          Key: keys.user(userId),
+          UpdateExpression: 'SET #s = :active REMOVE frozenReason, frozenAt',
+          ConditionExpression: 'attribute_exists(pk) AND #s = :frozen',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':frozen': 'FROZEN', ':active': 'ACTIVE' },
+        },
+      },
+      auditPut(t, audit),
+    ]);
+    return true;
+  } catch (e) {
+    if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
+    throw e;
+  }
+}

@@ -173,7 +173,7 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
   await notifyHolderSafely(
     link, { accountRef: link.accountRef! }, 'LINKED',
     `Your account ${link.accountMasked} was linked to an Anshin Wallet on ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} UTC. Charges to that wallet will be debited from this account.`,
-    `${config().publicBaseUrl}/not-me?token=${token}`,
+    `${config().notMePageUrl}?token=${token}`,
   );
   return { status: 200, body: { status: 'ACTIVE' } };
 }

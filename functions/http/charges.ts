@@ -237,7 +237,7 @@ async function transactions(req: HttpRequest<unknown, z.infer<typeof Transaction
     body: {
       items: page.items.map((e) => ({
         entryId: e.entryId as string,
-        type: e.entryType as string,
+        type: e.entryType === 'COMPENSATION' ? 'CLAWBACK' : (e.entryType as string),
         amount: ((e.postings as { account: string; amount: number }[]).find((p) => p.account === wallet)?.amount ?? 0),
         balanceAfter: e.balanceAfter as number,
         ...(e.chargeId ? { chargeId: e.chargeId as string } : {}),

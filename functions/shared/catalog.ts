@@ -77,6 +77,20 @@ export const FUNCTIONS = {
     capabilities: ['startWorkflow', 'resumeWorkflow'],
     timeoutSeconds: 60,
   },
+  ops: {
+    entry: 'functions/http/ops.ts',
+    description: 'Operations: users, banks, compensation, audit',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['bank', 'secrets', 'resumeWorkflow', 'alerts'],
+    timeoutSeconds: 30,
+  },
+  reports: {
+    entry: 'functions/http/reports.ts',
+    description: 'Not-me reports from bank account holders',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['secrets', 'resumeWorkflow', 'alerts'],
+    timeoutSeconds: 30,
+  },
 } satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

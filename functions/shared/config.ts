@@ -24,6 +24,8 @@ export interface Config {
   secretsArn?: string;
   termsVersion: string;
   publicBaseUrl: string;
+  /** Where a bank account holder's not-me link points (the console site in the cloud). */
+  notMePageUrl: string;
   ekycProviderUrl: string;
   bankGatewayUrl: string;
   stateMachineArn?: string;
@@ -42,6 +44,7 @@ export function config(): Config {
     secretsArn: process.env.SECRETS_ARN || undefined,
     termsVersion: optional('TERMS_VERSION', '2026-04'),
     publicBaseUrl: optional('PUBLIC_BASE_URL', 'http://127.0.0.1:3000'),
+    notMePageUrl: optional('NOT_ME_PAGE_URL', `${optional('PUBLIC_BASE_URL', 'http://127.0.0.1:3000')}/not-me`),
     ekycProviderUrl: optional('EKYC_PROVIDER_URL', ''),
     bankGatewayUrl: optional('BANK_GATEWAY_URL', ''),
     stateMachineArn: process.env.STATE_MACHINE_ARN || undefined,

@@ -101,6 +101,43 @@ export const ROUTES: RouteDef[] = [
     method: 'POST', path: '/v1/ops/reviews/{caseId}/decision', fn: 'reviews', auth: 'ops', summary: 'Approve or reject a paused charge',
     params: s.CaseParams, body: s.ReviewDecisionBody, status: 200, response: s.ReviewDecisionResponse, errors: ['NOT_FOUND', 'INVALID_STATE'],
   },
+  {
+    method: 'POST', path: '/v1/reports/not-me', fn: 'reports', auth: 'public', summary: 'A bank account holder reports a link they did not make (token from the bank notice)',
+    body: s.NotMeBody, status: 200, response: s.NotMeResponse, errors: ['INVALID_TOKEN'],
+  },
+  {
+    method: 'GET', path: '/v1/ops/users/{userId}', fn: 'ops', auth: 'ops', summary: 'A user as ops see it: status, balance, links, charges',
+    params: s.UserIdParams, status: 200, response: s.OpsUserResponse, errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'POST', path: '/v1/ops/users/{userId}/freeze', fn: 'ops', auth: 'ops', summary: 'Freeze a wallet (cancels its waiting charges)',
+    params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'POST', path: '/v1/ops/users/{userId}/unfreeze', fn: 'ops', auth: 'ops', summary: 'Unfreeze a wallet',
+    params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND'],
+  },
+  { method: 'GET', path: '/v1/ops/banks', fn: 'ops', auth: 'ops', summary: 'Banks and their switches', status: 200, response: s.BanksResponse, errors: [] },
+  {
+    method: 'PUT', path: '/v1/ops/banks/{bankCode}', fn: 'ops', auth: 'ops', summary: 'Switch linking and charging for a bank (takes effect at once)',
+    params: s.BankCodeParams, body: s.BankSettingsBody, status: 200, response: s.BankView, errors: [],
+  },
+  {
+    method: 'GET', path: '/v1/ops/compensations', fn: 'ops', auth: 'ops', summary: 'Open compensation claims',
+    status: 200, response: s.ClaimsResponse, errors: [],
+  },
+  {
+    method: 'POST', path: '/v1/ops/compensations', fn: 'ops', auth: 'ops', summary: 'Open a compensation claim for completed charges of one wallet and bank account',
+    body: s.CompensationBody, status: 201, response: s.CompensationCreated, errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  {
+    method: 'POST', path: '/v1/ops/compensations/{claimId}/decision', fn: 'ops', auth: 'ops', summary: "PAY refunds the victim's bank, claws back from the wallet and freezes it; DENY closes the claim",
+    params: s.ClaimParams, body: s.CompensationDecisionBody, status: 200, response: s.ClaimView, errors: ['NOT_FOUND', 'INVALID_STATE', 'BANK_UNAVAILABLE'],
+  },
+  {
+    method: 'GET', path: '/v1/ops/audit', fn: 'ops', auth: 'ops', summary: "A user's audit trail: who did what, when and why (newest first)",
+    query: s.AuditQuery, status: 200, response: s.AuditResponse, errors: [],
+  },
 ];
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;

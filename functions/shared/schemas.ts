@@ -164,3 +164,50 @@ export const ReviewDecisionBody = z.strictObject({
   freezeUser: z.boolean().optional(),
 });
 export const ReviewDecisionResponse = z.object({ caseId: z.string(), decision: z.enum(['APPROVE', 'REJECT']), chargeStatus: ChargeStatusEnum });
+
+export const UserIdParams = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/, 'not a user id') });
+export const ReasonBody = z.strictObject({ reason: z.string().min(1).max(1000) });
+export const FreezeResponse = z.object({ userId: z.string(), status: z.enum(['ACTIVE', 'FROZEN']), cancelledCharges: z.array(z.string()).optional() });
+export const BankCodeParams = z.object({ bankCode: z.string().regex(/^\d{4}$/, 'must be 4 digits') });
+export const BankSettingsBody = z.strictObject({ linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), name: z.string().min(1).max(100).optional() });
+export const BankView = z.object({ bankCode: z.string(), name: z.string(), linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), updatedAt: z.string(), updatedBy: z.string() });
+export const BanksResponse = z.object({ items: z.array(BankView) });
+export const CompensationBody = z.strictObject({ chargeIds: z.array(ChargeId).min(1).max(100), note: z.string().min(1).max(2000) });
+export const CompensationCreated = z.object({ claimId: z.string(), amount: z.number().int() });
+export const ClaimParams = z.object({ claimId: z.string().regex(/^clm_[0-9a-f-]{36}$/, 'not a claim id') });
+export const CompensationDecisionBody = z.strictObject({ decision: z.enum(['PAY', 'DENY']), note: z.string().max(2000).optional() });
+export const ClaimView = z.object({
+  claimId: z.string(),
+  userId: z.string(),
+  linkId: z.string(),
+  bankCode: z.string(),
+  chargeIds: z.array(z.string()),
+  amount: z.number().int(),
+  claimStatus: z.enum(['OPEN', 'PAYING', 'PAID', 'DENIED']),
+  source: z.string(),
+  note: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  refunded: z.number().int().optional(),
+  clawback: z.number().int().optional(),
+  loss: z.number().int().optional(),
+});
+export const ClaimsResponse = z.object({ items: z.array(ClaimView) });
+export const AuditQuery = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/, 'not a user id') });
+export const AuditResponse = z.object({
+  items: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), reason: z.string().optional(), details: z.unknown().optional() })),
+});
+export const OpsUserResponse = z.object({
+  userId: z.string(),
+  email: z.string(),
+  phoneNumber: z.string(),
+  status: z.enum(['ACTIVE', 'FROZEN']),
+  frozenReason: z.string().optional(),
+  kycStatus: z.string(),
+  createdAt: z.string(),
+  balance: z.number().int(),
+  links: z.array(LinkView),
+  charges: z.array(ChargeView),
+});
+export const NotMeBody = z.strictObject({ token: z.string().min(1).max(2000) });
+export const NotMeResponse = z.object({ reported: z.literal(true), walletFrozen: z.boolean(), linkSuspended: z.boolean(), cancelledCharges: z.array(z.string()), claimId: z.string().optional(), amount: z.number().int() });

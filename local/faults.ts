@@ -2,7 +2,16 @@ import type { Faults } from '../functions/adapters/ports';
 
 /** Crash points a test can arm: the next N passes through a point throw, as if the process died there. */
 export class LocalFaults implements Faults {
-  readonly armed: Record<'afterDebit' | 'beforeCredit', number> = { afterDebit: 0, beforeCredit: 0 };
+  readonly armed: Record<'afterDebit' | 'beforeCredit' | 'dynamoThrottles', number> = { afterDebit: 0, beforeCredit: 0, dynamoThrottles: 0 };
+
+  /** The next N DynamoDB request attempts fail as throttled; the SDK's own retries must absorb them. */
+  dynamoAttempt(): void {
+    if (this.armed.dynamoThrottles > 0) {
+      this.armed.dynamoThrottles -= 1;
+      throw Object.assign(new Error('simulated throttling'), { name: 'ThrottlingException', $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } });
+    }
+  }
+
   check(point: 'afterDebit' | 'beforeCredit'): void {
     if (this.armed[point] > 0) {
       this.armed[point] -= 1;

@@ -116,7 +116,7 @@ export function localRoutes(s: LocalServices) {
     {
       method: 'POST',
       pattern: /^\/local\/faults$/,
-      body: z.strictObject({ afterDebit: z.number().int().min(0).max(100).optional(), beforeCredit: z.number().int().min(0).max(100).optional() }),
+      body: z.strictObject({ afterDebit: z.number().int().min(0).max(100).optional(), beforeCredit: z.number().int().min(0).max(100).optional(), dynamoThrottles: z.number().int().min(0).max(1000).optional() }),
       run: async ({ body }) => ({ status: 200, body: Object.assign(s.faults.armed, body) }),
     },
     {

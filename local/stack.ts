@@ -105,6 +105,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
     const workflow = new LocalWorkflowEngine(synthesizeChargeDefinition(), invokeLocal, o.log);
     const faults = new LocalFaults();
+    const { interceptDynamo } = await import('../functions/adapters/dynamo');
+    interceptDynamo(() => faults.dynamoAttempt());
     const alerts: { subject: string; message: string; at: string }[] = [];
     usePorts({
       sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,

@@ -2,13 +2,29 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 let client: DynamoDBDocumentClient | undefined;
+type Interceptor = (command: string) => void;
+let interceptor: Interceptor | undefined;
 
 /** One document client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 export function ddb(): DynamoDBDocumentClient {
-  client ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 4 }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  if (!client) {
+    const base = new DynamoDBClient({ maxAttempts: 4 });
+    // Fault injection for the local stack's hardening tests; nothing installs one in the cloud.
+    base.middlewareStack.add(
+      (next, context) => async (args) => {
+        interceptor?.(context.commandName ?? 'unknown');
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'anshinFaults', priority: 'low' },
+    );
+    client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  }
   return client;
+}
+
+/** Runs before every DynamoDB request attempt (inside the SDK's retries); may throw to simulate a fault. */
+export function interceptDynamo(fn: Interceptor | undefined): void {
+  interceptor = fn;
 }
 
 /** The reasons of a cancelled transaction, by item index, or undefined for other errors. */

@@ -13,6 +13,8 @@ interface SimAccount {
   phoneNumber: string;
   balance: number;
   pinHash: string;
+  /** Wrong PINs across all authorization requests; reset by a right one. */
+  pinFailures: number;
   accountRef: string;
   createdAt: string;
 }
@@ -68,6 +70,8 @@ const REQUEST_TTL_MS = 15 * 60_000;
 const OTP_TTL_MS = 5 * 60_000;
 const CODE_TTL_MS = 2 * 60_000;
 const MAX_PIN_FAILURES = 3;
+/** Like a cash card: wrong PINs add up across requests, and the account locks. */
+const MAX_ACCOUNT_PIN_FAILURES = 6;
 const MAX_OTP_FAILURES = 3;
 
 const keyOf = (a: { bankCode: string; branchCode: string; accountNumber: string }) => `${a.bankCode}-${a.branchCode}-${a.accountNumber}`;
@@ -98,6 +102,7 @@ export class BankSimulator implements BankGateway {
         branchCode: String(randomInt(0, 1000)).padStart(3, '0'),
         accountNumber: String(randomInt(0, 10_000_000)).padStart(7, '0'),
         pinHash: sha(pin),
+        pinFailures: 0,
         accountRef: `acct_${randomBytes(16).toString('hex')}`,
         createdAt: new Date(this.clock.now()).toISOString(),
       };
@@ -120,18 +125,29 @@ export class BankSimulator implements BankGateway {
   async startAuthorization(requestId: string, pin: string) {
     const req = this.liveRequest(requestId);
     const account = this.store.read().accounts[req.accountKey];
+    if (account && account.pinFailures >= MAX_ACCOUNT_PIN_FAILURES) throw new SimulatorError(423, 'this card is locked after too many wrong PINs; call your bank');
     if (!account || account.pinHash !== sha(pin)) {
+      let lockedNow = false;
       this.store.update((d) => {
+        const a = d.accounts[req.accountKey];
+        if (a) {
+          a.pinFailures = (a.pinFailures ?? 0) + 1;
+          lockedNow = a.pinFailures === MAX_ACCOUNT_PIN_FAILURES;
+        }
         const r = d.requests[requestId];
         r.pinFailures += 1;
         if (r.pinFailures >= MAX_PIN_FAILURES) r.status = 'DEAD';
       });
+      if (lockedNow && account) {
+        await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] Your PIN for account ****${account.accountNumber.slice(-3)} was entered wrongly ${MAX_ACCOUNT_PIN_FAILURES} times. We locked it; call us to unlock it.`);
+      }
       throw new SimulatorError(401, 'wrong PIN');
     }
     if (req.status !== 'OPEN' && req.status !== 'PIN_OK') throw new SimulatorError(409, 'this authorization request is no longer open');
     const otp = String(randomInt(0, 1_000_000)).padStart(6, '0');
     this.store.update((d) => {
       const r = d.requests[requestId];
+      d.accounts[req.accountKey].pinFailures = 0;
       r.status = 'PIN_OK';
       r.otpHash = sha(`${requestId}:${otp}`);
       r.otpExpiresAt = this.clock.now() + OTP_TTL_MS;

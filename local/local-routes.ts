@@ -194,7 +194,7 @@ export function localRoutes(s: LocalServices) {
         } else sendJson(res, out.status, out.body);
       } catch (e) {
         if (!(e instanceof SimulatorError)) throw e;
-        const code = { 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 410: 'GONE' }[e.status] ?? 'INVALID_STATE';
+        const code = { 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 410: 'GONE', 423: 'LOCKED' }[e.status] ?? 'INVALID_STATE';
         sendJson(res, e.status, { error: { code, message: e.message } });
       }
       return true;

@@ -19,9 +19,17 @@ export interface StoredSecret {
   bankApiKey?: string;
 }
 
+/** What the deployment template writes until the deployer sets the real value. */
+export const PLACEHOLDER = 'set-me';
+const usable = (value: string | undefined) => (value && value !== PLACEHOLDER ? value : undefined);
+
 export function secretsFrom(stored: Partial<StoredSecret>): Secrets {
   if (!stored.masterKey || !stored.ekycWebhookSecret) throw new Error('The service secret lacks masterKey or ekycWebhookSecret');
-  return { ...deriveKeys(stored.masterKey), ekycWebhookSecret: stored.ekycWebhookSecret, ekycApiKey: stored.ekycApiKey, bankApiKey: stored.bankApiKey };
+  // A known webhook secret would let anyone sign an eKYC approval: refuse to run on the placeholder.
+  if (stored.ekycWebhookSecret === PLACEHOLDER || stored.ekycWebhookSecret.length < 16) {
+    throw new Error("ekycWebhookSecret is still the placeholder or shorter than 16 characters: set the provider's secret");
+  }
+  return { ...deriveKeys(stored.masterKey), ekycWebhookSecret: stored.ekycWebhookSecret, ekycApiKey: usable(stored.ekycApiKey), bankApiKey: usable(stored.bankApiKey) };
 }
 
 let cached: Promise<Secrets> | undefined;

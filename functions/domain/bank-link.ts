@@ -25,6 +25,11 @@ export const LINK_ABUSE = {
   windowHours: 24,
   /** How long an account stays closed to linking after it is locked. */
   accountLockDays: 7,
+  /**
+   * Link attempts one wallet may start in a day. Each attempt is a PIN prompt at a bank:
+   * without a cap, one verified wallet could walk through a victim's PIN space.
+   */
+  attemptsPerDay: 5,
   /** How long strikes are kept as risk facts for charges. */
   strikeRetentionDays: 30,
 } as const;

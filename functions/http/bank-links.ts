@@ -53,6 +53,11 @@ async function create(req: HttpRequest<z.infer<typeof CreateLinkBody>>) {
   if (await getAccountLock(hash, now)) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
   if (await getAccountClaim(hash)) throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account is already linked to a wallet');
 
+  const recent = (await listLinks(userId)).filter((l) => Date.parse(l.createdAt) > now - DAY);
+  if (recent.length >= LINK_ABUSE.attemptsPerDay) {
+    throw new DomainError('RATE_LIMITED', `At most ${LINK_ABUSE.attemptsPerDay} link attempts a day`, undefined, { 'retry-after': '3600' });
+  }
+
   const linkId = `lnk_${randomUUID()}`;
   const request = await p.bank.createAuthorizationRequest({ account: req.body, state: linkId });
   const at = new Date(now).toISOString();
@@ -119,6 +124,7 @@ async function authorize(req: HttpRequest<z.infer<typeof AuthorizeLinkBody>, Rec
   mustBeActive(user);
   if (link.status !== 'PENDING_BANK_AUTH') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
   await requireLinkingEnabled(link.bankCode);
+  await refuseIfLocked(link);
 
   let holder;
   try {
@@ -150,6 +156,7 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
   const [user, link] = await Promise.all([requireUser(userId), requireLink(userId, req.params.linkId)]);
   mustBeActive(user);
   if (link.status !== 'PENDING_CONFIRMATION') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
+  await refuseIfLocked(link);
   const codeKey = keys.linkCode(link.linkId);
   await verifyCode({
     p, key: codeKey, purpose: 'link', subject: link.linkId, candidate: req.body.code,
@@ -176,6 +183,13 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
     `${config().notMePageUrl}?token=${token}`,
   );
   return { status: 200, body: { status: 'ACTIVE' } };
+}
+
+/** A lock covers links already under way: they fail (without a new strike) instead of finishing. */
+async function refuseIfLocked(link: LinkRecord) {
+  if (!(await getAccountLock(link.accountHash, ports().clock.now()))) return;
+  await failLinkQuietly(link, 'BANK_ACCOUNT_LOCKED');
+  throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
 }
 
 /** A race lost to another wallet is not abuse by this one: the link fails without a strike. */

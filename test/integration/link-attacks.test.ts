@@ -145,6 +145,31 @@ describe('2020 attack step: link a victim account with a stolen PIN', () => {
   });
 });
 
+describe('2020 attack step: walking the PIN space with one verified wallet', () => {
+  it('(h) a wallet may start only 5 link attempts a day, and the card locks after 6 wrong PINs across requests (the holder is told)', async () => {
+    const attacker = await verifiedUser(ATTACKER);
+    const victim = await openBankAccount();
+    let guess = 1;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const { authorizationUrl } = await created(attacker, victim);
+      const request = requestOf(authorizationUrl);
+      // Two wrong PINs per request: under the request's own limit of three, so only the card's limit stops the walk.
+      for (let i = 0; i < 2 && guess <= 6; i++, guess++) {
+        const res = await bankStart(request, otherPin(victim.pin, guess));
+        expect(res.status).toBe(401);
+      }
+      if (guess > 6) {
+        // The card is locked now: even the right PIN is refused, and no one-time code goes out.
+        expect((await bankStart(request, victim.pin)).status).toBe(423);
+      }
+    }
+    expectError(await startLink(attacker, victim), 429, 'RATE_LIMITED');
+    const messages = (await smsTo(victim.holderPhone)).map((m) => m.body);
+    expect(messages.some((m) => /wrongly 6 times/.test(m))).toBe(true);
+    expect(messages.some((m) => /One-time code/.test(m))).toBe(false);
+  });
+});
+
 describe('2020 attack step: a phished PIN and one-time code', () => {
   it('(b) the bank authorizes, but the holder is not the wallet\'s eKYC identity: 422 HOLDER_MISMATCH, link FAILED', async () => {
     const attacker = await verifiedUser(ATTACKER);

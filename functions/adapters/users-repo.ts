@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -60,17 +60,60 @@ export async function getWallet(userId: string): Promise<WalletRecord | undefine
   return out.Item as WalletRecord | undefined;
 }
 
-export async function emailOwner(email: string): Promise<string | undefined> {
-  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.email(email) }));
-  return out.Item?.userId as string | undefined;
+/** A reservation older than this belongs to a sign-up that died; another may take the email over. */
+export const EMAIL_RESERVATION_MS = 60_000;
+
+/**
+ * Claims an email for one sign-up before anything is created at Cognito, so two
+ * sign-ups of one address can never both proceed. True if this sign-up holds it.
+ */
+export async function reserveEmail(email: string, reservationId: string, now: number): Promise<boolean> {
+  try {
+    await ddb().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.email(email), type: 'EMAIL', reservationId, reservedAt: now, ttl: Math.floor(now / 1000) + 86400 },
+        ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(userId) AND reservedAt < :stale)',
+        ExpressionAttributeValues: { ':stale': now - EMAIL_RESERVATION_MS },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw e;
+  }
 }
 
-/** The profile, the empty wallet, the email claim and the first phone code, all or nothing. */
-export async function createUser(user: UserRecord, code: StoredCode, audit: AuditEntry, deviceId?: string): Promise<void> {
+export async function releaseEmail(email: string, reservationId: string): Promise<void> {
+  try {
+    await ddb().send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: keys.email(email),
+        ConditionExpression: 'reservationId = :r AND attribute_not_exists(userId)',
+        ExpressionAttributeValues: { ':r': reservationId },
+      }),
+    );
+  } catch (e) {
+    if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
+  }
+}
+
+/** The profile, the empty wallet, the email claim made final and the first phone code, all or nothing. */
+export async function createUser(user: UserRecord, code: StoredCode, audit: AuditEntry, reservationId: string, deviceId?: string): Promise<void> {
   const t = table();
   try {
     await transact([
-      { Put: { TableName: t, Item: { ...keys.email(user.email), type: 'EMAIL', userId: user.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: t,
+          Key: keys.email(user.email),
+          UpdateExpression: 'SET userId = :u REMOVE #ttl, reservedAt',
+          ConditionExpression: 'reservationId = :r AND attribute_not_exists(userId)',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':u': user.userId, ':r': reservationId },
+        },
+      },
       { Put: { TableName: t, Item: { ...keys.user(user.userId), type: 'USER', ...user }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0 } } },
       { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { createUser, emailOwner } from '../adapters/users-repo';
+import { randomUUID } from 'node:crypto';
+import { createUser, releaseEmail, reserveEmail } from '../adapters/users-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { httpHandler, type HttpRequest } from '../shared/http';
@@ -17,7 +18,17 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
     });
   }
   const normalizedEmail = email.toLowerCase();
-  const { userId } = await createIdentityUser(normalizedEmail, password);
+  const reservationId = randomUUID();
+  if (!(await reserveEmail(normalizedEmail, reservationId, p.clock.now()))) {
+    throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
+  }
+  let userId: string;
+  try {
+    ({ userId } = await createIdentityUser(normalizedEmail, password));
+  } catch (e) {
+    await releaseEmail(normalizedEmail, reservationId);
+    throw e;
+  }
   const now = p.clock.now();
   const code = await issueCode(p, 'phone', userId, now, { sendsInWindow: 1, windowStart: now });
   await createUser(
@@ -27,6 +38,7 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
     },
     code.record,
     { userId, actor: `user:${userId}`, action: 'USER_REGISTERED', details: { termsVersion: acceptedTermsVersion, deviceId: req.deviceId }, at: now },
+    reservationId,
     req.deviceId,
   );
   try {
@@ -38,26 +50,17 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   return { status: 201, body: { userId } };
 }
 
-/** Pauses (ms) before each re-check of a sign-in without a profile; together longer than any sign-up takes. */
-const IN_FLIGHT_RECHECKS_MS = [100, 200, 400, 800, 1500];
-
 /**
- * A Cognito user whose profile write never happened (a crash between the two)
- * holds the email without an account: it is removed and the sign-up goes on.
- * A sign-in without a profile may also be a sign-up of the same email still in
- * flight (a double submit, a race): it gets time to write its profile first, or
- * its user would be deleted under it and its account left without a sign-in.
+ * This sign-up holds the email's reservation, so a Cognito user that already has the
+ * email is an orphan of a sign-up that died before its profile was written: it is
+ * removed and the sign-up goes on.
  */
 async function createIdentityUser(email: string, password: string) {
   const identity = ports().identity;
   try {
     return await identity.createUser(email, password);
   } catch (e) {
-    if (!(e instanceof DomainError && e.code === 'EMAIL_TAKEN') || (await emailOwner(email))) throw e;
-    for (const ms of IN_FLIGHT_RECHECKS_MS) {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      if (await emailOwner(email)) throw e;
-    }
+    if (!(e instanceof DomainError && e.code === 'EMAIL_TAKEN')) throw e;
     logger.warn('removing an orphaned sign-in without a profile');
     await identity.deleteUser(email);
     return identity.createUser(email, password);

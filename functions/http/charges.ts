@@ -70,14 +70,17 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
     now = p.clock.now();
     const today = jstDay(now);
     const recent = pruneRecent(activity.recent, now, today);
+    // A concurrent duplicate of this request may have reserved already: its reservation is this
+    // charge, so it must not count against itself (it would turn into a DAILY_LIMIT or a velocity REVIEW).
+    const others = recent.filter((r) => r.chargeId !== chargeId);
     const d = decide({
       amount, now,
       walletStatus: user.status, walletCreatedAt: Date.parse(user.createdAt), balance: wallet?.balance ?? 0,
-      dayTotal: dayTotal(recent, today),
+      dayTotal: dayTotal(others, today),
       bankChargingEnabled: !!bank?.chargingEnabled,
       linkStatus: link.status, linkActivatedAt: link.activatedAt ? Date.parse(link.activatedAt) : undefined,
       linkHasConfirmedCharge: activity.confirmedLinks.includes(linkId),
-      chargesInLastHour: countSince(recent, now - HOUR),
+      chargesInLastHour: countSince(others, now - HOUR),
       deviceSeen,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
     });

@@ -56,12 +56,18 @@ export async function credit(charge: ChargeRecord, bankTransactionId: string): P
   throw new WorkflowError(WORKFLOW_ERRORS.ledgerBusy, 'the wallet kept changing; retry');
 }
 
-/** Compensation: the debit is reversed (or voided, if it never happened) and the charge fails. */
+/**
+ * Compensation: the charge fails, then the debit is reversed (or voided, if it never happened).
+ * Failing first makes a credit impossible (it is conditional on PROCESSING), so a reversal can
+ * never race a credit written by another execution of the same charge; and a charge that was
+ * credited meanwhile keeps its debit. Both steps are idempotent, so a retry finishes the job.
+ */
 export async function reverseAndFail(charge: ChargeRecord, reason: string): Promise<void> {
   const p = ports();
+  const ended = await finishUnsuccessfully(charge.userId, charge.chargeId, 'FAILED', p.clock.now(), 'system:charge-saga', reason);
+  if (ended.charge?.status === 'COMPLETED') return;
   const { reversed } = await p.bank.reverseDebit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
   if (reversed) emit(METRIC.debitReversed, 1);
-  await finishUnsuccessfully(charge.userId, charge.chargeId, 'FAILED', p.clock.now(), 'system:charge-saga', reason);
 }
 
 export async function finish(userId: string, chargeId: string, status: ChargeStatus, reason: string, actor = 'system:charge-workflow') {

@@ -92,6 +92,10 @@ async function run(event: TaskEvent): Promise<Record<string, unknown>> {
       return debit(charge);
     }
     case 'credit': {
+      // Another execution of this charge (one the sweeper resumed) credited it already: the credit is
+      // done, and failing here would send this execution to ReverseDebit.
+      const current = await getCharge(event.userId, event.chargeId);
+      if (current?.status === 'COMPLETED') return { balance: (current.response?.body as { balance?: number } | undefined)?.balance, alreadyCredited: true };
       const charge = await requireProcessing(event.userId, event.chargeId);
       return credit(charge, event.bankTransactionId);
     }

@@ -1,0 +1,312 @@
+/**
+ * The risk engine (DESIGN.md, Risk defaults): pure and deterministic, every threshold
+ * exactly at its boundary, every DENY reason and the error each answers with, and
+ * the properties that keep it safe: a REVIEW never skips the SMS challenge, and more
+ * money never makes a charge look safer.
+ */
+import fc from 'fast-check';
+import { LIMITS, RISK_POLICY } from '../../functions/domain/policy';
+import { decide, denyError, jstDay, type ChargeFacts, type Outcome, type ReasonCode } from '../../functions/domain/risk';
+
+const HOUR = 3600_000;
+const NOW = Date.UTC(2026, 5, 15, 3, 0, 0);
+
+/** An old wallet, an old link with a confirmed charge, a trusted device: a small charge is ALLOW. */
+const SAFE: ChargeFacts = {
+  amount: 1_000,
+  now: NOW,
+  walletStatus: 'ACTIVE',
+  walletCreatedAt: NOW - 400 * HOUR,
+  balance: 0,
+  dayTotal: 0,
+  bankChargingEnabled: true,
+  linkStatus: 'ACTIVE',
+  linkActivatedAt: NOW - 400 * HOUR,
+  linkHasConfirmedCharge: true,
+  chargesInLastHour: 0,
+  deviceSeen: true,
+  accountFailedLinksByOthers: 0,
+};
+const facts = (over: Partial<ChargeFacts>): ChargeFacts => ({ ...SAFE, ...over });
+
+const SEVERITY: Record<Outcome, number> = { ALLOW: 0, CHALLENGE: 1, REVIEW: 2, DENY: 3 };
+const DENY_REASONS: ReasonCode[] = ['WALLET_FROZEN', 'BANK_SUSPENDED', 'LINK_NOT_ACTIVE', 'PER_CHARGE_LIMIT', 'DAILY_LIMIT', 'BALANCE_CAP'];
+const REVIEW_REASONS: ReasonCode[] = ['LARGE_AMOUNT', 'NEW_LINK_LARGE_AMOUNT', 'NEW_WALLET_LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS'];
+const CHALLENGE_REASONS: ReasonCode[] = ['FIRST_CHARGE_ON_LINK', 'AMOUNT_OVER_CHALLENGE', 'NEW_DEVICE'];
+
+/** Any facts at all, around the thresholds more often than not. */
+const anyFacts: fc.Arbitrary<ChargeFacts> = fc.record({
+  amount: fc.oneof(fc.integer({ min: 1, max: 1_200_000 }), fc.constantFrom(29_999, 30_000, 49_999, 50_000, 199_999, 200_000, 500_000, 500_001)),
+  now: fc.constant(NOW),
+  walletStatus: fc.constantFrom('ACTIVE' as const, 'FROZEN' as const),
+  walletCreatedAt: fc.integer({ min: NOW - 100 * HOUR, max: NOW }),
+  balance: fc.integer({ min: 0, max: LIMITS.maxBalance }),
+  dayTotal: fc.integer({ min: 0, max: LIMITS.perDay }),
+  bankChargingEnabled: fc.boolean(),
+  linkStatus: fc.constantFrom('ACTIVE', 'SUSPENDED', 'REMOVED', 'PENDING_CONFIRMATION', 'FAILED'),
+  linkActivatedAt: fc.option(fc.integer({ min: NOW - 200 * HOUR, max: NOW }), { nil: undefined }),
+  linkHasConfirmedCharge: fc.boolean(),
+  chargesInLastHour: fc.integer({ min: 0, max: 6 }),
+  deviceSeen: fc.boolean(),
+  accountFailedLinksByOthers: fc.integer({ min: 0, max: 4 }),
+});
+
+/** Facts that pass every DENY rule: active, enabled, within every limit. */
+const admissibleFacts = anyFacts.map((f) => {
+  const amount = Math.min(f.amount, LIMITS.perCharge);
+  return { ...f, amount, walletStatus: 'ACTIVE' as const, bankChargingEnabled: true, linkStatus: 'ACTIVE', dayTotal: Math.min(f.dayTotal, LIMITS.perDay - amount), balance: Math.min(f.balance, LIMITS.maxBalance - amount) };
+});
+
+describe('decide: determinism', () => {
+  it('the same facts always give the same decision, and the facts are not changed', () => {
+    fc.assert(
+      fc.property(anyFacts, (f) => {
+        const copy = structuredClone(f);
+        const first = decide(f);
+        expect(decide(copy)).toEqual(first);
+        expect(decide(f)).toEqual(first);
+        expect(f).toEqual(copy);
+      }),
+    );
+  });
+
+  it('answers only with the stable reason codes of its outcome', () => {
+    const byOutcome: Record<Outcome, ReasonCode[]> = { ALLOW: [], CHALLENGE: CHALLENGE_REASONS, REVIEW: [...REVIEW_REASONS, ...CHALLENGE_REASONS], DENY: DENY_REASONS };
+    fc.assert(
+      fc.property(anyFacts, (f) => {
+        const d = decide(f);
+        for (const r of d.reasons) expect(byOutcome[d.outcome]).toContain(r);
+        expect(new Set(d.reasons).size).toBe(d.reasons.length);
+        if (d.outcome === 'ALLOW') expect(d.reasons).toEqual([]);
+        else expect(d.reasons.length).toBeGreaterThan(0);
+      }),
+    );
+  });
+
+  it('the safe baseline is ALLOW with no reasons', () => {
+    expect(decide(SAFE)).toEqual({ outcome: 'ALLOW', reasons: [] });
+  });
+});
+
+describe('decide: every DENY reason', () => {
+  const cases: [ReasonCode, Partial<ChargeFacts>][] = [
+    ['WALLET_FROZEN', { walletStatus: 'FROZEN' }],
+    ['BANK_SUSPENDED', { bankChargingEnabled: false }],
+    ['LINK_NOT_ACTIVE', { linkStatus: 'SUSPENDED' }],
+    ['LINK_NOT_ACTIVE', { linkStatus: 'REMOVED' }],
+    ['LINK_NOT_ACTIVE', { linkStatus: 'PENDING_CONFIRMATION' }],
+    ['DAILY_LIMIT', { amount: 1_000, dayTotal: LIMITS.perDay - 999 }],
+    ['BALANCE_CAP', { amount: 1_000, balance: LIMITS.maxBalance - 999 }],
+  ];
+  it.each(cases)('%s alone: DENY with exactly that reason (%j)', (reason, over) => {
+    expect(decide(facts(over))).toEqual({ outcome: 'DENY', reasons: [reason] });
+  });
+
+  it('PER_CHARGE_LIMIT: a charge over 500,000 is denied (and, the day limit being the same, is over that too)', () => {
+    const d = decide(facts({ amount: LIMITS.perCharge + 1 }));
+    expect(d.outcome).toBe('DENY');
+    expect(d.reasons[0]).toBe('PER_CHARGE_LIMIT');
+    expect(d.reasons.filter((r) => r !== 'PER_CHARGE_LIMIT')).toEqual(LIMITS.perDay > LIMITS.perCharge ? [] : ['DAILY_LIMIT']);
+  });
+
+  it('all at once: DENY with every reason, and DENY wins over any REVIEW or CHALLENGE trigger', () => {
+    const d = decide(
+      facts({
+        walletStatus: 'FROZEN', bankChargingEnabled: false, linkStatus: 'FAILED', amount: 600_000, dayTotal: 1, balance: LIMITS.maxBalance,
+        linkHasConfirmedCharge: false, deviceSeen: false, chargesInLastHour: 9, accountFailedLinksByOthers: 3,
+      }),
+    );
+    expect(d.outcome).toBe('DENY');
+    expect([...d.reasons].sort()).toEqual([...DENY_REASONS].sort());
+  });
+
+  it('any DENY rule that holds makes the outcome DENY, and DENY reasons are exactly the rules that hold', () => {
+    fc.assert(
+      fc.property(anyFacts, (f) => {
+        const expected: ReasonCode[] = [];
+        if (f.walletStatus === 'FROZEN') expected.push('WALLET_FROZEN');
+        if (!f.bankChargingEnabled) expected.push('BANK_SUSPENDED');
+        if (f.linkStatus !== 'ACTIVE') expected.push('LINK_NOT_ACTIVE');
+        if (f.amount > LIMITS.perCharge) expected.push('PER_CHARGE_LIMIT');
+        if (f.dayTotal + f.amount > LIMITS.perDay) expected.push('DAILY_LIMIT');
+        if (f.balance + f.amount > LIMITS.maxBalance) expected.push('BALANCE_CAP');
+        const d = decide(f);
+        if (expected.length) expect(d).toEqual({ outcome: 'DENY', reasons: expected });
+        else expect(d.outcome).not.toBe('DENY');
+      }),
+    );
+  });
+});
+
+describe('decide: thresholds exactly at the boundary', () => {
+  const outcome = (over: Partial<ChargeFacts>) => decide(facts(over));
+
+  it('per charge: 500,000 passes, 500,001 is denied', () => {
+    expect(outcome({ amount: LIMITS.perCharge }).outcome).not.toBe('DENY');
+    expect(outcome({ amount: LIMITS.perCharge + 1 }).reasons).toContain('PER_CHARGE_LIMIT');
+  });
+
+  it('per JST day (pending included): a total of exactly 500,000 passes, one yen more is denied', () => {
+    expect(outcome({ amount: 100_000, dayTotal: LIMITS.perDay - 100_000 }).outcome).not.toBe('DENY');
+    expect(outcome({ amount: 100_001, dayTotal: LIMITS.perDay - 100_000 })).toEqual({ outcome: 'DENY', reasons: ['DAILY_LIMIT'] });
+  });
+
+  it('balance cap: a balance of exactly 1,000,000 after the charge passes, one yen more is denied', () => {
+    expect(outcome({ amount: 1_000, balance: LIMITS.maxBalance - 1_000 }).outcome).toBe('ALLOW');
+    expect(outcome({ amount: 1_001, balance: LIMITS.maxBalance - 1_000 })).toEqual({ outcome: 'DENY', reasons: ['BALANCE_CAP'] });
+  });
+
+  it('challenge amount: 49,999 is ALLOW, 50,000 is CHALLENGE', () => {
+    expect(outcome({ amount: RISK_POLICY.challenge.amountAtLeast - 1 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ amount: RISK_POLICY.challenge.amountAtLeast })).toEqual({ outcome: 'CHALLENGE', reasons: ['AMOUNT_OVER_CHALLENGE'] });
+  });
+
+  it('review amount: 199,999 is CHALLENGE, 200,000 is REVIEW', () => {
+    expect(outcome({ amount: RISK_POLICY.review.amountAtLeast - 1 }).outcome).toBe('CHALLENGE');
+    expect(outcome({ amount: RISK_POLICY.review.amountAtLeast })).toEqual({ outcome: 'REVIEW', reasons: ['LARGE_AMOUNT', 'AMOUNT_OVER_CHALLENGE'] });
+  });
+
+  it('new link: within 72 h and 30,000 is REVIEW; 29,999, or exactly 72 h old, is not', () => {
+    const young = NOW - RISK_POLICY.review.newLinkHours * HOUR + 1;
+    expect(outcome({ linkActivatedAt: young, amount: 30_000 })).toEqual({ outcome: 'REVIEW', reasons: ['NEW_LINK_LARGE_AMOUNT'] });
+    expect(outcome({ linkActivatedAt: young, amount: 29_999 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ linkActivatedAt: NOW - RISK_POLICY.review.newLinkHours * HOUR, amount: 30_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ linkActivatedAt: NOW, amount: 30_000 }).reasons).toContain('NEW_LINK_LARGE_AMOUNT');
+  });
+
+  it('new wallet: within 24 h and 30,000 is REVIEW; 29,999, or exactly 24 h old, is not', () => {
+    const young = NOW - RISK_POLICY.review.newWalletHours * HOUR + 1;
+    expect(outcome({ walletCreatedAt: young, amount: 30_000 })).toEqual({ outcome: 'REVIEW', reasons: ['NEW_WALLET_LARGE_AMOUNT'] });
+    expect(outcome({ walletCreatedAt: young, amount: 29_999 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ walletCreatedAt: NOW - RISK_POLICY.review.newWalletHours * HOUR, amount: 30_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+  });
+
+  it('velocity: 2 charges in the last hour are fine, the 3rd makes the next one REVIEW', () => {
+    expect(outcome({ chargesInLastHour: RISK_POLICY.review.chargesInLastHour - 1 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ chargesInLastHour: RISK_POLICY.review.chargesInLastHour })).toEqual({ outcome: 'REVIEW', reasons: ['HIGH_VELOCITY'] });
+  });
+
+  it('an account with failed link attempts by other wallets: one is enough for REVIEW', () => {
+    expect(outcome({ accountFailedLinksByOthers: 0 }).outcome).toBe('ALLOW');
+    expect(outcome({ accountFailedLinksByOthers: 1 })).toEqual({ outcome: 'REVIEW', reasons: ['ACCOUNT_FAILED_LINKS'] });
+  });
+
+  it('first charge on a link and a device not seen before: CHALLENGE each', () => {
+    expect(outcome({ linkHasConfirmedCharge: false })).toEqual({ outcome: 'CHALLENGE', reasons: ['FIRST_CHARGE_ON_LINK'] });
+    expect(outcome({ deviceSeen: false })).toEqual({ outcome: 'CHALLENGE', reasons: ['NEW_DEVICE'] });
+  });
+});
+
+describe('decide: properties', () => {
+  const challengeOf = (f: ChargeFacts) => {
+    const r: ReasonCode[] = [];
+    if (!f.linkHasConfirmedCharge) r.push('FIRST_CHARGE_ON_LINK');
+    if (f.amount >= RISK_POLICY.challenge.amountAtLeast) r.push('AMOUNT_OVER_CHALLENGE');
+    if (!f.deviceSeen) r.push('NEW_DEVICE');
+    return r;
+  };
+
+  it("a REVIEW's reasons always include every challenge reason the same facts raise", () => {
+    fc.assert(
+      fc.property(admissibleFacts, (f) => {
+        const d = decide(f);
+        if (d.outcome !== 'REVIEW') return;
+        for (const r of challengeOf(f)) expect(d.reasons).toContain(r);
+        expect(d.reasons.some((r) => REVIEW_REASONS.includes(r))).toBe(true);
+      }),
+    );
+  });
+
+  it('a charge that passes every DENY rule is CHALLENGE exactly when a challenge rule holds and no review rule does', () => {
+    fc.assert(
+      fc.property(admissibleFacts, (f) => {
+        const d = decide(f);
+        const challenge = challengeOf(f);
+        if (d.outcome === 'CHALLENGE') expect(d.reasons).toEqual(challenge);
+        if (d.outcome === 'ALLOW') expect(challenge).toEqual([]);
+      }),
+    );
+  });
+
+  it('monotone in the amount: raising the amount never lowers the severity (ALLOW < CHALLENGE < REVIEW < DENY)', () => {
+    fc.assert(
+      fc.property(anyFacts, fc.integer({ min: 1, max: 1_200_000 }), fc.integer({ min: 1, max: 1_200_000 }), (f, a, b) => {
+        const [low, high] = a <= b ? [a, b] : [b, a];
+        expect(SEVERITY[decide({ ...f, amount: high }).outcome]).toBeGreaterThanOrEqual(SEVERITY[decide({ ...f, amount: low }).outcome]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('monotone in the other risk signals: more recent charges, failed links or pending total never lower the severity', () => {
+    fc.assert(
+      fc.property(anyFacts, fc.nat(5), fc.nat(3), fc.nat(200_000), (f, moreCharges, moreFailures, morePending) => {
+        const worse = { ...f, chargesInLastHour: f.chargesInLastHour + moreCharges, accountFailedLinksByOthers: f.accountFailedLinksByOthers + moreFailures, dayTotal: f.dayTotal + morePending };
+        expect(SEVERITY[decide(worse).outcome]).toBeGreaterThanOrEqual(SEVERITY[decide(f).outcome]);
+      }),
+    );
+  });
+});
+
+describe('denyError', () => {
+  it('maps each DENY reason to its contract error', () => {
+    expect(denyError(['WALLET_FROZEN'])).toBe('ACCOUNT_FROZEN');
+    expect(denyError(['BANK_SUSPENDED'])).toBe('BANK_SUSPENDED');
+    expect(denyError(['LINK_NOT_ACTIVE'])).toBe('CHARGE_DECLINED');
+    expect(denyError(['PER_CHARGE_LIMIT'])).toBe('LIMIT_EXCEEDED');
+    expect(denyError(['DAILY_LIMIT'])).toBe('LIMIT_EXCEEDED');
+    expect(denyError(['BALANCE_CAP'])).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('frozen outranks a suspended bank, which outranks an inactive link, which outranks the limits, whatever the order', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(DENY_REASONS, { minLength: 1 }), (reasons) => {
+        const expected = reasons.includes('WALLET_FROZEN')
+          ? 'ACCOUNT_FROZEN'
+          : reasons.includes('BANK_SUSPENDED')
+            ? 'BANK_SUSPENDED'
+            : reasons.includes('LINK_NOT_ACTIVE')
+              ? 'CHARGE_DECLINED'
+              : 'LIMIT_EXCEEDED';
+        expect(denyError(reasons)).toBe(expected);
+      }),
+    );
+  });
+
+  it('is what every DENY decision answers with', () => {
+    fc.assert(
+      fc.property(anyFacts, (f) => {
+        const d = decide(f);
+        if (d.outcome !== 'DENY') return;
+        const code = denyError(d.reasons);
+        if (f.walletStatus === 'FROZEN') expect(code).toBe('ACCOUNT_FROZEN');
+        else if (!f.bankChargingEnabled) expect(code).toBe('BANK_SUSPENDED');
+        else if (f.linkStatus !== 'ACTIVE') expect(code).toBe('CHARGE_DECLINED');
+        else expect(code).toBe('LIMIT_EXCEEDED');
+      }),
+    );
+  });
+});
+
+describe('jstDay', () => {
+  it('UTC 14:59:59.999 is still the same Japanese day; 15:00 UTC is the next one', () => {
+    expect(jstDay(Date.parse('2026-03-31T14:59:00.000Z'))).toBe('2026-03-31');
+    expect(jstDay(Date.parse('2026-03-31T14:59:59.999Z'))).toBe('2026-03-31');
+    expect(jstDay(Date.parse('2026-03-31T15:00:00.000Z'))).toBe('2026-04-01');
+    expect(jstDay(Date.parse('2026-12-31T15:00:00.000Z'))).toBe('2027-01-01');
+    expect(jstDay(Date.parse('2028-02-28T15:00:00.000Z'))).toBe('2028-02-29');
+  });
+
+  it('for any day, the JST day flips exactly at 15:00 UTC (no daylight saving)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1) / 86_400_000, max: Date.UTC(2100, 0, 1) / 86_400_000 }), (dayNumber) => {
+        const midnightUtc = dayNumber * 86_400_000;
+        const utcDate = new Date(midnightUtc).toISOString().slice(0, 10);
+        const nextUtcDate = new Date(midnightUtc + 86_400_000).toISOString().slice(0, 10);
+        expect(jstDay(midnightUtc + 15 * HOUR - 1)).toBe(utcDate);
+        expect(jstDay(midnightUtc + 15 * HOUR)).toBe(nextUtcDate);
+        expect(jstDay(midnightUtc)).toBe(utcDate);
+      }),
+    );
+  });
+});

@@ -5,6 +5,7 @@ const base = { testEnvironment: 'node', transform: tsJest, moduleFileExtensions:
 module.exports = {
   // A global option (jest ignores it inside a project): integration tests wait on a real stack.
   testTimeout: 120000,
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },

@@ -44,6 +44,8 @@ export interface ChargeRecord extends Partial<StoredCode> {
   reviewToken?: string;
   caseId?: string;
   executionName?: string;
+  /** The last execution the sweeper started for this charge. */
+  resumedBy?: string;
   bankTransactionId?: string;
   completedAt?: string;
   history: ChargeHistory[];
@@ -306,6 +308,25 @@ export function confirmLinkItem(userId: string, linkId: string): TransactItem {
       ExpressionAttributeValues: { ':l': new Set([linkId]), ':one': 1, ':type': 'ACTIVITY', ':empty': [] },
     },
   };
+}
+
+/** Marks which execution resumes the charge; false if the charge moved (or another sweep won) since it was read. */
+export async function recordResumption(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'updatedAt' | 'resumedBy'>, name: string): Promise<boolean> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.charge(charge.userId, charge.chargeId),
+        UpdateExpression: 'SET resumedBy = :n',
+        ConditionExpression: charge.resumedBy ? 'updatedAt = :at AND resumedBy = :prev' : 'updatedAt = :at AND attribute_not_exists(resumedBy)',
+        ExpressionAttributeValues: { ':n': name, ':at': charge.updatedAt, ...(charge.resumedBy ? { ':prev': charge.resumedBy } : {}) },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
 }
 
 export async function setResponse(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, response: StoredResponse): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Errors a workflow task throws on purpose. Step Functions matches Retry and Catch
- * on the error's name, so each name here appears in the state machine definition.
+ * on the error's name; names the definition does not list (CreditRejected, ChargeClosed
+ * after a debit) fall to the catch-all, which reverses the debit.
  */
 export const WORKFLOW_ERRORS = {
   bankUnavailable: 'BankUnavailable',

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { getCharge, openCharges, type ChargeRecord } from '../adapters/charges-repo';
+import { getCharge, openCharges, recordResumption, type ChargeRecord } from '../adapters/charges-repo';
 import type { ChargeStage } from '../adapters/ports';
 import { caseIdFor, getCase, openCases } from '../adapters/reviews-repo';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
@@ -43,10 +43,12 @@ export async function sweep(): Promise<SweepReport> {
       if (token) await p.workflow.fail(token, WORKFLOW_ERRORS.expired, 'expired by the sweeper');
       continue;
     }
-    const names = [charge.executionName, `${charge.chargeId}-x`, `${charge.chargeId}-a`].filter((n): n is string => !!n);
+    const names = [charge.executionName, charge.resumedBy, `${charge.chargeId}-x`, `${charge.chargeId}-a`].filter((n): n is string => !!n);
     const running = await Promise.all(names.map((n) => p.workflow.isRunning(n)));
     if (running.some(Boolean)) continue;
     const name = `${charge.chargeId}-s${now}`;
+    // Recorded first, so the next sweep sees this execution and does not start another.
+    if (!(await recordResumption(charge, name))) continue;
     await p.workflow.start(name, { chargeId: charge.chargeId, userId: charge.userId, outcome: charge.decision.outcome === 'DENY' ? 'ALLOW' : charge.decision.outcome, stage: stageOf(charge) });
     report.resumed.push(charge.chargeId);
   }

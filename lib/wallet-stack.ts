@@ -60,6 +60,7 @@ export class WalletStack extends Stack {
       secret: this.secrets.secret,
       workflow: ChargeWorkflow.ref(this, config),
       alertsTopic: this.monitoring.topic,
+      alertsKey: this.monitoring.key,
     };
 
     // Every catalog entry, so a function added there is deployed, granted and alarmed without touching this file.

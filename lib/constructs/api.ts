@@ -9,16 +9,29 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../functions/shared/catalog';
 import { routeKey, type RouteDef } from '../../functions/shared/routes';
+import { acknowledge } from '../acknowledge';
 import type { StageConfig } from '../config';
 
 export interface WalletApiProps {
   config: StageConfig;
   userPool: cognito.IUserPool;
   client: cognito.IUserPoolClient;
+  /** Origins the API must accept besides the configured ones: the ops console site (`https://<cloudfront domain>`). */
+  extraOrigins?: string[];
 }
 
 /** Headers clients send: the bearer token, JSON bodies, charge idempotency and the device id that feeds risk. */
 export const CORS_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-device-id'];
+
+/** Why each public route has no authorizer: callers without a Cognito token, and what protects the route instead. */
+const PUBLIC_BECAUSE: Record<string, string> = {
+  'GET /health': 'liveness probe, returns no data',
+  'GET /openapi.json': 'the published API description, no data',
+  'POST /v1/users': 'registration: the caller has no account yet; validated, SMS-verified afterwards',
+  'POST /v1/sessions': 'sign-in: this is where the token comes from; Cognito checks the password',
+  'POST /v1/webhooks/ekyc': 'called by the eKYC provider, authenticated by its HMAC signature (X-Ekyc-Signature) with a 300 s tolerance',
+  'POST /v1/reports/not-me': 'called by bank account holders who have no wallet, authenticated by the signed single-use token from the bank notice',
+};
 
 /**
  * The HTTP API. It is created before the functions (they need its URL) and gets its
@@ -35,6 +48,8 @@ export class WalletApi extends Construct {
   constructor(scope: Construct, id: string, props: WalletApiProps) {
     super(scope, id);
     const { config } = props;
+    // "*" already admits every origin, and API Gateway refuses "*" next to named origins.
+    const origins = config.allowedOrigins.includes('*') ? ['*'] : [...config.allowedOrigins, ...(props.extraOrigins ?? [])];
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       apiName: `AnshinWallet-${config.stage}`,
@@ -42,10 +57,10 @@ export class WalletApi extends Construct {
       // Our own $default stage below carries throttling and access logs.
       createDefaultStage: false,
       corsPreflight:
-        config.allowedOrigins.length === 0
+        origins.length === 0
           ? undefined
           : {
-              allowOrigins: config.allowedOrigins,
+              allowOrigins: origins,
               allowMethods: [
                 apigw.CorsHttpMethod.GET,
                 apigw.CorsHttpMethod.POST,
@@ -118,12 +133,15 @@ export class WalletApi extends Construct {
       const key = routeKey(route);
       if (seen.has(key)) throw new Error(`Route ${key} appears twice in the route table`);
       seen.add(key);
-      this.httpApi.addRoutes({
+      const [added] = this.httpApi.addRoutes({
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
         integration: integrationOf(route.fn),
         authorizer: route.auth === 'public' ? this.noAuth : this.authorizer,
       });
+      if (route.auth === 'public') {
+        acknowledge(added, 'AwsSolutions-APIG4', `Public by the API contract (DESIGN.md): ${PUBLIC_BECAUSE[key] ?? route.summary}`);
+      }
     }
   }
 }

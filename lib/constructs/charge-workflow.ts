@@ -2,6 +2,7 @@ import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledge, wildcardResourceRule } from '../acknowledge';
 import type { StageConfig } from '../config';
 import { chargeWorkflowDefinition, type WorkflowTasks } from './charge-definition';
 import type { WorkflowRef } from './function';
@@ -58,5 +59,16 @@ export class ChargeWorkflow extends Construct {
         includeExecutionData: false,
       },
     });
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only actions without resource-level permissions use "*": X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs log delivery (logs:*LogDelivery*, Put/DescribeResourcePolicies, DescribeLogGroups), which Step Functions logging requires on "*"',
+    );
+    // The definition's tasks all run the workflow's task handler; LambdaInvoke grants the function and its versions (":*").
+    acknowledge(
+      this.stateMachine.role,
+      wildcardResourceRule(this, `${props.functions.chargeWorkflow.functionArn}:*`),
+      'Invoke of the chargeWorkflow task handler\'s versions and aliases (":*"), as tasks.LambdaInvoke grants it; no other function',
+    );
   }
 }

@@ -13,6 +13,8 @@ export interface DataProps {
 export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly key: kms.Key;
+  /** One ARN per declared index: grants name them instead of `index/*`. */
+  readonly indexArns: string[];
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -45,5 +47,6 @@ export class Data extends Construct {
         projectionType: index.projection === 'KEYS_ONLY' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
       });
     }
+    this.indexArns = TABLE.indexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
   }
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,16 +10,14 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Capability, FunctionName, FunctionSpec, TableAction } from '../../functions/shared/catalog';
+// Where the functions' metrics go is decided by the module that emits them; the alarms read the same constants.
+import { METRICS_NAMESPACE, SERVICE as SERVICE_NAME } from '../../functions/shared/metrics';
+import { acknowledge, wildcardResourceRule } from '../acknowledge';
 import type { StageConfig } from '../config';
 import type { Data } from './data';
 
 /** Entries in the catalog are relative to the repository root, which is also esbuild's project root. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-export const SERVICE_NAME = 'anshin-wallet';
-
-/** Namespace of the functions' own metrics; monitoring builds metric alarms on it. */
-export const METRICS_NAMESPACE = 'AnshinWallet';
 
 /** The charge state machine as the functions see it; its ARN is known before the machine exists (see ChargeWorkflow.ref). */
 export interface WorkflowRef {
@@ -36,6 +35,8 @@ export interface CapabilityTargets {
   secret: secretsmanager.ISecret;
   workflow: WorkflowRef;
   alertsTopic: sns.ITopic;
+  /** The topic's customer-managed key: publishers need it to encrypt the message. */
+  alertsKey: kms.IKey;
 }
 
 export interface WalletFunctionProps {
@@ -54,6 +55,9 @@ export class WalletFunction extends Construct {
   readonly name: FunctionName;
   readonly lambda: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+  /** Why this function's policy names `*` as a resource; grows with the capabilities that need it. */
+  private readonly starResources = ['X-Ray PutTraceSegments/PutTelemetryRecords (tracing ACTIVE) have no resource-level permissions'];
 
   constructor(scope: Construct, id: string, props: WalletFunctionProps) {
     super(scope, id);
@@ -66,10 +70,19 @@ export class WalletFunction extends Construct {
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
+    // Our own role rather than AWSLambdaBasicExecutionRole, whose logs:* on every log group of the
+    // account is more than a function needs: this one may write only to its own log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Anshin Wallet ${name} function: grants come from functions/shared/catalog.ts`,
+    });
+    this.logGroup.grantWrite(this.role);
+
     this.lambda = new NodejsFunction(this, 'Function', {
       entry: path.join(REPO_ROOT, spec.entry),
       handler: 'handler',
       description: spec.description,
+      role: this.role,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb ?? 512,
@@ -96,18 +109,32 @@ export class WalletFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
     });
+    acknowledge(
+      this.lambda,
+      'AwsSolutions-L1',
+      'DESIGN.md fixes the runtime at Node.js 22 (supported by Lambda until 2027-04-30): bundles target node22 and the local stack runs the same handlers on Node 20/22; moving to Node 24 is a deliberate, tested upgrade, not a lint fix',
+    );
+  }
+
+  /**
+   * Acknowledges the `*` resources this function's policy must have, each with the reason it is
+   * there. Called once all capabilities are bound, so the reason lists every use of `*`.
+   */
+  private acknowledgeStarResources(): void {
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', `Only actions without resource-level permissions use "*": ${this.starResources.join('; ')}`);
   }
 
   /** Grants exactly what the catalog lists for this function, nothing more. */
   bindCatalog(spec: FunctionSpec, targets: CapabilityTargets): void {
     this.bindTable(targets.data, spec.table);
     for (const capability of new Set(spec.capabilities)) this.bindCapability(capability, targets);
+    this.acknowledgeStarResources();
   }
 
-  /** The listed item actions on the table and its indexes, and the key use they need; nothing at all for an empty list. */
+  /** The listed item actions on the table and its named indexes, and the key use they need; nothing at all for an empty list. */
   bindTable(data: Data, actions: readonly TableAction[]): void {
     if (actions.length === 0) return;
-    this.allow([...new Set(actions)], [data.table.tableArn, `${data.table.tableArn}/index/*`]);
+    this.allow([...new Set(actions)], [data.table.tableArn, ...data.indexArns]);
     this.allow(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [data.key.keyArn]);
   }
 
@@ -128,7 +155,7 @@ export class WalletFunction extends Construct {
       case 'resumeWorkflow':
         return this.bindResumeWorkflow(targets.workflow);
       case 'alerts':
-        return this.bindAlerts(targets.alertsTopic);
+        return this.bindAlerts(targets.alertsTopic, targets.alertsKey);
       default: {
         // A capability added to the catalog without a grant here fails the type check.
         const unhandled: never = capability;
@@ -151,6 +178,7 @@ export class WalletFunction extends Construct {
     // Publishing straight to a phone number has no resource ARN, so IAM only accepts "*" here, and
     // there is no condition key that would allow phone numbers while refusing topics.
     this.allow(['sns:Publish'], ['*']);
+    this.starResources.push('sns:Publish of SMS straight to a phone number has no resource ARN to name');
   }
 
   bindSecrets(secret: secretsmanager.ISecret): void {
@@ -174,11 +202,17 @@ export class WalletFunction extends Construct {
       [workflow.stateMachineArn, workflow.executionsArn],
     );
     this.lambda.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+    acknowledge(
+      this.role,
+      wildcardResourceRule(this, workflow.executionsArn),
+      'Stop/DescribeExecution act on executions, whose names are charge ids known only at run time; the wildcard covers executions of the one charge state machine, nothing else',
+    );
   }
 
-  bindAlerts(topic: sns.ITopic): void {
-    // grantPublish also grants use of the topic's KMS key.
-    topic.grantPublish(this.lambda);
+  /** Publish to the ops topic only, and the exact key use SNS needs to encrypt for it (grantPublish would add kms:GenerateDataKey*). */
+  bindAlerts(topic: sns.ITopic, key: kms.IKey): void {
+    this.allow(['sns:Publish'], [topic.topicArn]);
+    this.allow(['kms:Decrypt', 'kms:GenerateDataKey'], [key.keyArn]);
     this.lambda.addEnvironment('ALERTS_TOPIC_ARN', topic.topicArn);
   }
 

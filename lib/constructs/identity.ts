@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { acknowledge } from '../acknowledge';
 
 export interface IdentityProps {
   retainData: boolean;
@@ -28,6 +29,21 @@ export class Identity extends Construct {
       deletionProtection: props.retainData,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG1',
+      'No symbol required: the API validates passwords against exactly this policy before Cognito sees them (functions/shared/schemas.ts Password) and the local pool mirrors it; a stricter cloud-only rule would turn requests the API accepted into Cognito errors. Money never moves on a password alone (SMS codes, eKYC, bank authorization)',
+    );
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG2',
+      'No Cognito MFA at sign-in: every step that moves money or links a bank already requires a one-time SMS code to the verified phone (and eKYC, and the bank\'s own authorization), which is the second factor where it matters; sign-in alone only reads the wallet',
+    );
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG8',
+      'Essentials tier, no Cognito threat protection (Plus tier): credential-stuffing and new-device risk are handled by the risk engine (device ids, velocity, review) and API throttling; Plus would add per-MAU cost and has no local emulator to test against. Revisit with real sign-in abuse data',
+    );
 
     this.client = this.userPool.addClient('AppClient', {
       // Public clients (mobile, browser) cannot keep a secret.

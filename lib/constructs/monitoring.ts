@@ -11,7 +11,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 
-export { METRICS_NAMESPACE } from './function';
+export { METRICS_NAMESPACE } from '../../functions/shared/metrics';
 
 export interface MonitoringProps {
   config: StageConfig;

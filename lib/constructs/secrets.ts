@@ -2,13 +2,14 @@ import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { StoredSecret } from '../../functions/adapters/secrets';
+import { acknowledge } from '../acknowledge';
 
 export interface ServiceSecretsProps {
   retainData: boolean;
 }
 
 /** Values the deployer sets by hand after the first deploy; CDK only generates the master key. */
-const SET_BY_DEPLOYER = { ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me' } satisfies Omit<StoredSecret, 'masterKey'>;
+const SET_BY_DEPLOYER = { ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me' } satisfies Required<Omit<StoredSecret, 'masterKey'>>;
 const GENERATED: keyof StoredSecret = 'masterKey';
 
 /**
@@ -21,7 +22,7 @@ export class ServiceSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
     super(scope, id);
     this.secret = new secretsmanager.Secret(this, 'ServiceSecrets', {
-      description: 'Anshin Wallet: masterKey (generated) and the eKYC provider webhook secret and API key (set by the deployer)',
+      description: 'Anshin Wallet: masterKey (generated); the eKYC webhook secret and API key and the bank gateway API key (set by the deployer)',
       generateSecretString: {
         secretStringTemplate: JSON.stringify(SET_BY_DEPLOYER),
         generateStringKey: GENERATED,
@@ -31,13 +32,18 @@ export class ServiceSecrets extends Construct {
       // Losing the master key would make every stored code hash and not-me token unverifiable.
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    acknowledge(
+      this.secret,
+      'AwsSolutions-SMG4',
+      'No automatic rotation: masterKey derives the keys of stored code hashes and of not-me tokens already in bank holders\' hands, so rotating it is a planned migration, not a schedule; the provider keys are issued by the eKYC provider and the banks and are rotated with them, by hand',
+    );
 
     new CfnOutput(scope, 'ServiceSecretsArn', {
       value: this.secret.secretArn,
       description:
-        'Service secret. After the first deploy, set "ekycWebhookSecret" and "ekycApiKey" to the values from the eKYC provider ' +
-        '(keep "masterKey" as generated): aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string ' +
-        "'{\"masterKey\":\"<current>\",\"ekycWebhookSecret\":\"...\",\"ekycApiKey\":\"...\"}'",
+        'Service secret. After the first deploy, set "ekycWebhookSecret" and "ekycApiKey" to the values from the eKYC provider and ' +
+        '"bankApiKey" to the bank gateway key (keep "masterKey" as generated): aws secretsmanager put-secret-value --secret-id <this ARN> ' +
+        "--secret-string '{\"masterKey\":\"<current>\",\"ekycWebhookSecret\":\"...\",\"ekycApiKey\":\"...\",\"bankApiKey\":\"...\"}'",
     });
   }
 }

@@ -13,11 +13,23 @@ export interface StageConfig {
   alarmEmail?: string;
   ekycProviderUrl?: string;
   bankGatewayUrl?: string;
-  /** Empty: no CORS configuration, so browsers may only call the API from its own origin. */
+  /** Browser origins the API admits besides the ops console site, which it always admits. */
   allowedOrigins: string[];
   /** prod keeps data and users when the stack is deleted or a resource is replaced. */
   retainData: boolean;
+  /** Thresholds of the business alarms (counts in 5 minutes); see lib/constructs/monitoring.ts. */
+  alarms: AlarmThresholds;
 }
+
+export interface AlarmThresholds {
+  /** Failed bank authorizations and holder mismatches at any one bank: the reverse brute force of 2020. */
+  linkFailuresPerBank: number;
+  denyDecisions: number;
+  reviewDecisions: number;
+}
+
+/** Defaults sized for launch traffic; raise them with context as honest volume grows. */
+export const DEFAULT_ALARMS: AlarmThresholds = { linkFailuresPerBank: 10, denyDecisions: 20, reviewDecisions: 10 };
 
 /** What `node.tryGetContext` returns: `-c` values are strings, cdk.json values may be anything. */
 export type ContextReader = (key: string) => unknown;
@@ -50,6 +62,11 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
     bankGatewayUrl: url(context, 'bankGatewayUrl'),
     allowedOrigins: origins(context, stage),
     retainData: stage === 'prod',
+    alarms: {
+      linkFailuresPerBank: count(context, 'alarmLinkFailuresPerBank') ?? DEFAULT_ALARMS.linkFailuresPerBank,
+      denyDecisions: count(context, 'alarmDenyDecisions') ?? DEFAULT_ALARMS.denyDecisions,
+      reviewDecisions: count(context, 'alarmReviewDecisions') ?? DEFAULT_ALARMS.reviewDecisions,
+    },
   };
 }
 
@@ -66,6 +83,15 @@ function text(context: ContextReader, key: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new ConfigError(`Context "${key}" must be a string; got ${JSON.stringify(value)}`);
   return nonEmpty(value);
+}
+
+/** A positive whole number; `-c` gives strings, cdk.json may give numbers. */
+function count(context: ContextReader, key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`Context "${key}" must be a whole number of at least 1; got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function url(context: ContextReader, key: string): string | undefined {

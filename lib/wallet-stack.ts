@@ -77,6 +77,7 @@ export class WalletStack extends Stack {
     this.api.addRoutes(ROUTES, lambdas);
     this.workflow = new ChargeWorkflow(this, 'ChargeWorkflow', { config, functions: lambdas });
 
+    this.monitoring.watchBusiness();
     this.monitoring.watchFunctions(lambdas);
     this.monitoring.watchApi(this.api.httpApi);
     this.monitoring.watchWorkflow('Charge', this.workflow.stateMachine);

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
@@ -10,7 +10,14 @@ import { Data } from './constructs/data';
 import { pascal, WalletFunction, type CapabilityTargets } from './constructs/function';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
+import { FunctionSchedule } from './constructs/schedule';
 import { ServiceSecrets } from './constructs/secrets';
+
+/** Functions that run on a timer, and how often. */
+export const SCHEDULES: Partial<Record<FunctionName, Duration>> = {
+  // Expires or resumes charges whose workflow stopped or never started (functions/workflow/sweeper.ts).
+  sweeper: Duration.minutes(1),
+};
 
 export interface WalletStackProps extends StackProps {
   config: StageConfig;
@@ -29,6 +36,7 @@ export class WalletStack extends Stack {
   readonly functions: Record<FunctionName, WalletFunction>;
   readonly workflow: ChargeWorkflow;
   readonly monitoring: Monitoring;
+  readonly schedules: Partial<Record<FunctionName, FunctionSchedule>> = {};
 
   constructor(scope: Construct, id: string, props: WalletStackProps) {
     super(scope, id, props);
@@ -76,6 +84,10 @@ export class WalletStack extends Stack {
 
     this.api.addRoutes(ROUTES, lambdas);
     this.workflow = new ChargeWorkflow(this, 'ChargeWorkflow', { config, functions: lambdas });
+
+    for (const [name, every] of Object.entries(SCHEDULES) as [FunctionName, Duration][]) {
+      this.schedules[name] = new FunctionSchedule(this, `${pascal(name)}Schedule`, { fn: functions[name], every, monitoring: this.monitoring });
+    }
 
     this.monitoring.watchBusiness();
     this.monitoring.watchFunctions(lambdas);

@@ -10,6 +10,7 @@ import { Data } from './constructs/data';
 import { pascal, WalletFunction, type CapabilityTargets } from './constructs/function';
 import { Identity } from './constructs/identity';
 import { Monitoring } from './constructs/monitoring';
+import { OpsConsole } from './constructs/ops-console';
 import { FunctionSchedule } from './constructs/schedule';
 import { ServiceSecrets } from './constructs/secrets';
 
@@ -36,6 +37,7 @@ export class WalletStack extends Stack {
   readonly functions: Record<FunctionName, WalletFunction>;
   readonly workflow: ChargeWorkflow;
   readonly monitoring: Monitoring;
+  readonly console: OpsConsole;
   readonly schedules: Partial<Record<FunctionName, FunctionSchedule>> = {};
 
   constructor(scope: Construct, id: string, props: WalletStackProps) {
@@ -47,7 +49,16 @@ export class WalletStack extends Stack {
     this.data = new Data(this, 'Data', { retainData: config.retainData });
     this.identity = new Identity(this, 'Identity', { retainData: config.retainData });
     this.secrets = new ServiceSecrets(this, 'Secrets', { retainData: config.retainData });
-    this.api = new WalletApi(this, 'Api', { config, userPool: this.identity.userPool, client: this.identity.client });
+    // The console site depends on nothing else, so the API's CORS and the functions can name its
+    // domain; the API URL reaches the site only through its deployment (config.js), below.
+    this.console = new OpsConsole(this, 'OpsConsole', { config });
+    this.api = new WalletApi(this, 'Api', {
+      config,
+      userPool: this.identity.userPool,
+      client: this.identity.client,
+      extraOrigins: [this.console.origin],
+    });
+    this.console.deploy(this.api.url);
 
     for (const key of ['ekycProviderUrl', 'bankGatewayUrl'] as const) {
       if (!config[key] && config.stage === 'prod') {
@@ -59,6 +70,7 @@ export class WalletStack extends Stack {
       USER_POOL_ID: this.identity.userPool.userPoolId,
       USER_POOL_CLIENT_ID: this.identity.client.userPoolClientId,
       PUBLIC_BASE_URL: this.api.url,
+      NOT_ME_PAGE_URL: this.console.notMePageUrl,
       ...(config.ekycProviderUrl ? { EKYC_PROVIDER_URL: config.ekycProviderUrl } : {}),
     };
     const targets: CapabilityTargets = {
@@ -101,5 +113,6 @@ export class WalletStack extends Stack {
     new CfnOutput(this, 'ChargeStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'OpsAlertsTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe the on-call channel here' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'OpsConsoleUrl', { value: this.console.url, description: 'The ops console (staff sign in with their Cognito ops account)' });
   }
 }

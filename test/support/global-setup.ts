@@ -27,16 +27,11 @@ export default async function globalSetup(): Promise<void> {
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
+  const deadline = Date.now() + 120_000;
+  // Ready means this child said so: a health answer on the port could come from another stack.
+  while (!output.includes('is running locally')) {
     if (child.exitCode !== null) throw new Error(`the local stack exited early:\n${output}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`the local stack did not start in 90 s:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`the local stack did not start in 120 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   child.stdout!.removeAllListeners('data');

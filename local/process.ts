@@ -44,28 +44,9 @@ export function assertJava(): void {
   }
 }
 
-/** Resolves once something accepts TCP connections on the port, or fails after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Fails with a clear message if a port the stack needs is taken (e.g. a second `npm start`). */
-export async function assertPortFree(port: number, what: string): Promise<void> {
-  const taken = await new Promise<boolean>((resolve) => {
+/** Whether something accepts TCP connections on 127.0.0.1:port right now. */
+function isListening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {
       socket.destroy();
@@ -73,5 +54,20 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
     });
     socket.once('error', () => resolve(false));
   });
-  if (taken) throw new Error(`Port ${port} (${what}) is already in use: is another local stack running? Set PORT to move all ports.`);
+}
+
+/** Resolves once something accepts TCP connections on the port, or fails after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
+    if (await isListening(port)) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Fails with a clear message if a port the stack needs is taken (e.g. a second `npm start`). */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  if (await isListening(port)) throw new Error(`Port ${port} (${what}) is already in use: is another local stack running? Set PORT to move all ports.`);
 }

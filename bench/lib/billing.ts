@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../functions/shared/table';
+import { itemSize, readUnits, writeUnits } from './item-size';
+import { round } from './stats';
+
+export interface BillingRuleUnits {
+  charges: number;
+  wcuPerCharge: number;
+  rcuPerCharge: number;
+  wcuByWrite: Record<string, number>;
+  itemBytes: Record<string, number>;
+  notes: string[];
+}
+
+/**
+ * Capacity of the low-risk path by DynamoDB's billing rules, from the real items of
+ * charges the API just made: every write is sized from the item it wrote (the charge as
+ * created is the completed charge minus what completion added), transactional items
+ * count double, index entries are written for the projections the table declares.
+ */
+export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, sample: { userId: string; chargeId: string }[]): Promise<BillingRuleUnits> {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoDbUrl, region: 'ap-northeast-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const get = async (key: { pk: string; sk: string }) => (await client.send(new GetCommand({ TableName: tableName, Key: key }))).Item as Record<string, any> | undefined;
+  const totals: Record<string, number> = {};
+  const bytes: Record<string, number> = {};
+  let reads = 0;
+  let n = 0;
+  for (const s of sample) {
+    const done = await get(keys.charge(s.userId, s.chargeId));
+    if (!done || done.status !== 'COMPLETED') continue;
+    const { completedAt, response: _response, bankTransactionId: _btx, ...rest } = done;
+    const created = { ...rest, status: 'PROCESSING', updatedAt: done.createdAt, history: done.history.slice(0, 1), gsi1pk: keys.openChargesIndexKey, gsi1sk: `${done.createdAt}#${s.chargeId}` };
+    const entry = await get(keys.entry(s.userId, completedAt, `ent_${s.chargeId.slice(4)}`));
+    const [wallet, activity, user, link, bank] = await Promise.all([
+      get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(keys.bank(done.bankCode)),
+    ]);
+    const device = await get(keys.device(s.userId, createHash('sha256').update(done.deviceId).digest('hex').slice(0, 32)));
+    if (!entry || !wallet || !activity || !user || !link || !bank) continue;
+    n++;
+    const size = {
+      activity: itemSize(activity), chargeCreated: itemSize(created), chargeCompleted: itemSize(done), wallet: itemSize(wallet), entry: itemSize(entry),
+      chargeIdIndexEntry: itemSize({ pk: done.pk, sk: done.sk, gsi2pk: done.gsi2pk ?? s.chargeId }),
+    };
+    for (const [k, v] of Object.entries(size)) bytes[k] = (bytes[k] ?? 0) + v;
+    const writes = {
+      'saveActivity (PutItem)': writeUnits(size.activity),
+      'createCharge (PutItem)': writeUnits(size.chargeCreated),
+      'createCharge gsi1 (open charges, ALL)': writeUnits(size.chargeCreated),
+      'createCharge gsi2 (charge id, KEYS_ONLY)': writeUnits(size.chargeIdIndexEntry),
+      'creditWallet wallet (transactional)': 2 * writeUnits(size.wallet),
+      'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
+      'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
+      'creditWallet gsi1 delete (transactional)': 2 * writeUnits(size.chargeCreated),
+    };
+    for (const [k, v] of Object.entries(writes)) totals[k] = (totals[k] ?? 0) + v;
+    reads +=
+      readUnits(0, true) + // the charge, not there yet
+      readUnits(itemSize(user), false) + readUnits(size.wallet, false) + readUnits(itemSize(link), true) +
+      readUnits(itemSize(bank), true) + readUnits(device ? itemSize(device) : 0, false) + readUnits(0, true) + // strikes: none
+      readUnits(size.activity, true) + readUnits(size.wallet, false);
+  }
+  const per = (v: number) => round(v / Math.max(1, n), 3);
+  return {
+    charges: n,
+    wcuPerCharge: per(Object.values(totals).reduce((a, b) => a + b, 0)),
+    rcuPerCharge: per(reads),
+    wcuByWrite: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, per(v)])),
+    itemBytes: Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, Math.round(v / Math.max(1, n))])),
+    notes: [
+      'Sizes follow the Developer Guide (names + values; numbers ~1 byte per 2 digits + 1; lists and maps 3 bytes + 1 per element).',
+      'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',
+      'Index writes inside a transaction are counted double too (as DynamoDB Local reports them); the gsi1 removal of a completed charge is one index delete.',
+      'Reads: 1 unit per started 4 KB strongly consistent, half eventually consistent, at least that for a read that finds nothing.',
+    ],
+  };
+}

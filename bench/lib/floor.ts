@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The floor: the DynamoDB calls one low-risk charge makes, and nothing else (no HTTP,
+ * no gateway, no middy, no risk engine, no bank). They are issued through the product's
+ * own repository functions, so the items, conditions, consistency flags and SDK client
+ * settings are exactly those of functions/http/charges.ts `create()` + `executeNow()`
+ * and functions/workflow/charge-steps.ts `credit()`, in the same order and with the same
+ * parallelism:
+ *
+ *   GetItem charge (consistent, absent)
+ *   GetItem user ‖ GetItem wallet ‖ GetItem link (consistent)
+ *   GetItem bank (consistent) ‖ GetItem device ‖ Query strikes of the account (consistent)
+ *   GetItem activity (consistent)
+ *   PutItem activity (conditional on its version)
+ *   PutItem charge (conditional; open-charge index and id index)
+ *   GetItem wallet
+ *   TransactWriteItems wallet balance + journal entry + charge COMPLETED
+ */
+type Repos = {
+  charges: typeof import('../../functions/adapters/charges-repo');
+  users: typeof import('../../functions/adapters/users-repo');
+  links: typeof import('../../functions/adapters/links-repo');
+  banks: typeof import('../../functions/adapters/banks-repo');
+  dynamo: typeof import('../../functions/adapters/dynamo');
+  charge: typeof import('../../functions/domain/charge');
+  ledger: typeof import('../../functions/domain/ledger');
+  risk: typeof import('../../functions/domain/risk');
+  policy: typeof import('../../functions/domain/policy');
+};
+
+let repos: Repos | undefined;
+
+export interface ReadWriteUnits {
+  reads: number;
+  readRequests: number;
+  writes: number;
+  writeRequests: number;
+  byCommand: Record<string, { requests: number; units: number }>;
+}
+
+const units: ReadWriteUnits = { reads: 0, readRequests: 0, writes: 0, writeRequests: 0, byCommand: {} };
+let recording = false;
+
+/** Points the product's DynamoDB client in this process at the stack's DynamoDB Local. */
+export async function initFloor(dynamoDbUrl: string): Promise<void> {
+  Object.assign(process.env, {
+    AWS_REGION: 'ap-northeast-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbUrl,
+    TABLE_NAME: process.env.ANSHIN_TABLE_NAME ?? 'anshin-local',
+    USER_POOL_ID: 'unused-by-the-floor',
+    USER_POOL_CLIENT_ID: 'unused-by-the-floor',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ANSHIN_CAPACITY: '1',
+  });
+  repos = {
+    charges: await import('../../functions/adapters/charges-repo'),
+    users: await import('../../functions/adapters/users-repo'),
+    links: await import('../../functions/adapters/links-repo'),
+    banks: await import('../../functions/adapters/banks-repo'),
+    dynamo: await import('../../functions/adapters/dynamo'),
+    charge: await import('../../functions/domain/charge'),
+    ledger: await import('../../functions/domain/ledger'),
+    risk: await import('../../functions/domain/risk'),
+    policy: await import('../../functions/domain/policy'),
+  };
+  // Asks every call for the capacity it consumed while `recording` is on (a separate, untimed pass).
+  repos.dynamo.ddb().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!recording) return next(args);
+      const input = args.input as { ReturnConsumedCapacity?: string };
+      input.ReturnConsumedCapacity ??= 'TOTAL';
+      const out = await next(args);
+      const consumed = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+      const sum = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((s, c) => s + (c.CapacityUnits ?? 0), 0);
+      const name = context.commandName ?? 'unknown';
+      const isRead = /^(Get|Query|Scan|BatchGet|TransactGet)/.test(name);
+      if (isRead) {
+        units.reads += sum;
+        units.readRequests += 1;
+      } else {
+        units.writes += sum;
+        units.writeRequests += 1;
+      }
+      const c = (units.byCommand[name] ??= { requests: 0, units: 0 });
+      c.requests += 1;
+      c.units += sum;
+      return out;
+    },
+    { step: 'initialize', name: 'benchConsumedCapacity' },
+  );
+}
+
+export function recordCapacity(on: boolean): ReadWriteUnits {
+  recording = on;
+  return JSON.parse(JSON.stringify(units)) as ReadWriteUnits;
+}
+
+/**
+ * Copies of the benchmark's wallets (profile, wallet, link, trusted device, activity
+ * window) under new user ids, so the floor's writes never enter the API wallets'
+ * velocity windows while the two alternate.
+ */
+export async function cloneWallets(wallets: FloorWallet[]): Promise<FloorWallet[]> {
+  if (!repos) throw new Error('initFloor first');
+  const client = repos.dynamo.ddb();
+  const tableName = process.env.TABLE_NAME!;
+  const keep = (sk: string) => sk === 'PROFILE' || sk === 'WALLET' || sk === 'ACTIVITY' || sk.startsWith('LINK#') || sk.startsWith('DEVICE#');
+  const clones: FloorWallet[] = [];
+  for (const w of wallets) {
+    const userId = randomUUID();
+    const out = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${w.userId}` } }));
+    for (const item of (out.Items ?? []).filter((i) => keep(i.sk as string))) {
+      await client.send(new PutCommand({ TableName: tableName, Item: { ...item, pk: `USER#${userId}`, ...('userId' in item ? { userId } : {}) } }));
+    }
+    clones.push({ ...w, userId });
+  }
+  return clones;
+}
+
+export interface FloorWallet {
+  userId: string;
+  linkId: string;
+  deviceId: string;
+}
+
+const DAY = 86_400_000;
+
+/** The stored answer of a completed charge, as functions/workflow/charge-steps.ts `completedResponse` builds it. */
+const completedResponse = (chargeId: string) => (balance: number) => ({ status: 201, body: { chargeId, status: 'COMPLETED', balance } });
+
+/** One low-risk charge's DynamoDB calls, against real wallet, link and activity items. */
+export async function floorCharge(w: FloorWallet, amount: number, now: number): Promise<void> {
+  if (!repos) throw new Error('initFloor first');
+  const { charges, users, links, banks, charge: c, ledger, risk, policy } = repos;
+  const chargeId = c.chargeIdFor(w.userId, randomUUID());
+  const hash = c.requestHash({ linkId: w.linkId, amount });
+  if (await charges.getCharge(w.userId, chargeId)) throw new Error('charge id collision');
+  const [, , link] = await Promise.all([users.requireUser(w.userId), users.getWallet(w.userId), links.getLink(w.userId, w.linkId)]);
+  if (!link) throw new Error(`link ${w.linkId} missing`);
+  await Promise.all([
+    banks.getBank(link.bankCode),
+    users.isDeviceTrusted(w.userId, w.deviceId),
+    links.strikesSince(`ACCOUNT#${link.accountHash}`, now - policy.RISK_POLICY.review.accountFailedLinksDays * DAY),
+  ]);
+  // As in create(): read the window and write it back conditionally, again if another charge won.
+  let saved = false;
+  for (let attempt = 0; attempt < 6 && !saved; attempt++) {
+    const activity = await charges.getActivity(w.userId);
+    const today = risk.jstDay(now);
+    const recent = c.pruneRecent(activity.recent, now, today);
+    saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks });
+  }
+  if (!saved) throw new Error('activity kept changing');
+  const at = new Date(now).toISOString();
+  const record = {
+    chargeId, userId: w.userId, linkId: w.linkId, bankCode: link.bankCode, accountRef: link.accountRef, amount,
+    decision: { outcome: 'ALLOW' as const, reasons: [] }, requestHash: hash, deviceId: w.deviceId, createdAt: at, updatedAt: at,
+    status: 'PROCESSING' as const, history: [{ at, actor: 'system:risk', reason: 'LOW_RISK', status: 'PROCESSING' as const }],
+  };
+  if (!(await charges.createCharge(record))) throw new Error('charge exists');
+  const wallet = await users.getWallet(w.userId);
+  const entry = { entryId: `ent_${chargeId.slice(4)}`, type: 'CHARGE' as const, postings: ledger.chargePostings(w.userId, link.bankCode, amount) };
+  const result = await charges.creditWallet({ ...record, bankTransactionId: `btx_${randomUUID()}` }, entry, now, completedResponse(chargeId), wallet!.balance);
+  if (result !== 'CREDITED') throw new Error(`credit ${result}`);
+}

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import type { BankAccountRef, BankGateway, BankMove, Clock, HolderNotice, SmsSender } from '../functions/adapters/ports';
+import type { BankAccountRef, BankGateway, BankMove, Clock, DebitNotice, HolderNotice, SmsSender } from '../functions/adapters/ports';
 import { DomainError } from '../functions/shared/errors';
 import { JsonStore } from './json-store';
 import { SimulatorError } from './ekyc-simulator';
@@ -225,12 +225,17 @@ export class BankSimulator implements BankGateway {
     await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] ${input.message}${input.notMeUrl ? ` Not you? Report it: ${input.notMeUrl}` : ''}`);
   }
 
-  async debit(move: BankMove) {
+  async debit(move: BankMove & { notice?: DebitNotice }) {
     if (this.faults.debitTimeouts > 0) {
       this.faults.debitTimeouts -= 1;
       throw new DomainError('BANK_UNAVAILABLE', 'The bank did not answer (simulated timeout)');
     }
+    const fresh = !this.store.read().moves[move.idempotencyKey];
     const result = this.move('DEBIT', move);
+    if (fresh && move.notice) {
+      const account = this.store.read().accounts[this.store.read().refs[move.accountRef]];
+      await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] ${move.notice.message} Not you? Report it: ${move.notice.notMeUrl}`);
+    }
     if (this.faults.debitLostReplies > 0) {
       this.faults.debitLostReplies -= 1;
       throw new DomainError('BANK_UNAVAILABLE', 'The bank did not answer (simulated lost reply)');

@@ -99,7 +99,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const { usePorts } = await import('../functions/shared/runtime');
     const { secretsFrom } = await import('../functions/adapters/secrets');
     const clock = new LocalClock();
-    const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.json'), clock);
+    const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.jsonl'), clock);
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
     const secrets = secretsFrom({ masterKey: localMasterKey(o.dataDir), ekycWebhookSecret: o.ekycWebhookSecret });
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);

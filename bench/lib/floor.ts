@@ -139,18 +139,21 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
   const { charges, users, links, banks, charge: c, ledger, risk, policy } = repos;
   const chargeId = c.chargeIdFor(w.userId, randomUUID());
   const hash = c.requestHash({ linkId: w.linkId, amount });
-  if (await charges.getCharge(w.userId, chargeId)) throw new Error('charge id collision');
-  const [, , link] = await Promise.all([users.requireUser(w.userId), users.getWallet(w.userId), links.getLink(w.userId, w.linkId)]);
+  // The same two parallel read rounds as create() in functions/http/charges.ts.
+  const [existing, , firstWallet, link, , firstActivity] = await Promise.all([
+    charges.getCharge(w.userId, chargeId), users.requireUser(w.userId), users.getWallet(w.userId), links.getLink(w.userId, w.linkId),
+    users.isDeviceTrusted(w.userId, w.deviceId), charges.getActivity(w.userId),
+  ]);
+  if (existing) throw new Error('charge id collision');
   if (!link) throw new Error(`link ${w.linkId} missing`);
   await Promise.all([
     banks.getBank(link.bankCode),
-    users.isDeviceTrusted(w.userId, w.deviceId),
     links.strikesSince(`ACCOUNT#${link.accountHash}`, now - policy.RISK_POLICY.review.accountFailedLinksDays * DAY),
   ]);
-  // As in create(): read the window and write it back conditionally, again if another charge won.
+  // As in create(): write the window back conditionally, reading it again if another charge won.
   let saved = false;
   for (let attempt = 0; attempt < 6 && !saved; attempt++) {
-    const activity = await charges.getActivity(w.userId);
+    const activity = attempt === 0 ? firstActivity : await charges.getActivity(w.userId);
     const today = risk.jstDay(now);
     const recent = c.pruneRecent(activity.recent, now, today);
     saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks });
@@ -163,8 +166,13 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     status: 'PROCESSING' as const, history: [{ at, actor: 'system:risk', reason: 'LOW_RISK', status: 'PROCESSING' as const }],
   };
   if (!(await charges.createCharge(record))) throw new Error('charge exists');
-  const wallet = await users.getWallet(w.userId);
+  // As in credit(): the balance read at the start is tried first; a concurrent change costs one read and a retry.
+  let balance = firstWallet!.balance;
   const entry = { entryId: `ent_${chargeId.slice(4)}`, type: 'CHARGE' as const, postings: ledger.chargePostings(w.userId, link.bankCode, amount) };
-  const result = await charges.creditWallet({ ...record, bankTransactionId: `btx_${randomUUID()}` }, entry, now, completedResponse(chargeId), wallet!.balance);
-  if (result !== 'CREDITED') throw new Error(`credit ${result}`);
+  for (let attempt = 0; ; attempt++) {
+    const result = await charges.creditWallet({ ...record, bankTransactionId: `btx_${randomUUID()}` }, entry, now, completedResponse(chargeId), balance);
+    if (result === 'CREDITED') return;
+    if (result !== 'STALE' || attempt >= 12) throw new Error(`credit ${result}`);
+    balance = (await users.getWallet(w.userId))!.balance;
+  }
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../shared/errors';
-import type { BankGateway, BankMove, HolderInfo, HolderNotice, BankAccountRef } from './ports';
+import type { BankGateway, BankMove, DebitNotice, HolderInfo, HolderNotice, BankAccountRef } from './ports';
 
 export interface BankHttpOptions {
   baseUrl: string;
@@ -44,8 +44,8 @@ export class HttpBankGateway implements BankGateway {
     await this.call(input.bankCode, 'POST', '/holder-notifications', undefined, input);
   }
 
-  async debit(move: BankMove) {
-    return this.call<{ bankTransactionId: string }>(move.bankCode, 'POST', '/debits', move.idempotencyKey, { accountRef: move.accountRef, amount: move.amount });
+  async debit(move: BankMove & { notice?: DebitNotice }) {
+    return this.call<{ bankTransactionId: string }>(move.bankCode, 'POST', '/debits', move.idempotencyKey, { accountRef: move.accountRef, amount: move.amount, holderNotice: move.notice });
   }
 
   async reverseDebit(move: BankMove) {

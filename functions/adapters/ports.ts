@@ -49,6 +49,12 @@ export interface BankMove {
   idempotencyKey: string;
 }
 
+/** What the bank tells its holder when it executes a debit for us, with our not-me link. */
+export interface DebitNotice {
+  message: string;
+  notMeUrl: string;
+}
+
 /**
  * A bank behind the bank gateway. Errors are DomainErrors: BANK_AUTHORIZATION_FAILED
  * (bad, used or expired code), BANK_DECLINED (the bank refused a debit), BANK_UNAVAILABLE
@@ -60,7 +66,8 @@ export interface BankGateway {
   exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string }): Promise<HolderInfo>;
   /** The bank tells its account holder, on the bank's own channel, with our not-me link where there is one. */
   notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }): Promise<void>;
-  debit(move: BankMove): Promise<{ bankTransactionId: string }>;
+  /** Debits once per key; when it executes the debit, the bank sends `notice` to its account holder. */
+  debit(move: BankMove & { notice?: DebitNotice }): Promise<{ bankTransactionId: string }>;
   /** The bank's record of our moves on its side, for reconciliation. */
   statement(bankCode: string): Promise<{ kind: 'DEBIT' | 'CREDIT' | 'REVERSAL'; idempotencyKey: string; amount: number; at: string }[]>;
   /**

@@ -4,6 +4,9 @@ import { caseIdFor, closeCaseItem } from '../adapters/reviews-repo';
 import { getWallet, transact } from '../adapters/users-repo';
 import { chargePostings } from '../domain/ledger';
 import type { ChargeStatus } from '../domain/charge';
+import { randomUUID } from 'node:crypto';
+import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
+import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
@@ -22,8 +25,16 @@ export async function requireProcessing(userId: string, chargeId: string): Promi
 
 /** The bank debit, keyed by the charge id: however often it runs, the bank moves the money once. */
 export async function debit(charge: ChargeRecord): Promise<{ bankTransactionId: string }> {
+  const p = ports();
+  // The holder hears of every debit, not only of the link: each notice is another chance to say "not me".
+  const { notMeTokenKey } = await p.secrets();
+  const token = signNotMeToken(notMeTokenKey, { linkId: charge.linkId, userId: charge.userId, expiresAt: Math.floor(p.clock.now() / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID() });
+  const notice = {
+    message: `JPY ${charge.amount.toLocaleString('en-US')} was debited from your account for an Anshin Wallet top-up.`,
+    notMeUrl: `${config().notMePageUrl}?token=${token}`,
+  };
   try {
-    return await ports().bank.debit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
+    return await p.bank.debit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId, notice });
   } catch (e) {
     if (e instanceof DomainError && e.code === 'BANK_DECLINED') throw new WorkflowError(WORKFLOW_ERRORS.bankDeclined, e.message);
     if (e instanceof DomainError && e.code === 'BANK_UNAVAILABLE') throw new WorkflowError(WORKFLOW_ERRORS.bankUnavailable, e.message);
@@ -37,12 +48,13 @@ export const completedResponse = (charge: Pick<ChargeRecord, 'chargeId'>) => (ba
 });
 
 /** The ledger credit; retried on a concurrent balance change, refused (for reversal) at the cap. */
-export async function credit(charge: ChargeRecord, bankTransactionId: string): Promise<{ balance: number }> {
+/** `balanceHint`: the balance the caller read moments ago; a stale one costs one retry, a right one saves a read. */
+export async function credit(charge: ChargeRecord, bankTransactionId: string, balanceHint?: number): Promise<{ balance: number }> {
   const p = ports();
   p.faults.check('beforeCredit');
   const withTx = { ...charge, bankTransactionId };
   for (let attempt = 0; attempt < 12; attempt++) {
-    const wallet = await getWallet(charge.userId);
+    const wallet = attempt === 0 && balanceHint !== undefined ? { balance: balanceHint } : await getWallet(charge.userId);
     if (!wallet) throw new Error(`wallet of ${charge.userId} missing`);
     const entry = { entryId: `ent_${charge.chargeId.slice(4)}`, type: 'CHARGE' as const, postings: chargePostings(charge.userId, charge.bankCode, charge.amount) };
     const result = await creditWallet(withTx, entry, p.clock.now(), completedResponse(charge), wallet.balance);

@@ -2,19 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChargeWorkflowInput, WorkflowEngine } from '../functions/adapters/ports';
 import { functionNameOfArn } from './workflow-definition';
 import type { FunctionName } from '../functions/shared/catalog';
-
-// aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
-if (!(Promise as unknown as { withResolvers?: unknown }).withResolvers) {
-  (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
+import './polyfills';
 
 type Invoke = (fn: FunctionName, payload: Record<string, unknown>) => Promise<unknown>;
 

@@ -13,19 +13,7 @@
  */
 import { synthesizeChargeDefinition } from '../../local/workflow-definition';
 import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
-
-// aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
-if (!(Promise as unknown as { withResolvers?: unknown }).withResolvers) {
-  (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
+import '../../local/polyfills';
 
 export type ObservedEnd = 'COMPLETED' | 'DECLINED';
 

@@ -46,7 +46,9 @@ export async function verifyCode(input: {
   onExhausted?: () => Promise<void>;
 }): Promise<void> {
   const { p, key } = input;
-  const stored = await getCode(key);
+  const found = await getCode(key);
+  // A charge keeps its code on its own record: once a concurrent request has spent it, the record is there without a hash.
+  const stored = typeof found?.hash === 'string' ? found : undefined;
   const candidate = hashCode((await p.secrets()).codeKey, input.purpose, input.subject, input.candidate);
   const check = checkCode(stored, candidate, p.clock.now());
   switch (check.outcome) {

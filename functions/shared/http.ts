@@ -82,6 +82,15 @@ function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): Mi
       const rawBody = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
       // Authenticity comes before shape: an unsigned request learns nothing about our schema.
       if (preflight) await preflight(headers, rawBody);
+      // So does authority: a caller refused the route (401, a user on an ops route 403) learns nothing about its schema.
+      let caller: Caller | undefined;
+      const claims = event.requestContext?.authorizer?.jwt?.claims;
+      if (claims && typeof claims.sub === 'string') {
+        const groups = parseGroups(claims['cognito:groups']);
+        caller = { userId: claims.sub, groups, isOps: groups.includes('ops') };
+      }
+      if (route.auth !== 'public' && !caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
+      if (route.auth === 'ops' && !caller?.isOps) throw new DomainError('FORBIDDEN', 'This route is for operations staff');
       const issues: unknown[] = [];
       let json: unknown = undefined;
       if (route.body) {
@@ -100,15 +109,6 @@ function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): Mi
         issues.push({ in: 'header', path: 'x-device-id', message: 'must be 1 to 200 characters' });
       }
       if (issues.length > 0) throw new DomainError('VALIDATION_ERROR', 'The request is not valid', { issues });
-
-      let caller: Caller | undefined;
-      const claims = event.requestContext?.authorizer?.jwt?.claims;
-      if (claims && typeof claims.sub === 'string') {
-        const groups = parseGroups(claims['cognito:groups']);
-        caller = { userId: claims.sub, groups, isOps: groups.includes('ops') };
-      }
-      if (route.auth !== 'public' && !caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
-      if (route.auth === 'ops' && !caller?.isOps) throw new DomainError('FORBIDDEN', 'This route is for operations staff');
 
       parsedRequests.set(event, {
         route, body, query: query as Record<string, string>, params: params as Record<string, string>, headers, rawBody,
@@ -133,7 +133,13 @@ export function toResult(result: HttpResult, requestId: string): ApiResult {
   };
 }
 
-/** Last in the chain: typed errors become the contract's error body; anything else is a logged 500. */
+/** An AWS service (DynamoDB) still throttling after the SDK's own retries: a retry later will do. */
+function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return !!e && (e.$retryable?.throttling === true || ['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded'].includes(e.name ?? ''));
+}
+
+/** Last in the chain: typed errors become the contract's error body; throttling a 503 to retry; anything else is a logged 500. */
 function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
     onError: async (request) => {
@@ -144,6 +150,14 @@ function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
         else logger.info('request refused', { errorCode: error.code, requestId, routeKey: request.event.routeKey });
         request.response = toResult(
           { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message, requestId, ...(error.details ? { details: error.details } : {}) } } },
+          requestId,
+        );
+        return;
+      }
+      if (isThrottling(error)) {
+        logger.warn('throttled after retries', { requestId, routeKey: request.event.routeKey, error: error as Error });
+        request.response = toResult(
+          { status: 503, headers: { 'retry-after': '1' }, body: { error: { code: 'SERVICE_UNAVAILABLE', message: 'The service is busy; retry shortly', requestId } } },
           requestId,
         );
         return;

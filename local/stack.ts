@@ -11,6 +11,7 @@ import { createJwtVerifier } from './jwt';
 import { localRoutes } from './local-routes';
 import { assertPortFree, stopChildren } from './process';
 import { SmsOutbox } from './sms-outbox';
+import { serializedIdentity } from './serialized-identity';
 import { LocalFaults } from './faults';
 import { invokeLocal } from './lambda-runtime';
 import { LocalWorkflowEngine } from './workflow-engine';
@@ -98,6 +99,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // Handler code is loaded only now, after the environment it reads is in place.
     const { usePorts } = await import('../functions/shared/runtime');
     const { secretsFrom } = await import('../functions/adapters/secrets');
+    const { CognitoIdentity } = await import('../functions/adapters/cognito');
     const clock = new LocalClock();
     const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.jsonl'), clock);
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
@@ -110,6 +112,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const alerts: { subject: string; message: string; at: string }[] = [];
     usePorts({
       sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
+      identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
       alerts: { notify: async (subject, message) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
     });
     const { seedBank } = await import('../functions/adapters/banks-repo');

@@ -7,6 +7,7 @@ import type { JournalEntry } from '../domain/ledger';
 import { LIMITS } from '../domain/policy';
 import type { Decision } from '../domain/risk';
 import { config } from '../shared/config';
+import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
@@ -233,8 +234,10 @@ export async function finishUnsuccessfully(
       emit(METRIC.chargeFinished, 1, 'Count', { status: to });
       return { charge: { ...charge, status: to }, changed: true };
     }
+    // Another writer of the wallet's window won: back off a little, with jitter, before re-reading.
+    await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
   }
-  throw new Error(`could not end charge ${chargeId}: too much contention`);
+  throw new DomainError('RATE_LIMITED', 'The wallet is busy; retry', { chargeId }, { 'retry-after': '1' });
 }
 
 /**

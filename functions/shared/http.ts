@@ -156,10 +156,8 @@ function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
       }
       if (isThrottling(error)) {
         logger.warn('throttled after retries', { requestId, routeKey: request.event.routeKey, error: error as Error });
-        request.response = toResult(
-          { status: 503, headers: { 'retry-after': '1' }, body: { error: { code: 'SERVICE_UNAVAILABLE', message: 'The service is busy; retry shortly', requestId } } },
-          requestId,
-        );
+        const busy = new DomainError('SERVICE_UNAVAILABLE', 'The service is busy; retry shortly', undefined, { 'retry-after': '1' });
+        request.response = toResult({ status: busy.status, headers: busy.headers, body: { error: { code: busy.code, message: busy.message, requestId } } }, requestId);
         return;
       }
       logger.error('unhandled error', { requestId, routeKey: request.event.routeKey, error: error as Error });

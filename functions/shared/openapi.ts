@@ -31,7 +31,9 @@ export function openApiDocument(serverUrl?: string) {
         : { description: 'Success' },
     };
     const byStatus = new Map<number, string[]>();
-    for (const code of new Set(['VALIDATION_ERROR', ...route.errors] as (keyof typeof ERROR_STATUS)[])) {
+    // Any route that touches the table may answer 503 when DynamoDB still throttles after the SDK's retries.
+    const always: (keyof typeof ERROR_STATUS)[] = route.fn === 'meta' ? ['VALIDATION_ERROR'] : ['VALIDATION_ERROR', 'SERVICE_UNAVAILABLE'];
+    for (const code of new Set([...always, ...route.errors] as (keyof typeof ERROR_STATUS)[])) {
       const status = ERROR_STATUS[code];
       byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
     }

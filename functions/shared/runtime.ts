@@ -1,31 +1,39 @@
-import { HttpBankGateway } from '../adapters/bank-http';
-import { CognitoIdentity } from '../adapters/cognito';
-import { HttpEkycProvider } from '../adapters/ekyc-http';
 import type { Ports } from '../adapters/ports';
-import { secretsFromSecretsManager } from '../adapters/secrets';
-import { SnsSmsSender } from '../adapters/sns-sms';
-import { StepFunctionsWorkflow } from '../adapters/sfn-workflow';
-import { SnsOpsAlerts } from '../adapters/sns-alerts';
 import { config } from './config';
 
 type Factories = { [K in keyof Ports]: () => Ports[K] };
 
+/*
+ * Adapters are required on first use, not imported: each one pulls in an AWS SDK client,
+ * and loading the SDK is most of a cold start. A function loads only the clients it uses.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const adapters = {
+  bank: () => require('../adapters/bank-http') as typeof import('../adapters/bank-http'),
+  cognito: () => require('../adapters/cognito') as typeof import('../adapters/cognito'),
+  ekyc: () => require('../adapters/ekyc-http') as typeof import('../adapters/ekyc-http'),
+  secrets: () => require('../adapters/secrets') as typeof import('../adapters/secrets'),
+  sms: () => require('../adapters/sns-sms') as typeof import('../adapters/sns-sms'),
+  alerts: () => require('../adapters/sns-alerts') as typeof import('../adapters/sns-alerts'),
+  workflow: () => require('../adapters/sfn-workflow') as typeof import('../adapters/sfn-workflow'),
+};
+
 /** Cloud adapters, each built on first use so a function only needs the settings of the ports it uses. */
 const cloud: Factories = {
-  secrets: () => secretsFromSecretsManager(mustHave(config().secretsArn, 'SECRETS_ARN')),
+  secrets: () => adapters.secrets().secretsFromSecretsManager(mustHave(config().secretsArn, 'SECRETS_ARN')),
   clock: () => ({ now: () => Date.now() }),
-  sms: () => new SnsSmsSender(),
-  identity: () => new CognitoIdentity(config().userPoolId, config().userPoolClientId),
+  sms: () => new (adapters.sms().SnsSmsSender)(),
+  identity: () => new (adapters.cognito().CognitoIdentity)(config().userPoolId, config().userPoolClientId),
   bank: () =>
-    new HttpBankGateway({
+    new (adapters.bank().HttpBankGateway)({
       baseUrl: mustHave(config().bankGatewayUrl, 'BANK_GATEWAY_URL'),
       apiKey: async () => mustHave((await ports().secrets()).bankApiKey, 'the bankApiKey secret'),
     }),
-  workflow: () => new StepFunctionsWorkflow(mustHave(config().stateMachineArn, 'STATE_MACHINE_ARN')),
+  workflow: () => new (adapters.workflow().StepFunctionsWorkflow)(mustHave(config().stateMachineArn, 'STATE_MACHINE_ARN')),
   faults: () => ({ check: () => undefined }),
-  alerts: () => new SnsOpsAlerts(mustHave(process.env.ALERTS_TOPIC_ARN, 'ALERTS_TOPIC_ARN')),
+  alerts: () => new (adapters.alerts().SnsOpsAlerts)(mustHave(process.env.ALERTS_TOPIC_ARN, 'ALERTS_TOPIC_ARN')),
   ekyc: () =>
-    new HttpEkycProvider(mustHave(config().ekycProviderUrl, 'EKYC_PROVIDER_URL'), async () =>
+    new (adapters.ekyc().HttpEkycProvider)(mustHave(config().ekycProviderUrl, 'EKYC_PROVIDER_URL'), async () =>
       mustHave((await ports().secrets()).ekycApiKey, 'the ekycApiKey secret'),
     ),
 };

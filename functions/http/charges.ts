@@ -14,7 +14,7 @@ import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
-import type { ChargeParams, CodeBody, CreateChargeBody, TransactionsQuery } from '../shared/schemas';
+import type { CodeBody, CreateChargeBody, TransactionsQuery } from '../shared/schemas';
 import { keys } from '../shared/table';
 import { credit, debit, finish, reverseAndFail } from '../workflow/charge-steps';
 import { WORKFLOW_ERRORS, WorkflowError } from '../workflow/errors';

@@ -17,7 +17,7 @@ import {
   type ApiResponse, type TestAccount, type TestUser,
 } from '../support/api';
 import {
-  chargeCode, chargeReaches, confirmCharge, errorShapeProblem, eventually, fullSnapshot, newKey, postCharge, readyWallet, type Observer, type ReadyWallet,
+  chargeCode, confirmCharge, errorShapeProblem, eventually, fullSnapshot, newKey, postCharge, readyWallet, type Observer, type ReadyWallet,
 } from '../support/hardening';
 
 jest.setTimeout(180_000);

@@ -60,7 +60,6 @@ async function pendingConfirmation(user: TestUser, account: TestAccount): Promis
 /** A code that is certainly not `code`. */
 const otherThan = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-const me = async (user: TestUser) => (await api('GET', '/v1/me', { token: user.token })).body;
 
 // ---------------------------------------------------------------- POST /v1/me/bank-links
 

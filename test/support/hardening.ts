@@ -5,7 +5,7 @@
  * say "this refused request changed nothing".
  */
 import { randomUUID } from 'node:crypto';
-import { api, lastCode, linkAccount, openBankAccount, smsTo, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
+import { api, linkAccount, openBankAccount, smsTo, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
 
 export interface ReadyWallet {
   user: TestUser;

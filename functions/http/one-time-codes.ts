@@ -64,8 +64,16 @@ export async function verifyCode(input: {
     case 'WRONG': {
       emit(METRIC.codeFailure, 1, 'Count', { purpose: input.purpose });
       const used = await countWrongCode(key, stored!.hash, CODE_POLICY.maxAttempts);
-      if (used === undefined || used >= CODE_POLICY.maxAttempts) {
-        if (used !== undefined) await input.onExhausted?.();
+      if (used === undefined) {
+        // The try was not counted: the code was spent or replaced meanwhile, or the last try was taken.
+        const now = await getCode(key);
+        if (now?.hash === stored!.hash && now.attempts >= CODE_POLICY.maxAttempts) {
+          throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code no longer works');
+        }
+        throw new DomainError('INVALID_CODE', 'The code is no longer valid; ask for a new one');
+      }
+      if (used >= CODE_POLICY.maxAttempts) {
+        await input.onExhausted?.();
         throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code no longer works');
       }
       throw new DomainError('INVALID_CODE', 'The code is wrong', { attemptsLeft: CODE_POLICY.maxAttempts - used });

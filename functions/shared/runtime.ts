@@ -7,7 +7,6 @@ type Factories = { [K in keyof Ports]: () => Ports[K] };
  * Adapters are required on first use, not imported: each one pulls in an AWS SDK client,
  * and loading the SDK is most of a cold start. A function loads only the clients it uses.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 const adapters = {
   bank: () => require('../adapters/bank-http') as typeof import('../adapters/bank-http'),
   cognito: () => require('../adapters/cognito') as typeof import('../adapters/cognito'),

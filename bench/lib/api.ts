@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { ReviewCase as StoredCase } from '../../functions/adapters/reviews-repo';
 
 export interface Reply<T = any> {
   status: number;
@@ -176,13 +177,7 @@ export async function opsToken(api: Api): Promise<string> {
   return (await api.must<{ accessToken: string }>(200, 'POST', '/v1/sessions', { body: { email, password } })).accessToken;
 }
 
-export interface ReviewCase {
-  caseId: string;
-  chargeId: string;
-  userId: string;
-  amount: number;
-  reasons: string[];
-}
+export type ReviewCase = Pick<StoredCase, 'caseId' | 'chargeId' | 'userId' | 'amount' | 'reasons'>;
 
 export async function openReviews(api: Api, ops: string): Promise<ReviewCase[]> {
   return (await api.must<{ items: ReviewCase[] }>(200, 'GET', '/v1/ops/reviews?status=OPEN', { token: ops })).items;

@@ -4,6 +4,7 @@
  * local controls (clock, sweeper, faults) and bounded polling.
  */
 import { randomUUID } from 'node:crypto';
+import type { ReconcileReport } from '../../functions/domain/reconcile';
 import { api, lastCode, linkAccount, openBankAccount, opsToken, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
 
 export interface LinkedWallet {
@@ -185,14 +186,7 @@ export async function pendingReview(w: LinkedWallet, amount: number): Promise<{ 
 
 // ---------------------------------------------------------------- reconciliation
 
-export interface ReconcileReport {
-  bankDebits: number;
-  bankReversals: number;
-  bankCredits: number;
-  ledgerCredits: number;
-  inFlight: string[];
-  differences: { kind: string; key: string; detail: string }[];
-}
+export type { ReconcileReport } from '../../functions/domain/reconcile';
 
 /**
  * The banks' statements against the ledger (GET /local/reconcile). A difference the saga

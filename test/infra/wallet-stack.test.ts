@@ -11,6 +11,7 @@ import { DEFAULT_ALARMS } from '../../lib/config';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
 import { SCHEDULES } from '../../lib/wallet-stack';
 import { idOf, synth, type Synth } from './synth';
+import type { Definition, State } from '../support/asl';
 
 /** What each capability of the catalog must grant, beyond the table actions. */
 const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
@@ -49,33 +50,6 @@ const actionsIn = (statements: Statement[]) => statements.flatMap((s) => (Array.
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 const resourcesFor = (statements: Statement[], action: string) =>
   statements.filter((s) => actionsIn([s]).includes(action)).flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-
-interface Retrier {
-  ErrorEquals: string[];
-  IntervalSeconds?: number;
-  MaxAttempts?: number;
-  BackoffRate?: number;
-}
-interface Catcher {
-  ErrorEquals: string[];
-  Next: string;
-}
-interface State {
-  Type: string;
-  Next?: string;
-  Resource?: string;
-  TimeoutSeconds?: number;
-  Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
-  Retry?: Retrier[];
-  Catch?: Catcher[];
-  Error?: string;
-  QueryLanguage?: string;
-}
-interface Definition {
-  StartAt: string;
-  States: Record<string, State>;
-  QueryLanguage?: string;
-}
 
 /**
  * The state machine's DefinitionString with its Fn::Join resolved: references are kept

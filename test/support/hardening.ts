@@ -6,6 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { api, linkAccount, openBankAccount, smsTo, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
+import { bankAccount, type BankMove } from './charges';
+
+export { bankAccount, type BankMove };
 
 export interface ReadyWallet {
   user: TestUser;
@@ -81,18 +84,6 @@ export async function settledReconciliation(timeoutMs = 60_000): Promise<Reconci
   } catch (e) {
     throw new Error(`${(e as Error).message}; still in flight: ${JSON.stringify(last?.inFlight)}; differences: ${JSON.stringify(last?.differences)}`);
   }
-}
-
-export interface BankMove {
-  kind: 'DEBIT' | 'CREDIT' | 'REVERSAL' | 'VOID';
-  idempotencyKey: string;
-  amount: number;
-}
-
-export async function bankAccount(account: TestAccount): Promise<{ balance: number; moves: BankMove[] }> {
-  const res = await api('GET', `/local/bank/accounts/${account.bankCode}/${account.branchCode}/${account.accountNumber}`);
-  if (res.status !== 200) throw new Error(`bank account: ${res.status}`);
-  return res.body;
 }
 
 /** Net yen the bank took for one charge: its debit minus any reversal. */

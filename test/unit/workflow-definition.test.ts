@@ -8,41 +8,12 @@
 import { CHARGE_TIMEOUTS } from '../../functions/domain/policy';
 import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
 import { localFunctionArn, synthesizeChargeDefinition } from '../../local/workflow-definition';
+import type { Definition, Retrier, State } from '../support/asl';
 
 type Validator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: { message?: string }[]; errorsText: (sep?: string) => string };
 // asl-validator ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as Validator;
-
-interface Retrier {
-  ErrorEquals: string[];
-  IntervalSeconds?: number;
-  MaxAttempts?: number;
-  BackoffRate?: number;
-}
-interface Catcher {
-  ErrorEquals: string[];
-  Next: string;
-  ResultPath?: string;
-}
-interface State {
-  Type: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: { Next: string; Variable: string; StringEquals?: string }[];
-  Resource?: string;
-  TimeoutSeconds?: number;
-  Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
-  Retry?: Retrier[];
-  Catch?: Catcher[];
-  ResultPath?: string;
-}
-interface Definition {
-  StartAt: string;
-  States: Record<string, State>;
-  QueryLanguage?: string;
-}
 
 jest.setTimeout(30_000);
 

@@ -167,6 +167,8 @@ export const ReviewDecisionResponse = z.object({ caseId: z.string(), decision: z
 
 export const UserIdParams = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/, 'not a user id') });
 export const ReasonBody = z.strictObject({ reason: z.string().min(1).max(1000) });
+export const UserLinkParams = z.object({ userId: UserIdParams.shape.userId, linkId: LinkId });
+export const LinkReleasedResponse = z.object({ linkId: z.string(), status: LinkStatusEnum });
 export const FreezeResponse = z.object({ userId: z.string(), status: z.enum(['ACTIVE', 'FROZEN']), cancelledCharges: z.array(z.string()).optional() });
 export const BankCodeParams = z.object({ bankCode: z.string().regex(/^\d{4}$/, 'must be 4 digits') });
 export const BankSettingsBody = z.strictObject({ linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), name: z.string().min(1).max(100).optional() });

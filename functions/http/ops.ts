@@ -112,12 +112,20 @@ const claimView = (c: Awaited<ReturnType<typeof getClaim>> & object) => ({
 });
 
 async function createClaim(req: HttpRequest<z.infer<typeof CompensationBody>>) {
+  const ids = [...new Set(req.body.chargeIds)];
   const charges: ChargeRecord[] = [];
-  for (const chargeId of new Set(req.body.chargeIds)) {
-    const key = await findChargeKey(chargeId);
-    const charge = key ? await getCharge(key.pk.replace(/^USER#/, ''), chargeId) : undefined;
-    if (!charge) throw new DomainError('NOT_FOUND', `No charge ${chargeId}`);
-    charges.push(charge);
+  // Looked up 25 at a time: a claim may name hundreds of charges.
+  for (let i = 0; i < ids.length; i += 25) {
+    charges.push(
+      ...(await Promise.all(
+        ids.slice(i, i + 25).map(async (chargeId) => {
+          const key = await findChargeKey(chargeId);
+          const charge = key ? await getCharge(key.pk.replace(/^USER#/, ''), chargeId) : undefined;
+          if (!charge) throw new DomainError('NOT_FOUND', `No charge ${chargeId}`);
+          return charge;
+        }),
+      )),
+    );
   }
   const claim = await openClaim(charges, req.body.note, 'OPS', staff(req));
   return { status: 201, body: { claimId: claim.claimId, amount: claim.amount } };

@@ -35,7 +35,7 @@ import {
 } from '../support/charges';
 import {
   auditOf, bounded, completedAt, expectMoneyInvariant, expectStopped, freshBank, linkAbuseFreeze, moneyOf, opsApi, opsFreeze, race, RACE_OFFSETS, reportNotMe,
-  settledMoney, sleep, STAMP_SLACK_MS, switchBank, unlink, walletStatus,
+  runningExecutions, settledMoney, sleep, STAMP_SLACK_MS, switchBank, unlink, walletStatus,
 } from '../support/controls';
 
 jest.setTimeout(120_000);
@@ -129,6 +129,8 @@ describe('1. a frozen wallet moves no money', () => {
       if (!['403 ACCOUNT_FROZEN', '409 INVALID_STATE'].includes(answer(late))) problems.push(`offsets ${offsets}: confirming after the freeze answered ${answer(late)}`);
       const facts = await settledMoney(w, chargeId, 10_000);
       if (facts.debits - facts.reversals !== 0 || facts.credits !== 0) problems.push(`offsets ${offsets}: money moved on a frozen wallet: ${JSON.stringify(facts)}`);
+      const running = await runningExecutions(chargeId);
+      if (running.length) problems.push(`offsets ${offsets}: the charge is ${facts.status}, but its execution ${running.join(', ')} still runs`);
     }
     expect(problems).toEqual([]);
   });
@@ -270,17 +272,16 @@ describe('3. a link suspended by a not-me report', () => {
 
 // ---------------------------------------------------------------- 4. recovery cannot be starved
 
-/** A wallet with 3 charges parked in review by the velocity rule (3 earlier charges in the hour). */
+/**
+ * A wallet with 3 charges parked in review: 30,000 yen from a new wallet on a new link is
+ * reviewed (after its SMS code), the cheapest way to park a review.
+ */
 async function walletWithThreeReviews(): Promise<{ w: LinkedWallet; chargeIds: string[] }> {
   const w = await linkedWallet();
-  const first = await challenged(w, 1_000);
-  expect((await confirmCharge(w, first.chargeId, first.code)).status).toBe(200);
-  await waitForStatus(w, first.chargeId, 'COMPLETED');
-  for (let i = 0; i < 2; i++) expect((await postCharge(w, 1)).status).toBe(201);
   const chargeIds: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const res = await postCharge(w, 1);
-    expect({ status: res.status, status2: res.body.status }).toEqual({ status: 202, status2: 'PENDING_CONFIRMATION' });
+    const res = await postCharge(w, 30_000 + i);
+    expect({ status: res.status, status2: res.body.status, outcome: res.status === 202 && (await getCharge(w, res.body.chargeId)).body.decision.outcome }).toEqual({ status: 202, status2: 'PENDING_CONFIRMATION', outcome: 'REVIEW' });
     const confirmed = await confirmCharge(w, res.body.chargeId, await lastCode(w.user.phone));
     expect({ status: confirmed.status, body: confirmed.body }).toEqual({ status: 200, body: { chargeId: res.body.chargeId, status: 'PENDING_REVIEW' } });
     chargeIds.push(res.body.chargeId);
@@ -289,7 +290,7 @@ async function walletWithThreeReviews(): Promise<{ w: LinkedWallet; chargeIds: s
 }
 
 describe('4. crash recovery cannot be starved, and a wallet has at most 3 waiting charges', () => {
-  it('a wallet with 3 waiting charges gets 429 RATE_LIMITED with retry-after on a 4th that would wait; nothing is stored for it', async () => {
+  it('a wallet with 3 waiting charges gets 429 RATE_LIMITED with retry-after on a 4th that would wait, and the 4th never waits', async () => {
     const w = await linkedWallet();
     for (let i = 0; i < 3; i++) await challenged(w, 2_000 + i, { deviceId: `dev-wait-${i}-${w.user.userId}` });
     const fourth = await postCharge(w, 2_003, { deviceId: `dev-wait-3-${w.user.userId}` });
@@ -402,6 +403,5 @@ describe('5. claims of any size: a link with 150 completed charges', () => {
     const denied = await opsApi('POST', `/v1/ops/compensations/${res.body.claimId}/decision`, { decision: 'DENY', note: 'test: deny a claim of 150 charges' });
     expect(denied.status).toBe(200);
     expect(denied.body.claimStatus).toBe('DENIED');
-    expect((await opsApi('GET', '/v1/ops/compensations')).body.items.some((c: { claimId: string }) => c.claimId === res.body.claimId)).toBe(false);
   });
 });

@@ -20,6 +20,8 @@ export interface LocalServices {
   faults: LocalFaults;
   sweep: () => Promise<unknown>;
   alerts: { subject: string; message: string; at: string }[];
+  /** The bank simulator's signed webhook to the service (ACCOUNT_COMPROMISED, HOLDER_BLOCKED_LINKING). */
+  bankEvents: (event: Record<string, unknown>) => Promise<{ status: number; body?: unknown }>;
 }
 
 type LocalRoute = {
@@ -106,6 +108,15 @@ export function localRoutes(s: LocalServices) {
       pattern: /^\/local\/bank\/authorize\/complete$/,
       body: z.strictObject({ request: z.string().min(1).max(200), otp: z.string().regex(/^\d{6}$/) }),
       run: async ({ body }) => ({ status: 200, body: s.bank.completeAuthorization(body.request, body.otp) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/bank\/events$/,
+      body: z.strictObject({
+        type: z.enum(['ACCOUNT_COMPROMISED', 'HOLDER_BLOCKED_LINKING']), bankCode: z.string(), branchCode: z.string(), accountNumber: z.string(),
+        until: z.string().optional(), eventId: z.string().optional(),
+      }),
+      run: async ({ body }) => s.bankEvents(body),
     },
     {
       method: 'POST',

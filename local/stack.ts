@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -23,6 +23,7 @@ export interface LocalStackOptions {
   opsEmail: string;
   opsPassword: string;
   ekycWebhookSecret: string;
+  bankWebhookSecret: string;
   log: (line: string) => void;
 }
 
@@ -42,6 +43,7 @@ export function optionsFromEnv(log: (line: string) => void = (l) => console.log(
     opsEmail: process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local',
     opsPassword: process.env.ANSHIN_OPS_PASSWORD ?? 'OpsLocal-Passw0rd',
     ekycWebhookSecret: process.env.ANSHIN_EKYC_WEBHOOK_SECRET ?? 'local-ekyc-secret',
+    bankWebhookSecret: process.env.ANSHIN_BANK_WEBHOOK_SECRET ?? 'local-bank-secret',
     log,
   };
 }
@@ -103,7 +105,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const clock = new LocalClock();
     const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.jsonl'), clock);
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
-    const secrets = secretsFrom({ masterKey: localMasterKey(o.dataDir), ekycWebhookSecret: o.ekycWebhookSecret });
+    const secrets = secretsFrom({ masterKey: localMasterKey(o.dataDir), ekycWebhookSecret: o.ekycWebhookSecret, bankWebhookSecret: o.bankWebhookSecret });
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
     const workflow = new LocalWorkflowEngine(synthesizeChargeDefinition(), invokeLocal, o.log);
     const faults = new LocalFaults();
@@ -121,7 +123,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}) }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}), bankEvents: bankEventSender(() => url, o.bankWebhookSecret, clock) }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());
@@ -137,4 +139,21 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await stop();
     throw e;
   }
+}
+
+/**
+ * What a bank's own systems do when they tell us about an account: a signed webhook
+ * (X-Bank-Signature, the eKYC webhook's format with the bank's secret), delivered over HTTP.
+ */
+function bankEventSender(url: () => string, secret: string, clock: LocalClock) {
+  return async (event: Record<string, unknown>) => {
+    const { signWebhook } = await import('../functions/domain/webhook-signature');
+    const body = JSON.stringify({ eventId: `bev_${randomUUID()}`, ...event });
+    const res = await fetch(`${url()}/v1/webhooks/bank`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bank-signature': signWebhook(secret, Math.floor(clock.now() / 1000), body) },
+      body,
+    });
+    return { status: res.status, body: await res.json().catch(() => undefined) };
+  };
 }

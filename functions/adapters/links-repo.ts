@@ -169,3 +169,20 @@ export async function strikesSince(subject: string, sinceMs: number): Promise<{ 
   );
   return (out.Items ?? []) as { at: string; userId?: string }[];
 }
+
+/** Every link ever made to one bank account, in any wallet (by the account's HMAC). */
+export async function linksOfAccount(accountHash: string): Promise<LinkRecord[]> {
+  const items: LinkRecord[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb().send(
+      new QueryCommand({
+        TableName: table(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :a',
+        ExpressionAttributeValues: { ':a': `LINKACCT#${accountHash}` }, ExclusiveStartKey: cursor,
+      }),
+    );
+    items.push(...((out.Items ?? []) as LinkRecord[]));
+    cursor = out.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+}

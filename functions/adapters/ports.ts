@@ -120,6 +120,8 @@ export interface Secrets {
   accountKey: string;
   /** API key for the bank gateway (cloud only). */
   bankApiKey?: string;
+  /** The banks' webhook secret (X-Bank-Signature); absent until set, and then every bank webhook is refused. */
+  bankWebhookSecret?: string;
   /** API key for the eKYC provider's session API (cloud only). */
   ekycApiKey?: string;
 }

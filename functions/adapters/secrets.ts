@@ -17,6 +17,8 @@ export interface StoredSecret {
   ekycWebhookSecret: string;
   ekycApiKey?: string;
   bankApiKey?: string;
+  /** Signs the banks' webhooks to us (X-Bank-Signature); until it is set, every bank webhook is refused. */
+  bankWebhookSecret?: string;
 }
 
 /** What the deployment template writes until the deployer sets the real value. */
@@ -29,7 +31,9 @@ export function secretsFrom(stored: Partial<StoredSecret>): Secrets {
   if (stored.ekycWebhookSecret === PLACEHOLDER || stored.ekycWebhookSecret.length < 16) {
     throw new Error("ekycWebhookSecret is still the placeholder or shorter than 16 characters: set the provider's secret");
   }
-  return { ...deriveKeys(stored.masterKey), ekycWebhookSecret: stored.ekycWebhookSecret, ekycApiKey: usable(stored.ekycApiKey), bankApiKey: usable(stored.bankApiKey) };
+  return { ...deriveKeys(stored.masterKey), ekycWebhookSecret: stored.ekycWebhookSecret, ekycApiKey: usable(stored.ekycApiKey), bankApiKey: usable(stored.bankApiKey),
+    bankWebhookSecret: stored.bankWebhookSecret && stored.bankWebhookSecret !== PLACEHOLDER && stored.bankWebhookSecret.length >= 16 ? stored.bankWebhookSecret : undefined,
+  };
 }
 
 let cached: Promise<Secrets> | undefined;

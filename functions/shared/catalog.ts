@@ -85,6 +85,13 @@ export const FUNCTIONS = {
     capabilities: ['bank', 'secrets', 'resumeWorkflow', 'alerts'],
     timeoutSeconds: 30,
   },
+  bankWebhook: {
+    entry: 'functions/http/bank-webhook.ts',
+    description: 'Signed events from the banks: compromised accounts, holders blocking wallet links',
+    table: [...RW, 'dynamodb:Query'],
+    capabilities: ['secrets', 'resumeWorkflow', 'alerts'],
+    timeoutSeconds: 30,
+  },
   reports: {
     entry: 'functions/http/reports.ts',
     description: 'Not-me reports from bank account holders',

@@ -55,6 +55,11 @@ export const ROUTES: RouteDef[] = [
     headers: s.EkycWebhookHeaders, body: s.EkycWebhookBody, status: 200, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
   },
   {
+    method: 'POST', path: '/v1/webhooks/bank', fn: 'bankWebhook', auth: 'public',
+    summary: 'Bank callback (signed): ACCOUNT_COMPROMISED suspends links, cancels waiting charges, freezes wallets that charged from it in 30 days; HOLDER_BLOCKED_LINKING refuses new links until `until`',
+    headers: s.BankWebhookHeaders, body: s.BankWebhookBody, status: 200, response: s.BankWebhookResponse, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR'],
+  },
+  {
     method: 'POST', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: 'Start linking a bank account (the holder authenticates at the bank)',
     body: s.CreateLinkBody, status: 201, response: s.CreateLinkResponse,
     errors: ['PHONE_UNVERIFIED', 'KYC_REQUIRED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_NOT_SUPPORTED', 'BANK_ACCOUNT_LOCKED', 'ACCOUNT_ALREADY_LINKED'],

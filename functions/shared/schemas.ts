@@ -68,6 +68,25 @@ export const EkycWebhookBody = z.object({
   identity: Identity.optional(),
 });
 
+export const BankWebhookHeaders = z.object({
+  'x-bank-signature': z.string().min(1).describe("t=<unix seconds>,v1=<hex HMAC-SHA256(the bank's secret, t + \".\" + rawBody)>"),
+});
+export const BankWebhookBody = z.object({
+  eventId: z.string().min(1).max(128),
+  type: z.enum(['ACCOUNT_COMPROMISED', 'HOLDER_BLOCKED_LINKING']),
+  bankCode: z.string().regex(/^\d{4}$/, '4 digits'),
+  branchCode: z.string().regex(/^\d{3}$/, '3 digits'),
+  accountNumber: z.string().regex(/^\d{7}$/, '7 digits'),
+  until: z.iso.datetime({ offset: true }).optional().describe('HOLDER_BLOCKED_LINKING: links are refused until then'),
+});
+export const BankWebhookResponse = z.object({
+  received: z.literal(true),
+  applied: z.boolean(),
+  suspendedLinks: z.number().int(),
+  frozenWallets: z.number().int(),
+  cancelledCharges: z.number().int(),
+});
+
 export const HealthResponse = z.object({ status: z.literal('ok'), stage: z.string(), time: z.string() });
 
 export const ErrorResponse = z.object({

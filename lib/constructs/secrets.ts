@@ -9,7 +9,7 @@ export interface ServiceSecretsProps {
 }
 
 /** Values the deployer sets by hand after the first deploy; CDK only generates the master key. */
-const SET_BY_DEPLOYER = { ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me' } satisfies Required<Omit<StoredSecret, 'masterKey'>>;
+const SET_BY_DEPLOYER = { ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me', bankWebhookSecret: 'set-me' } satisfies Required<Omit<StoredSecret, 'masterKey'>>;
 const GENERATED: keyof StoredSecret = 'masterKey';
 
 /**

@@ -335,7 +335,7 @@ describe('identity and secrets', () => {
   it('generates the master key into the JSON the functions read, with a placeholder for each provider value', () => {
     dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: {
-        SecretStringTemplate: JSON.stringify({ ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me' }),
+        SecretStringTemplate: JSON.stringify({ ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me', bankWebhookSecret: 'set-me' }),
         GenerateStringKey: 'masterKey',
         ExcludePunctuation: true,
         PasswordLength: 64,

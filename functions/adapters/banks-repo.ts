@@ -10,6 +10,8 @@ export interface BankSettings {
   chargingEnabled: boolean;
   updatedAt: string;
   updatedBy: string;
+  /** This bank's circuit-breaker thresholds, where ops set them. */
+  breaker?: { linkFailures?: number; notMeReports?: number };
 }
 
 /** Read on every link and charge, never cached: a switch by ops takes effect at once. */

@@ -19,6 +19,16 @@ export function canMove(from: LinkStatus, to: LinkStatus): boolean {
 export const LINK_STATUSES = Object.keys(TRANSITIONS) as LinkStatus[];
 
 /** Link abuse thresholds (DESIGN.md, Risk defaults). */
+/**
+ * The per-bank circuit breaker: a spike of failed link attempts or of not-me reports at one
+ * bank (a leaked PIN list, a phishing wave) pauses new links to that bank until ops resume it.
+ */
+export const BANK_BREAKER = {
+  windowMinutes: 10,
+  linkFailures: 50,
+  notMeReports: 5,
+} as const;
+
 export const LINK_ABUSE = {
   walletStrikesToFreeze: 3,
   accountStrikesToLock: 3,

@@ -8,6 +8,7 @@ import {
   type LinkRecord,
 } from '../adapters/links-repo';
 import { requireUser, transact, type UserRecord } from '../adapters/users-repo';
+import { countBankSignal } from '../app/bank-breaker';
 import { cancelWaiting } from '../app/charge-lifecycle';
 import { freezeWallet } from '../app/wallet-controls';
 import { accountHash, LINK_ABUSE, maskAccount } from '../domain/bank-link';
@@ -81,6 +82,7 @@ async function failLink(link: LinkRecord, reason: string) {
   const p = ports();
   const now = p.clock.now();
   emit(METRIC.linkFailure, 1, 'Count', { bankCode: link.bankCode });
+  await countBankSignal(link.bankCode, 'LINK_FAILURE');
   await moveLink(link, 'FAILED', now, { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now }, { failureReason: reason });
   await Promise.all([
     addStrike(`USER#${link.userId}`, now, LINK_ABUSE.strikeRetentionDays, { reason, linkId: link.linkId }),

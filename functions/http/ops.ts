@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { auditPut, auditTrail } from '../adapters/audit';
-import { bankItem, getBank, listBanks } from '../adapters/banks-repo';
+import { bankItem, getBank, listBanks, type BankSettings } from '../adapters/banks-repo';
 import { findChargeKey, getClaim, openClaims } from '../adapters/claims-repo';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
 import { getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
@@ -52,8 +52,9 @@ async function unfreeze(req: HttpRequest<z.infer<typeof ReasonBody>, Record<stri
   return { status: 200, body: { userId: req.params.userId, status: 'ACTIVE' } };
 }
 
-const bankView = (b: { bankCode: string; name: string; linkingEnabled: boolean; chargingEnabled: boolean; updatedAt: string; updatedBy: string }) => ({
+const bankView = (b: BankSettings) => ({
   bankCode: b.bankCode, name: b.name, linkingEnabled: b.linkingEnabled, chargingEnabled: b.chargingEnabled, updatedAt: b.updatedAt, updatedBy: b.updatedBy,
+  ...(b.breaker ? { breaker: b.breaker } : {}),
 });
 
 async function banks() {
@@ -69,6 +70,7 @@ async function putBank(req: HttpRequest<z.infer<typeof BankSettingsBody>, Record
   const settings = {
     bankCode: req.params.bankCode, name: req.body.name ?? current?.name ?? `Bank ${req.params.bankCode}`,
     linkingEnabled: req.body.linkingEnabled, chargingEnabled: req.body.chargingEnabled, updatedAt: new Date(now).toISOString(), updatedBy: staff(req),
+    ...(req.body.breaker ?? current?.breaker ? { breaker: req.body.breaker ?? current?.breaker } : {}),
   };
   await transact([
     { Put: { TableName: config().tableName, Item: bankItem(settings) } },

@@ -12,6 +12,7 @@ import { ports } from '../shared/runtime';
 import type { NotMeBody } from '../shared/schemas';
 import { keys } from '../shared/table';
 import { openClaim } from '../app/compensation';
+import { countBankSignal } from '../app/bank-breaker';
 import { freezeWallet } from '../app/wallet-controls';
 
 const ACTOR = 'holder:not-me';
@@ -50,6 +51,7 @@ async function notMe(req: HttpRequest<z.infer<typeof NotMeBody>>) {
 
   const frozen = await freezeWallet(userId, 'NOT_ME_REPORT', ACTOR);
   const link = await getLink(userId, linkId);
+  if (link && !seen.Item) await countBankSignal(link.bankCode, 'NOT_ME_REPORT');
   const linkSuspended = link?.status === 'ACTIVE'
     ? await moveLink(link, 'SUSPENDED', now, { userId, actor: ACTOR, action: 'LINK_SUSPENDED', reason: 'NOT_ME_REPORT', details: { linkId }, at: now })
     : link?.status === 'SUSPENDED';

@@ -190,8 +190,11 @@ export const UserLinkParams = z.object({ userId: UserIdParams.shape.userId, link
 export const LinkReleasedResponse = z.object({ linkId: z.string(), status: LinkStatusEnum });
 export const FreezeResponse = z.object({ userId: z.string(), status: z.enum(['ACTIVE', 'FROZEN']), cancelledCharges: z.array(z.string()).optional() });
 export const BankCodeParams = z.object({ bankCode: z.string().regex(/^\d{4}$/, 'must be 4 digits') });
-export const BankSettingsBody = z.strictObject({ linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), name: z.string().min(1).max(100).optional() });
-export const BankView = z.object({ bankCode: z.string(), name: z.string(), linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), updatedAt: z.string(), updatedBy: z.string() });
+export const BreakerSettings = z
+  .strictObject({ linkFailures: z.number().int().min(1).max(100_000).optional(), notMeReports: z.number().int().min(1).max(100_000).optional() })
+  .describe('Circuit-breaker thresholds for this bank (per 10 minutes); omitted: the defaults');
+export const BankSettingsBody = z.strictObject({ linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), name: z.string().min(1).max(100).optional(), breaker: BreakerSettings.optional() });
+export const BankView = z.object({ bankCode: z.string(), name: z.string(), linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), updatedAt: z.string(), updatedBy: z.string(), breaker: BreakerSettings.optional() });
 export const BanksResponse = z.object({ items: z.array(BankView) });
 export const CompensationBody = z.strictObject({ chargeIds: z.array(ChargeId).min(1).max(1000), note: z.string().min(1).max(2000) });
 export const CompensationCreated = z.object({ claimId: z.string(), amount: z.number().int() });

@@ -6,7 +6,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { api, linkAccount, openBankAccount, verifiedUser } from '../support/api';
 import { challenged, expectError, getCharge, linkedWallet, readyWallet } from '../support/charges';
-import { opsApi, walletStatus } from '../support/controls';
+import { freshBank, opsApi, reportNotMe, walletStatus } from '../support/controls';
 
 const SECRET = process.env.ANSHIN_BANK_WEBHOOK_SECRET ?? 'local-bank-secret';
 
@@ -100,5 +100,32 @@ describe('ACCOUNT_COMPROMISED (delivered by the bank simulator: POST /local/bank
     const res = await bankEvent({ type: 'ACCOUNT_COMPROMISED', bankCode: w.account.bankCode, branchCode: w.account.branchCode, accountNumber: w.account.accountNumber });
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { received: true, applied: true, suspendedLinks: 1, frozenWallets: 0, cancelledCharges: 0 } });
     expect(await walletStatus(w.user)).toBe('ACTIVE');
+  });
+});
+
+describe('the per-bank circuit breaker', () => {
+  it('a spike of not-me reports at one bank pauses new links to it (audited, ops paged; charging untouched) until ops resume it', async () => {
+    const bankCode = await freshBank();
+    const set = await opsApi('PUT', `/v1/ops/banks/${bankCode}`, { linkingEnabled: true, chargingEnabled: true, breaker: { notMeReports: 2 } });
+    expect(set.body.breaker).toEqual({ notMeReports: 2 });
+    const [a, b] = await Promise.all([linkedWallet({ bankCode }), linkedWallet({ bankCode })]);
+    expect((await reportNotMe(a)).status).toBe(200);
+    expect((await opsApi('GET', '/v1/ops/banks')).body.items.find((x: { bankCode: string }) => x.bankCode === bankCode).linkingEnabled).toBe(true);
+    expect((await reportNotMe(b)).status).toBe(200);
+
+    const bank = (await opsApi('GET', '/v1/ops/banks')).body.items.find((x: { bankCode: string }) => x.bankCode === bankCode);
+    expect(bank).toEqual(expect.objectContaining({ linkingEnabled: false, chargingEnabled: true, updatedBy: 'system:circuit-breaker' }));
+    const alerts = (await api('GET', '/local/alerts')).body.alerts as { subject: string }[];
+    expect(alerts.some((x) => x.subject === `Bank ${bankCode}: new links paused`)).toBe(true);
+    const trail = (await opsApi('GET', `/v1/ops/audit?userId=bank-${bankCode}`)).body.items as { actor: string; action: string; reason?: string }[];
+    expect(trail).toEqual(expect.arrayContaining([expect.objectContaining({ actor: 'system:circuit-breaker', action: 'BANK_SWITCHED', reason: 'NOT_ME_REPORT_SPIKE' })]));
+
+    const user = await verifiedUser();
+    const account = await openBankAccount({ bankCode });
+    const refused = await api('POST', '/v1/me/bank-links', { token: user.token, body: { bankCode, branchCode: account.branchCode, accountNumber: account.accountNumber } });
+    expectError(refused, 503, 'BANK_SUSPENDED');
+    // Ops resume it: links work again.
+    expect((await opsApi('PUT', `/v1/ops/banks/${bankCode}`, { linkingEnabled: true, chargingEnabled: true })).status).toBe(200);
+    await expect(linkAccount(user, account)).resolves.toEqual(expect.any(String));
   });
 });

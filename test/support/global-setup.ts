@@ -19,7 +19,12 @@ export default async function globalSetup(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'anshin-test-'));
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'local/start.ts'], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, PORT: String(port), ANSHIN_DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' },
+    // The suites provoke link failures and not-me reports at the seeded banks on purpose: the circuit breaker
+    // is tested on a bank of its own with its own thresholds, so the default ones are raised here.
+    env: {
+      ANSHIN_BREAKER_LINK_FAILURES: '100000', ANSHIN_BREAKER_NOT_ME_REPORTS: '100000',
+      ...process.env, PORT: String(port), ANSHIN_DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

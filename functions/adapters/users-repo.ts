@@ -29,6 +29,7 @@ export interface UserRecord {
   ekycSessionId?: string;
   identity?: VerifiedIdentity;
   frozenReason?: string;
+  deniedWhileFrozen?: number;
 }
 
 export interface WalletRecord {

@@ -229,6 +229,8 @@ export const OpsUserResponse = z.object({
   phoneNumber: z.string(),
   status: z.enum(['ACTIVE', 'FROZEN']),
   frozenReason: z.string().optional(),
+  /** Charge attempts refused while the wallet was frozen: counted, not stored one by one. */
+  deniedWhileFrozen: z.number().int().optional(),
   kycStatus: z.string(),
   createdAt: z.string(),
   balance: z.number().int(),

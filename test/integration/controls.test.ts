@@ -405,3 +405,16 @@ describe('5. claims of any size: a link with 150 completed charges', () => {
     expect(denied.body.claimStatus).toBe('DENIED');
   });
 });
+
+describe('8. a frozen wallet cannot fill the ops views with declined charges', () => {
+  it('its charge attempts answer 403 ACCOUNT_FROZEN and are counted on the user, never stored as charges', async () => {
+    const w = await readyWallet();
+    expect((await opsFreeze(w)).status).toBe(200);
+    const before = (await opsApi('GET', `/v1/ops/users/${w.user.userId}`)).body;
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => postCharge(w, 1_000 + i)));
+    for (const res of answers) expectError(res, 403, 'ACCOUNT_FROZEN');
+    const after = (await opsApi('GET', `/v1/ops/users/${w.user.userId}`)).body;
+    expect(after.charges.map((c: { chargeId: string }) => c.chargeId)).toEqual(before.charges.map((c: { chargeId: string }) => c.chargeId));
+    expect(after.deniedWhileFrozen).toBe(12);
+  });
+});

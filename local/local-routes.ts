@@ -19,6 +19,8 @@ export interface LocalServices {
   workflow: LocalWorkflowEngine;
   faults: LocalFaults;
   sweep: () => Promise<unknown>;
+  /** Creates a staff sign-in in the `ops` group; false if the email is taken. */
+  createStaff: (email: string, password: string) => Promise<boolean>;
   alerts: { subject: string; message: string; at: string }[];
 }
 
@@ -109,6 +111,15 @@ export function localRoutes(s: LocalServices) {
     },
     {
       method: 'POST',
+      pattern: /^\/local\/staff$/,
+      body: z.strictObject({ email: z.email(), password: z.string().min(8).max(256) }),
+      run: async ({ body }) => {
+        if (!(await s.createStaff(body.email.toLowerCase(), body.password))) return { status: 409, body: { error: { code: 'EMAIL_TAKEN', message: 'A sign-in with this email exists' } } };
+        return { status: 201, body: { email: body.email.toLowerCase() } };
+      },
+    },
+    {
+      method: 'POST',
       pattern: /^\/local\/bank\/faults$/,
       body: z.strictObject({ debitTimeouts: z.number().int().min(0).max(100).optional(), debitLostReplies: z.number().int().min(0).max(100).optional(), debitDeclines: z.number().int().min(0).max(100).optional() }),
       run: async ({ body }) => ({ status: 200, body: Object.assign(s.bank.faults, body) }),
@@ -116,8 +127,17 @@ export function localRoutes(s: LocalServices) {
     {
       method: 'POST',
       pattern: /^\/local\/faults$/,
-      body: z.strictObject({ afterDebit: z.number().int().min(0).max(100).optional(), beforeCredit: z.number().int().min(0).max(100).optional(), dynamoThrottles: z.number().int().min(0).max(1000).optional() }),
-      run: async ({ body }) => ({ status: 200, body: Object.assign(s.faults.armed, body) }),
+      body: z.strictObject({
+        afterDebit: z.number().int().min(0).max(100).optional(),
+        beforeCredit: z.number().int().min(0).max(100).optional(),
+        dynamoThrottles: z.number().int().min(0).max(1000).optional(),
+        crashSignUpOf: z.email().optional(),
+      }),
+      run: async ({ body }) => {
+        const { crashSignUpOf, ...counts } = body as { crashSignUpOf?: string; afterDebit?: number; beforeCredit?: number; dynamoThrottles?: number };
+        if (crashSignUpOf) s.faults.signUpCrashes.add(crashSignUpOf.toLowerCase());
+        return { status: 200, body: { ...Object.assign(s.faults.armed, counts), signUpCrashes: [...s.faults.signUpCrashes] } };
+      },
     },
     {
       method: 'GET',

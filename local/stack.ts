@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { LocalClock } from './clock';
 import { BankSimulator } from './bank-simulator';
 import { EkycSimulator } from './ekyc-simulator';
-import { LOCAL_AWS_ENV, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
+import { LOCAL_AWS_ENV, createStaffUser, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
 import { createGateway } from './gateway';
 import { createJwtVerifier } from './jwt';
 import { localRoutes } from './local-routes';
@@ -121,7 +121,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}) }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}), createStaff: (email, password) => createStaffUser(cognitoUrl, pool, email, password) }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());

@@ -15,7 +15,7 @@ import type { Definition, State } from '../support/asl';
 
 /** What each capability of the catalog must grant, beyond the table actions. */
 const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
-  cognitoAdmin: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'],
+  cognitoAdmin: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
   cognitoAuth: [],
   sms: ['sns:Publish'],
   secrets: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],

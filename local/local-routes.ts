@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { z } from 'zod';
+import { config } from '../functions/shared/config';
 import { Identity } from '../functions/shared/schemas';
 import type { LocalClock } from './clock';
 import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
@@ -108,6 +109,13 @@ export function localRoutes(s: LocalServices) {
       pattern: /^\/local\/bank\/authorize\/complete$/,
       body: z.strictObject({ request: z.string().min(1).max(200), otp: z.string().regex(/^\d{6}$/) }),
       run: async ({ body }) => ({ status: 200, body: s.bank.completeAuthorization(body.request, body.otp) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/limits$/,
+      // A test control like /local/faults: changes the running stack's SMS limits (all callers share them).
+      body: z.strictObject({ perPhone: z.number().int().min(1).optional(), perAddress: z.number().int().min(1).optional(), overall: z.number().int().min(1).optional() }),
+      run: async ({ body }) => ({ status: 200, body: Object.assign(config().smsAbuse, body) }),
     },
     {
       method: 'POST',

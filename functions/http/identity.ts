@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { randomUUID } from 'node:crypto';
+import { countSmsSend, countryCodeIssue } from '../adapters/sms-limits';
 import { createUser, recordSignInCreated, releaseEmail, reserveEmail, type EmailReservation } from '../adapters/users-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -12,11 +13,13 @@ import { issueCode, SMS_TEXT } from './one-time-codes';
 async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   const { email, password, phoneNumber, acceptedTermsVersion } = req.body;
   const p = ports();
-  if (acceptedTermsVersion !== config().termsVersion) {
-    throw new DomainError('VALIDATION_ERROR', `The current terms are version ${config().termsVersion}`, {
-      issues: [{ in: 'body', path: 'acceptedTermsVersion', message: `must be ${config().termsVersion}` }],
-    });
-  }
+  const issues = [
+    ...(acceptedTermsVersion !== config().termsVersion ? [{ in: 'body', path: 'acceptedTermsVersion', message: `must be ${config().termsVersion}` }] : []),
+    ...[countryCodeIssue(phoneNumber)].filter((i) => i !== undefined),
+  ];
+  if (issues.length > 0) throw new DomainError('VALIDATION_ERROR', 'The request is not valid', { issues });
+  // Counted before anything is created or sent, whatever the outcome: a taken email costs an attempt too.
+  await countSmsSend({ phoneNumber, sourceIp: req.sourceIp, now: p.clock.now() });
   const normalizedEmail = email.toLowerCase();
   const reservationId = randomUUID();
   const reservation = await reserveEmail(normalizedEmail, reservationId, p.clock.now());

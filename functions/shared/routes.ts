@@ -31,7 +31,7 @@ export const ROUTES: RouteDef[] = [
   { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, errors: [] },
   {
     method: 'POST', path: '/v1/users', fn: 'identity', auth: 'public', summary: 'Register; sends a 6-digit SMS code',
-    body: s.RegisterBody, status: 201, response: s.RegisterResponse, errors: ['VALIDATION_ERROR', 'EMAIL_TAKEN'],
+    body: s.RegisterBody, status: 201, response: s.RegisterResponse, errors: ['VALIDATION_ERROR', 'EMAIL_TAKEN', 'RATE_LIMITED'],
   },
   {
     method: 'POST', path: '/v1/sessions', fn: 'identity', auth: 'public', summary: 'Sign in',

@@ -62,7 +62,7 @@ export class WalletStack extends Stack {
       staffClient: this.identity.staffClient,
       extraOrigins: [this.console.origin],
     });
-    this.console.deploy(this.api.url);
+    this.console.deploy(this.api.url, { region: this.region, clientId: this.identity.staffClient.userPoolClientId });
 
     for (const key of ['ekycProviderUrl', 'bankGatewayUrl'] as const) {
       if (!config[key] && config.stage === 'prod') {

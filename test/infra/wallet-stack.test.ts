@@ -622,7 +622,7 @@ describe('ops console site', () => {
     }
   });
 
-  it('deploys console/ under ops/ with a generated config.js that points at the API', () => {
+  it('deploys console/ under ops/ with a generated config.js that points at the API and the staff pool\'s console client', () => {
     const [deployment] = Object.values(dev.template.findResources('Custom::CDKBucketDeployment'));
     const props = deployment.Properties;
     expect(props).toMatchObject({
@@ -631,11 +631,20 @@ describe('ops console site', () => {
       DistributionId: { Ref: idOf(dev, dev.stack.console.distribution) },
       DistributionPaths: ['/ops/*'],
     });
-    // Sources: the console folder, then config.js whose marker CloudFormation replaces with the API URL.
+    // Sources: the console folder, then config.js whose markers CloudFormation replaces with the API URL, the region and the staff client.
     const [files, config] = (props.SourceObjectKeys as string[]).map((key) => path.join(dev.outdir, `asset.${key.replace(/\.zip$/, '')}`));
     expect(fs.readdirSync(files)).toEqual(expect.arrayContaining(['not-me.html']));
-    expect(fs.readFileSync(path.join(config, 'config.js'), 'utf8')).toBe("window.ANSHIN_API_URL = '<<marker:0xbaba:0>>';\n");
-    expect(props.SourceMarkers).toEqual([{}, { '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [idOf(dev, dev.stack.api.httpApi), 'ApiEndpoint'] } }]);
+    expect(fs.readFileSync(path.join(config, 'config.js'), 'utf8')).toBe(
+      "window.ANSHIN_API_URL = '<<marker:0xbaba:0>>';\nwindow.ANSHIN_STAFF_SIGN_IN = { region: '<<marker:0xbaba:1>>', clientId: '<<marker:0xbaba:2>>' };\n",
+    );
+    expect(props.SourceMarkers).toEqual([
+      {},
+      {
+        '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [idOf(dev, dev.stack.api.httpApi), 'ApiEndpoint'] },
+        '<<marker:0xbaba:1>>': { Ref: 'AWS::Region' },
+        '<<marker:0xbaba:2>>': { Ref: idOf(dev, dev.stack.identity.staffClient) },
+      },
+    ]);
   });
 
   it('outputs the console URL', () => {

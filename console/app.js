@@ -255,22 +255,101 @@
     $('#sign-in-email').focus();
   }
 
+  // ------------------------------------------------------------------ staff sign-in (cloud: staff pool + TOTP)
+
+  /**
+   * In the cloud, staff sign in to their own Cognito pool, which requires an authenticator
+   * code (TOTP) every time; config.js names the pool's region and the console's client.
+   * Locally (no such config) staff sign in through POST /v1/sessions.
+   */
+  const STAFF = window.ANSHIN_STAFF_SIGN_IN || null;
+  /** A sign-in waiting for its authenticator code: the Cognito session and which challenge it answers. */
+  let pendingChallenge = null;
+
+  async function cognito(target, body) {
+    let res;
+    try {
+      res = await fetch(`https://cognito-idp.${STAFF.region}.amazonaws.com/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` },
+        body: JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ApiError({ code: 'NETWORK_ERROR', message: `The sign-in service could not be reached (${(e && e.message) || e}).` });
+    }
+    const data = await res.json().catch(() => ({}));
+    if (res.ok) return data;
+    const type = String(data.__type || `HTTP_${res.status}`).split('#').pop();
+    const known = { NotAuthorizedException: 'Wrong email, password or code.', CodeMismatchException: 'Wrong authenticator code.', ExpiredCodeException: 'The code has expired; sign in again.' };
+    throw new ApiError({ status: res.status, code: type, message: known[type] || data.message || 'Sign-in failed' });
+  }
+
+  function askForCode(challenge, session, email, secret) {
+    pendingChallenge = { challenge, session, email };
+    $('#sign-in-totp').hidden = false;
+    $('#sign-in-totp-setup').hidden = !secret;
+    $('#sign-in-totp-secret').textContent = secret || '';
+    $('#sign-in-code').value = '';
+    $('#sign-in-code').focus();
+  }
+
+  function resetChallenge() {
+    pendingChallenge = null;
+    $('#sign-in-totp').hidden = true;
+    $('#sign-in-totp-secret').textContent = '';
+  }
+
+  /** One step of the staff pool's sign-in; tokens when done, undefined while a code is awaited. */
+  async function staffSignInStep(email, password, code) {
+    let out;
+    if (!pendingChallenge) {
+      out = await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: STAFF.clientId, AuthParameters: { USERNAME: email, PASSWORD: password } });
+    } else if (pendingChallenge.challenge === 'MFA_SETUP') {
+      const verified = await cognito('VerifySoftwareToken', { Session: pendingChallenge.session, UserCode: code, FriendlyDeviceName: 'Anshin ops console' });
+      out = await cognito('RespondToAuthChallenge', { ClientId: STAFF.clientId, ChallengeName: 'MFA_SETUP', Session: verified.Session, ChallengeResponses: { USERNAME: pendingChallenge.email } });
+    } else {
+      out = await cognito('RespondToAuthChallenge', {
+        ClientId: STAFF.clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: pendingChallenge.session,
+        ChallengeResponses: { USERNAME: pendingChallenge.email, SOFTWARE_TOKEN_MFA_CODE: code },
+      });
+    }
+    if (out.AuthenticationResult) {
+      resetChallenge();
+      return { accessToken: out.AuthenticationResult.AccessToken, expiresIn: out.AuthenticationResult.ExpiresIn };
+    }
+    if (out.ChallengeName === 'SOFTWARE_TOKEN_MFA') return askForCode('SOFTWARE_TOKEN_MFA', out.Session, email);
+    if (out.ChallengeName === 'MFA_SETUP') {
+      const associated = await cognito('AssociateSoftwareToken', { Session: out.Session });
+      return askForCode('MFA_SETUP', associated.Session, email, associated.SecretCode);
+    }
+    resetChallenge();
+    throw new ApiError({ code: out.ChallengeName || 'SIGN_IN_INCOMPLETE', message: 'This account needs an administrator to set a permanent password first.' });
+  }
+
   $('#sign-in-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
     const email = form.email.value.trim();
     const password = form.password.value;
+    const code = form.code.value.trim();
     const box = $('#sign-in-error');
     if (!email || !password) return showError(box, new ApiError({ code: 'VALIDATION_ERROR', message: 'Enter your email and password.' }));
+    if (pendingChallenge && !/^\d{6}$/.test(code)) return showError(box, new ApiError({ code: 'VALIDATION_ERROR', message: 'Enter the 6-digit code from your authenticator app.' }));
     try {
-      const session = await inFlight($('fieldset', form), () => call('POST', '/v1/sessions', { email, password }));
+      const session = await inFlight($('fieldset', form), () => (STAFF ? staffSignInStep(email, password, code) : call('POST', '/v1/sessions', { email, password })));
+      showError(box);
+      if (!session) return;
       const groups = claimsOf(session.accessToken)['cognito:groups'] || [];
       if (!groups.includes('ops')) {
         return showError(box, new ApiError({ code: 'NOT_OPS_STAFF', message: 'This account is not in the operations group.' }));
       }
       form.password.value = '';
+      form.code.value = '';
       startSession(session.accessToken, email, session.expiresIn);
     } catch (err) {
+      // A mistyped code may be tried again in the same Cognito session; anything else starts over from the password.
+      if (pendingChallenge && err.code !== 'CodeMismatchException') resetChallenge();
       showError(box, err);
     }
   });

@@ -1,3 +1,5 @@
+import { SMS_ABUSE_DEFAULTS } from '../functions/domain/policy';
+
 /**
  * Deployment configuration, read once from CDK context. A wrong value stops the
  * synth with a message naming the context key, before any construct is built.
@@ -19,7 +21,24 @@ export interface StageConfig {
   retainData: boolean;
   /** Thresholds of the business alarms (counts in 5 minutes); see lib/constructs/monitoring.ts. */
   alarms: AlarmThresholds;
+  /** What SMS may cost and to whom it may go; see functions/domain/policy.ts SMS_ABUSE_DEFAULTS. */
+  sms: SmsConfig;
 }
+
+export interface SmsConfig {
+  /** SNS's account-wide MonthlySpendLimit for SMS, in US dollars. */
+  monthlySpendLimitUsd: number;
+  allowedCountryCodes: string[];
+  perPhone: number;
+  perAddress: number;
+  overall: number;
+}
+
+/**
+ * A new AWS account may spend 1 USD a month on SMS; SNS refuses a MonthlySpendLimit above the
+ * account's quota, so this default deploys anywhere. Raise the quota (a support case), then the context.
+ */
+export const DEFAULT_SMS_MONTHLY_SPEND_LIMIT_USD = 1;
 
 export interface AlarmThresholds {
   /** Failed bank authorizations and holder mismatches at any one bank: the reverse brute force of 2020. */
@@ -67,6 +86,13 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
       denyDecisions: count(context, 'alarmDenyDecisions') ?? DEFAULT_ALARMS.denyDecisions,
       reviewDecisions: count(context, 'alarmReviewDecisions') ?? DEFAULT_ALARMS.reviewDecisions,
     },
+    sms: {
+      monthlySpendLimitUsd: count(context, 'smsMonthlySpendLimitUsd') ?? DEFAULT_SMS_MONTHLY_SPEND_LIMIT_USD,
+      allowedCountryCodes: countryCodes(context, 'allowedCountryCodes') ?? [...SMS_ABUSE_DEFAULTS.allowedCountryCodes],
+      perPhone: count(context, 'smsLimitPerPhone') ?? SMS_ABUSE_DEFAULTS.perPhone,
+      perAddress: count(context, 'smsLimitPerAddress') ?? SMS_ABUSE_DEFAULTS.perAddress,
+      overall: count(context, 'smsLimitOverall') ?? SMS_ABUSE_DEFAULTS.overall,
+    },
   };
 }
 
@@ -92,6 +118,16 @@ function count(context: ContextReader, key: string): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`Context "${key}" must be a whole number of at least 1; got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** E.164 country calling codes, comma-separated: "+81" or "+81,+1". */
+function countryCodes(context: ContextReader, key: string): string[] | undefined {
+  const value = text(context, key);
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const bad = list.find((c) => !/^\+[1-9]\d{0,2}$/.test(c));
+  if (bad !== undefined || list.length === 0) throw new ConfigError(`Context "${key}" must be country calling codes like +81 or +81,+1; got "${value}"`);
+  return list;
 }
 
 function url(context: ContextReader, key: string): string | undefined {

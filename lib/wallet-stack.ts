@@ -13,6 +13,7 @@ import { Monitoring } from './constructs/monitoring';
 import { OpsConsole } from './constructs/ops-console';
 import { FunctionSchedule } from './constructs/schedule';
 import { ServiceSecrets } from './constructs/secrets';
+import { SmsSpendLimit } from './constructs/sms-spend';
 
 /** Functions that run on a timer, and how often. */
 export const SCHEDULES: Partial<Record<FunctionName, Duration>> = {
@@ -39,6 +40,7 @@ export class WalletStack extends Stack {
   readonly monitoring: Monitoring;
   readonly console: OpsConsole;
   readonly schedules: Partial<Record<FunctionName, FunctionSchedule>> = {};
+  readonly smsSpendLimit: SmsSpendLimit;
 
   constructor(scope: Construct, id: string, props: WalletStackProps) {
     super(scope, id, props);
@@ -56,9 +58,11 @@ export class WalletStack extends Stack {
       config,
       userPool: this.identity.userPool,
       client: this.identity.client,
+      staffPool: this.identity.staffPool,
+      staffClient: this.identity.staffClient,
       extraOrigins: [this.console.origin],
     });
-    this.console.deploy(this.api.url);
+    this.console.deploy(this.api.url, { region: this.region, clientId: this.identity.staffClient.userPoolClientId });
 
     for (const key of ['ekycProviderUrl', 'bankGatewayUrl'] as const) {
       if (!config[key] && config.stage === 'prod') {
@@ -71,6 +75,11 @@ export class WalletStack extends Stack {
       USER_POOL_CLIENT_ID: this.identity.client.userPoolClientId,
       PUBLIC_BASE_URL: this.api.url,
       NOT_ME_PAGE_URL: this.console.notMePageUrl,
+      // functions/shared/config.ts: the SMS abuse limits and the phone country allow-list.
+      ALLOWED_COUNTRY_CODES: config.sms.allowedCountryCodes.join(','),
+      SMS_LIMIT_PER_PHONE: String(config.sms.perPhone),
+      SMS_LIMIT_PER_ADDRESS: String(config.sms.perAddress),
+      SMS_LIMIT_OVERALL: String(config.sms.overall),
       ...(config.ekycProviderUrl ? { EKYC_PROVIDER_URL: config.ekycProviderUrl } : {}),
     };
     const targets: CapabilityTargets = {
@@ -101,6 +110,8 @@ export class WalletStack extends Stack {
       this.schedules[name] = new FunctionSchedule(this, `${pascal(name)}Schedule`, { fn: functions[name], every, monitoring: this.monitoring });
     }
 
+    this.smsSpendLimit = new SmsSpendLimit(this, 'SmsSpendLimit', { monthlySpendLimitUsd: config.sms.monthlySpendLimitUsd });
+
     this.monitoring.watchBusiness();
     this.monitoring.watchFunctions(lambdas);
     this.monitoring.watchApi(this.api.httpApi);
@@ -109,6 +120,8 @@ export class WalletStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'StaffPoolId', { value: this.identity.staffPool.userPoolId, description: 'Create staff here and add them to the ops group; TOTP is required' });
+    new CfnOutput(this, 'StaffConsoleClientId', { value: this.identity.staffClient.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'ChargeStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'OpsAlertsTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe the on-call channel here' });

@@ -137,6 +137,23 @@ export async function ensureOpsUser(endpoint: string, pool: LocalPool, email: st
   await client.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.userPoolId, Username: email, GroupName: 'ops' }));
 }
 
+/** Another staff member (POST /local/staff): a new sign-in in the `ops` group. False if the email has a sign-in already. */
+export async function createStaffUser(endpoint: string, pool: LocalPool, email: string, password: string): Promise<boolean> {
+  const client = new CognitoIdentityProviderClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+  try {
+    await client.send(
+      new AdminCreateUserCommand({ UserPoolId: pool.userPoolId, Username: email, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }] }),
+    );
+  } catch (e) {
+    if ((e as { name?: string }).name === 'UsernameExistsException') return false;
+    throw e;
+  } finally {
+    client.destroy();
+  }
+  await ensureOpsUser(endpoint, pool, email, password);
+  return true;
+}
+
 export const LOCAL_AWS_ENV = {
   AWS_REGION: REGION,
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

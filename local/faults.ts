@@ -3,6 +3,8 @@ import type { Faults } from '../functions/adapters/ports';
 /** Crash points a test can arm: the next N passes through a point throw, as if the process died there. */
 export class LocalFaults implements Faults {
   readonly armed: Record<'afterDebit' | 'beforeCredit' | 'dynamoThrottles', number> = { afterDebit: 0, beforeCredit: 0, dynamoThrottles: 0 };
+  /** Emails whose next sign-up dies after its Cognito user exists (by email, so parallel tests' sign-ups go on). */
+  readonly signUpCrashes = new Set<string>();
 
   /** The next N DynamoDB request attempts fail as throttled; the SDK's own retries must absorb them. */
   dynamoAttempt(): void {
@@ -17,5 +19,9 @@ export class LocalFaults implements Faults {
       this.armed[point] -= 1;
       throw Object.assign(new Error(`simulated crash at ${point}`), { name: 'SimulatedCrash' });
     }
+  }
+
+  checkSignUp(email: string): void {
+    if (this.signUpCrashes.delete(email)) throw Object.assign(new Error('simulated crash after the sign-in was created'), { name: 'SimulatedCrash' });
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handlerOf, lambdaContext } from './lambda-runtime';
 import type { ApiEvent, ApiResult } from '../functions/shared/http';
@@ -103,6 +104,18 @@ export function createGateway(options: { verify: (authorization: string | undefi
   }
 }
 
+/**
+ * The client address API Gateway puts in `requestContext.http.sourceIp` (taken from the
+ * connection; the handlers never read X-Forwarded-For). Locally every caller is on
+ * loopback, so this gateway alone honours X-Forwarded-For, letting tests speak as many
+ * clients. It listens on 127.0.0.1 only: whoever can set the header is on this machine.
+ */
+function sourceIpOf(req: IncomingMessage, headers: Record<string, string>): string {
+  const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
+  if (forwarded && isIP(forwarded)) return forwarded;
+  return req.socket.remoteAddress ?? '127.0.0.1';
+}
+
 function toEvent(req: IncomingMessage, url: URL, route: RouteDef, body: string, requestId: string, pathParameters: Record<string, string> | undefined, claims: Claims | undefined): ApiEvent {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
@@ -124,7 +137,7 @@ function toEvent(req: IncomingMessage, url: URL, route: RouteDef, body: string, 
       apiId: 'local',
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: 'local',
-      http: { method: route.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: { method: route.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: sourceIpOf(req, headers), userAgent: headers['user-agent'] ?? '' },
       requestId,
       routeKey: routeKey(route),
       stage: '$default',

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { z } from 'zod';
+import { config } from '../functions/shared/config';
 import { Identity } from '../functions/shared/schemas';
 import type { LocalClock } from './clock';
 import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
@@ -19,6 +20,8 @@ export interface LocalServices {
   workflow: LocalWorkflowEngine;
   faults: LocalFaults;
   sweep: () => Promise<unknown>;
+  /** Creates a staff sign-in in the `ops` group; false if the email is taken. */
+  createStaff: (email: string, password: string) => Promise<boolean>;
   alerts: { subject: string; message: string; at: string }[];
   /** The bank simulator's signed webhook to the service (ACCOUNT_COMPROMISED, HOLDER_BLOCKED_LINKING). */
   bankEvents: (event: Record<string, unknown>) => Promise<{ status: number; body?: unknown }>;
@@ -120,6 +123,22 @@ export function localRoutes(s: LocalServices) {
     },
     {
       method: 'POST',
+      pattern: /^\/local\/limits$/,
+      // A test control like /local/faults: changes the running stack's SMS limits (all callers share them).
+      body: z.strictObject({ perPhone: z.number().int().min(1).optional(), perAddress: z.number().int().min(1).optional(), overall: z.number().int().min(1).optional() }),
+      run: async ({ body }) => ({ status: 200, body: Object.assign(config().smsAbuse, body) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/staff$/,
+      body: z.strictObject({ email: z.email(), password: z.string().min(8).max(256) }),
+      run: async ({ body }) => {
+        if (!(await s.createStaff(body.email.toLowerCase(), body.password))) return { status: 409, body: { error: { code: 'EMAIL_TAKEN', message: 'A sign-in with this email exists' } } };
+        return { status: 201, body: { email: body.email.toLowerCase() } };
+      },
+    },
+    {
+      method: 'POST',
       pattern: /^\/local\/bank\/faults$/,
       body: z.strictObject({ debitTimeouts: z.number().int().min(0).max(100).optional(), debitLostReplies: z.number().int().min(0).max(100).optional(), debitDeclines: z.number().int().min(0).max(100).optional() }),
       run: async ({ body }) => ({ status: 200, body: Object.assign(s.bank.faults, body) }),
@@ -127,8 +146,17 @@ export function localRoutes(s: LocalServices) {
     {
       method: 'POST',
       pattern: /^\/local\/faults$/,
-      body: z.strictObject({ afterDebit: z.number().int().min(0).max(100).optional(), beforeCredit: z.number().int().min(0).max(100).optional(), dynamoThrottles: z.number().int().min(0).max(1000).optional() }),
-      run: async ({ body }) => ({ status: 200, body: Object.assign(s.faults.armed, body) }),
+      body: z.strictObject({
+        afterDebit: z.number().int().min(0).max(100).optional(),
+        beforeCredit: z.number().int().min(0).max(100).optional(),
+        dynamoThrottles: z.number().int().min(0).max(1000).optional(),
+        crashSignUpOf: z.email().optional(),
+      }),
+      run: async ({ body }) => {
+        const { crashSignUpOf, ...counts } = body as { crashSignUpOf?: string; afterDebit?: number; beforeCredit?: number; dynamoThrottles?: number };
+        if (crashSignUpOf) s.faults.signUpCrashes.add(crashSignUpOf.toLowerCase());
+        return { status: 200, body: { ...Object.assign(s.faults.armed, counts), signUpCrashes: [...s.faults.signUpCrashes] } };
+      },
     },
     {
       method: 'GET',

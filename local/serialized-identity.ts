@@ -15,7 +15,8 @@ export function serializedIdentity(inner: IdentityProvider): IdentityProvider {
   };
   return {
     createUser: (email, password) => queued(() => inner.createUser(email, password)),
-    deleteUser: (email) => queued(() => inner.deleteUser(email)),
+    findUser: (email) => inner.findUser(email),
+    deleteUser: (emailOrSub) => queued(() => inner.deleteUser(emailOrSub)),
     signIn: (email, password) => queued(() => inner.signIn(email, password)),
   };
 }

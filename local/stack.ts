@@ -2,10 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { SMS_ABUSE_DEFAULTS } from '../functions/domain/policy';
 import { LocalClock } from './clock';
 import { BankSimulator } from './bank-simulator';
 import { EkycSimulator } from './ekyc-simulator';
-import { LOCAL_AWS_ENV, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
+import { LOCAL_AWS_ENV, createStaffUser, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
 import { createGateway } from './gateway';
 import { createJwtVerifier } from './jwt';
 import { localRoutes } from './local-routes';
@@ -93,6 +94,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       ADAPTERS: 'local',
       // EMF metric lines are for CloudWatch; locally they would only bury the logs.
       POWERTOOLS_METRICS_DISABLED: process.env.ANSHIN_METRICS ? 'false' : 'true',
+      // One machine is every client: the address and overall SMS limits are the cloud's times 100
+      // unless set, so the test suite and the benchmarks can register hundreds of users from
+      // 127.0.0.1. The per-phone limit and the country allow-list are the cloud's.
+      SMS_LIMIT_PER_ADDRESS: process.env.SMS_LIMIT_PER_ADDRESS || String(SMS_ABUSE_DEFAULTS.perAddress * 100),
+      SMS_LIMIT_OVERALL: process.env.SMS_LIMIT_OVERALL || String(SMS_ABUSE_DEFAULTS.overall * 100),
     });
     const [pool] = await Promise.all([ensureUserPool(cognitoUrl, 'anshin-local'), ensureTable(dynamoDbUrl, tableName)]);
     await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);
@@ -123,7 +129,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}), bankEvents: bankEventSender(() => url, o.bankWebhookSecret, clock) }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}), bankEvents: bankEventSender(() => url, o.bankWebhookSecret, clock), createStaff: (email, password) => createStaffUser(cognitoUrl, pool, email, password) }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());

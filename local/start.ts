@@ -19,6 +19,7 @@ async function main() {
       `  cognito-local  ${stack.cognitoUrl}  (user pool ${stack.userPoolId}, client ${stack.clientId})`,
       `  Data           ${options.dataDir}`,
       `  Ops sign-in    ${options.opsEmail} / ${process.env.ANSHIN_OPS_PASSWORD ? '(from ANSHIN_OPS_PASSWORD)' : options.opsPassword}`,
+      `  SMS limits     ${process.env.SMS_LIMIT_PER_PHONE || 5}/phone, ${process.env.SMS_LIMIT_PER_ADDRESS}/address, ${process.env.SMS_LIMIT_OVERALL}/all an hour; countries ${process.env.ALLOWED_COUNTRY_CODES || '+81'}`,
       '',
       'Press Ctrl-C to stop.',
     ].join('\n'),

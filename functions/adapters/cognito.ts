@@ -1,6 +1,8 @@
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
@@ -40,7 +42,7 @@ export class CognitoIdentity implements IdentityProvider {
         new AdminSetUserPasswordCommand({ UserPoolId: this.userPoolId, Username: email, Password: password, Permanent: true }),
       );
     } catch (e) {
-      await this.deleteUser(email);
+      await this.deleteUser(sub);
       if (nameOf(e) === 'InvalidPasswordException' || nameOf(e) === 'InvalidParameterException') {
         throw new DomainError('VALIDATION_ERROR', 'The password does not meet the policy', {
           issues: [{ in: 'body', path: 'password', message: 'does not meet the password policy' }],
@@ -51,9 +53,22 @@ export class CognitoIdentity implements IdentityProvider {
     return { userId: sub };
   }
 
-  async deleteUser(email: string): Promise<void> {
+  async findUser(email: string): Promise<{ userId: string; groups: string[] } | undefined> {
     try {
-      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: email }));
+      const user = await this.client.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: email }));
+      const sub = user.UserAttributes?.find((a) => a.Name === 'sub')?.Value;
+      if (!sub) throw new Error('Cognito returned a user without a sub');
+      const groups = await this.client.send(new AdminListGroupsForUserCommand({ UserPoolId: this.userPoolId, Username: email, Limit: 60 }));
+      return { userId: sub, groups: (groups.Groups ?? []).map((g) => g.GroupName ?? '') };
+    } catch (e) {
+      if (nameOf(e) === 'UserNotFoundException') return undefined;
+      throw e;
+    }
+  }
+
+  async deleteUser(emailOrSub: string): Promise<void> {
+    try {
+      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: emailOrSub }));
     } catch (e) {
       if (nameOf(e) !== 'UserNotFoundException') throw e;
     }

@@ -21,7 +21,10 @@ export interface Tokens {
 export interface IdentityProvider {
   /** Creates a confirmed user with a permanent password; `EMAIL_TAKEN` if the email is in use. */
   createUser(email: string, password: string): Promise<{ userId: string }>;
-  deleteUser(email: string): Promise<void>;
+  /** The sign-in with this email (its sub as userId) and the groups it is in; undefined if there is none. */
+  findUser(email: string): Promise<{ userId: string; groups: string[] } | undefined>;
+  /** Deletes by email or by sub (a sub names exactly one sign-in, never a later one with the same email). */
+  deleteUser(emailOrSub: string): Promise<void>;
   signIn(email: string, password: string): Promise<Tokens>;
 }
 
@@ -108,6 +111,8 @@ export interface OpsAlerts {
 export interface Faults {
   /** Throws a simulated crash at `point` if a fault is armed there. */
   check(point: 'afterDebit' | 'beforeCredit'): void;
+  /** Throws a simulated crash in the sign-up of `email` after its Cognito user was created, if armed for it. */
+  checkSignUp?(email: string): void;
 }
 
 export interface Secrets {

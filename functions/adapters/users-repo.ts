@@ -64,25 +64,53 @@ export async function getWallet(userId: string): Promise<WalletRecord | undefine
 /** A reservation older than this belongs to a sign-up that died; another may take the email over. */
 export const EMAIL_RESERVATION_MS = 60_000;
 
+/** What a dead sign-up left on the email it had reserved. */
+export interface EmailReservation {
+  reservationId: string;
+  reservedAt: number;
+  /** The Cognito user that sign-up created (its sub), recorded right after it was created. */
+  signInSub?: string;
+}
+
 /**
  * Claims an email for one sign-up before anything is created at Cognito, so two
- * sign-ups of one address can never both proceed. True if this sign-up holds it.
+ * sign-ups of one address can never both proceed. `held` if this sign-up holds it;
+ * `previous` is the stale reservation it took over, if any.
  */
-export async function reserveEmail(email: string, reservationId: string, now: number): Promise<boolean> {
+export async function reserveEmail(email: string, reservationId: string, now: number): Promise<{ held: boolean; previous?: EmailReservation }> {
   try {
-    await ddb().send(
+    const out = await ddb().send(
       new PutCommand({
         TableName: table(),
         Item: { ...keys.email(email), type: 'EMAIL', reservationId, reservedAt: now, ttl: Math.floor(now / 1000) + 86400 },
         ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(userId) AND reservedAt < :stale)',
         ExpressionAttributeValues: { ':stale': now - EMAIL_RESERVATION_MS },
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return true;
+    const old = out.Attributes as EmailReservation | undefined;
+    return { held: true, previous: old ? { reservationId: old.reservationId, reservedAt: old.reservedAt, signInSub: old.signInSub } : undefined };
   } catch (e) {
-    if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return { held: false };
     throw e;
   }
+}
+
+/**
+ * Records on the reservation which Cognito user this sign-up created, so that if it dies
+ * before the profile is written, a later sign-up can tell its orphan from anyone else's
+ * sign-in (staff, or users made outside the API) and remove only the orphan.
+ */
+export async function recordSignInCreated(email: string, reservationId: string, sub: string): Promise<void> {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: keys.email(email),
+      UpdateExpression: 'SET signInSub = :s',
+      ConditionExpression: 'reservationId = :r AND attribute_not_exists(userId)',
+      ExpressionAttributeValues: { ':s': sub, ':r': reservationId },
+    }),
+  );
 }
 
 export async function releaseEmail(email: string, reservationId: string): Promise<void> {
@@ -109,7 +137,7 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
         Update: {
           TableName: t,
           Key: keys.email(user.email),
-          UpdateExpression: 'SET userId = :u REMOVE #ttl, reservedAt',
+          UpdateExpression: 'SET userId = :u REMOVE #ttl, reservedAt, signInSub',
           ConditionExpression: 'reservationId = :r AND attribute_not_exists(userId)',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':u': user.userId, ':r': reservationId },

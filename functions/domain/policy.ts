@@ -21,6 +21,24 @@ export const RESEND_POLICY = {
   maxPerHour: 5,
 } as const;
 
+/**
+ * SMS pumping: the public sign-up (and the resend of its code) sends an SMS to a number
+ * the caller names. Sends are counted per phone number, per client address and overall,
+ * in fixed windows, before any sign-in is created or SMS sent. The deployment may change
+ * each value (functions/shared/config.ts reads them; CDK context sets them).
+ */
+export const SMS_ABUSE_DEFAULTS = {
+  /** E.164 country calling codes a wallet phone may have: Japan only. */
+  allowedCountryCodes: ['+81'] as readonly string[],
+  windowSeconds: 3600,
+  /** Sign-ups and resends to one phone number an hour (one user's own resends stop at RESEND_POLICY first). */
+  perPhone: 5,
+  /** Per client address an hour. Japanese mobile carriers put many phones behind one address (CGNAT): not lower. */
+  perAddress: 20,
+  /** All SMS sends of sign-up and resend an hour; beyond it the SNS monthly spend limit is the last stop. */
+  overall: 1000,
+} as const;
+
 export const WEBHOOK_POLICY = {
   toleranceSeconds: 300,
 } as const;

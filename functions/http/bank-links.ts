@@ -50,16 +50,17 @@ async function create(req: HttpRequest<z.infer<typeof CreateLinkBody>>) {
   mustBeActive(user);
   if (!user.phoneVerified) throw new DomainError('PHONE_UNVERIFIED', 'Verify your phone number first');
   if (user.kycStatus !== 'VERIFIED') throw new DomainError('KYC_REQUIRED', 'Verify your identity (eKYC) before linking a bank account');
-  await requireLinkingEnabled(req.body.bankCode);
   const now = p.clock.now();
-  const hash = accountHash((await p.secrets()).accountKey, req.body);
-  if (await getAccountLock(hash, now)) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
-  if (await getAccountClaim(hash)) throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account is already linked to a wallet');
-
+  // The cap comes before anything about the account is looked at: otherwise its answer
+  // (429 here, 409 or 403 there) would tell a prober which accounts are linked or locked.
   const recent = (await listLinks(userId)).filter((l) => Date.parse(l.createdAt) > now - DAY);
   if (recent.length >= LINK_ABUSE.attemptsPerDay) {
     throw new DomainError('RATE_LIMITED', `At most ${LINK_ABUSE.attemptsPerDay} link attempts a day`, undefined, { 'retry-after': '3600' });
   }
+  await requireLinkingEnabled(req.body.bankCode);
+  const hash = accountHash((await p.secrets()).accountKey, req.body);
+  if (await getAccountLock(hash, now)) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
+  if (await getAccountClaim(hash)) throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account is already linked to a wallet');
 
   const linkId = `lnk_${randomUUID()}`;
   const request = await p.bank.createAuthorizationRequest({ account: req.body, state: linkId });

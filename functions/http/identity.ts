@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { randomUUID } from 'node:crypto';
-import { createUser, releaseEmail, reserveEmail } from '../adapters/users-repo';
+import { countSmsSend, countryCodeIssue } from '../adapters/sms-limits';
+import { createUser, recordSignInCreated, releaseEmail, reserveEmail, type EmailReservation } from '../adapters/users-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { httpHandler, type HttpRequest } from '../shared/http';
@@ -12,23 +13,26 @@ import { issueCode, SMS_TEXT } from './one-time-codes';
 async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   const { email, password, phoneNumber, acceptedTermsVersion } = req.body;
   const p = ports();
-  if (acceptedTermsVersion !== config().termsVersion) {
-    throw new DomainError('VALIDATION_ERROR', `The current terms are version ${config().termsVersion}`, {
-      issues: [{ in: 'body', path: 'acceptedTermsVersion', message: `must be ${config().termsVersion}` }],
-    });
-  }
+  const issues = [
+    ...(acceptedTermsVersion !== config().termsVersion ? [{ in: 'body', path: 'acceptedTermsVersion', message: `must be ${config().termsVersion}` }] : []),
+    ...[countryCodeIssue(phoneNumber)].filter((i) => i !== undefined),
+  ];
+  if (issues.length > 0) throw new DomainError('VALIDATION_ERROR', 'The request is not valid', { issues });
+  // Counted before anything is created or sent, whatever the outcome: a taken email costs an attempt too.
+  await countSmsSend({ phoneNumber, sourceIp: req.sourceIp, now: p.clock.now() });
   const normalizedEmail = email.toLowerCase();
   const reservationId = randomUUID();
-  if (!(await reserveEmail(normalizedEmail, reservationId, p.clock.now()))) {
-    throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
-  }
+  const reservation = await reserveEmail(normalizedEmail, reservationId, p.clock.now());
+  if (!reservation.held) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
   let userId: string;
   try {
-    ({ userId } = await createIdentityUser(normalizedEmail, password));
+    ({ userId } = await createIdentityUser(normalizedEmail, password, reservation.previous, p.clock.now()));
   } catch (e) {
     await releaseEmail(normalizedEmail, reservationId);
     throw e;
   }
+  await recordSignInCreated(normalizedEmail, reservationId, userId);
+  p.faults.checkSignUp?.(normalizedEmail);
   const now = p.clock.now();
   const code = await issueCode(p, 'phone', userId, now, { sendsInWindow: 1, windowStart: now });
   await createUser(
@@ -50,19 +54,27 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   return { status: 201, body: { userId } };
 }
 
+/** How long a dead sign-up's orphaned sign-in may be taken over; its reservation lives as long. */
+const ORPHAN_MAX_AGE_MS = 86_400_000;
+
 /**
- * This sign-up holds the email's reservation, so a Cognito user that already has the
- * email is an orphan of a sign-up that died before its profile was written: it is
- * removed and the sign-up goes on.
+ * Creates the Cognito user. If one already has the email, it is removed only when it is
+ * provably the orphan of our own sign-up that died before writing the profile: the stale
+ * reservation this sign-up took over recorded exactly that user's sub, it is recent, and
+ * the user is in no group. Anyone else (staff, users made by administrators) is never
+ * touched: the email is taken.
  */
-async function createIdentityUser(email: string, password: string) {
+async function createIdentityUser(email: string, password: string, previous: EmailReservation | undefined, now: number) {
   const identity = ports().identity;
   try {
     return await identity.createUser(email, password);
   } catch (e) {
     if (!(e instanceof DomainError && e.code === 'EMAIL_TAKEN')) throw e;
-    logger.warn('removing an orphaned sign-in without a profile');
-    await identity.deleteUser(email);
+    if (!previous?.signInSub || previous.reservedAt < now - ORPHAN_MAX_AGE_MS) throw e;
+    const existing = await identity.findUser(email);
+    if (!existing || existing.userId !== previous.signInSub || existing.groups.length > 0) throw e;
+    logger.warn('removing the sign-in a crashed sign-up left without a profile');
+    await identity.deleteUser(existing.userId);
     return identity.createUser(email, password);
   }
 }

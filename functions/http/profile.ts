@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { openEkycSession } from '../adapters/ekyc-repo';
 import { getCode, replaceCode } from '../adapters/codes-repo';
+import { countSmsSend } from '../adapters/sms-limits';
 import { getWallet, markPhoneVerified, requireUser } from '../adapters/users-repo';
 import { checkResend } from '../domain/codes';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
@@ -57,6 +58,7 @@ async function resendPhoneCode(req: HttpRequest) {
       'retry-after': String(allowed.retryAfterSeconds),
     });
   }
+  await countSmsSend({ phoneNumber: user.phoneNumber, sourceIp: req.sourceIp, now });
   const code = await issueCode(p, 'phone', userId, now, allowed);
   if (!(await replaceCode(keys.phoneCode(userId), code.record, stored?.sentAt))) {
     throw new DomainError('RATE_LIMITED', 'A code was just sent', { retryAfterSeconds: 60 }, { 'retry-after': '60' });

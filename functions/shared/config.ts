@@ -1,3 +1,5 @@
+import { SMS_ABUSE_DEFAULTS } from '../domain/policy';
+
 /**
  * Runtime configuration, read once per process from the environment.
  * A missing required variable fails the cold start, not the first request.
@@ -15,6 +17,28 @@ function optional(name: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
+function count(name: string, fallback: number): number {
+  const raw = optional(name, String(fallback));
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`Environment variable ${name} must be a positive integer; got "${raw}"`);
+  return value;
+}
+
+function countryCodes(name: string, fallback: readonly string[]): string[] {
+  const codes = optional(name, fallback.join(',')).split(',').map((c) => c.trim()).filter(Boolean);
+  const bad = codes.find((c) => !/^\+[1-9]\d{0,2}$/.test(c));
+  if (bad !== undefined || codes.length === 0) throw new Error(`Environment variable ${name} must be country calling codes like +81,+1; got "${process.env[name]}"`);
+  return codes;
+}
+
+export interface SmsAbuseLimits {
+  allowedCountryCodes: string[];
+  windowSeconds: number;
+  perPhone: number;
+  perAddress: number;
+  overall: number;
+}
+
 export interface Config {
   stage: string;
   tableName: string;
@@ -30,6 +54,8 @@ export interface Config {
   bankGatewayUrl: string;
   stateMachineArn?: string;
   adapters: 'aws' | 'local';
+  /** Limits on the public routes that send SMS (mutable only by the local stack's test controls). */
+  smsAbuse: SmsAbuseLimits;
 }
 
 let cached: Config | undefined;
@@ -49,6 +75,13 @@ export function config(): Config {
     bankGatewayUrl: optional('BANK_GATEWAY_URL', ''),
     stateMachineArn: process.env.STATE_MACHINE_ARN || undefined,
     adapters: optional('ADAPTERS', 'aws') === 'local' ? 'local' : 'aws',
+    smsAbuse: {
+      allowedCountryCodes: countryCodes('ALLOWED_COUNTRY_CODES', SMS_ABUSE_DEFAULTS.allowedCountryCodes),
+      windowSeconds: SMS_ABUSE_DEFAULTS.windowSeconds,
+      perPhone: count('SMS_LIMIT_PER_PHONE', SMS_ABUSE_DEFAULTS.perPhone),
+      perAddress: count('SMS_LIMIT_PER_ADDRESS', SMS_ABUSE_DEFAULTS.perAddress),
+      overall: count('SMS_LIMIT_OVERALL', SMS_ABUSE_DEFAULTS.overall),
+    },
   };
   return cached;
 }

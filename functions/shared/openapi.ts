@@ -42,7 +42,12 @@ export function openApiDocument(serverUrl?: string) {
     }
     if (route.auth === 'ops') byStatus.set(403, [...new Set([...(byStatus.get(403) ?? []), 'FORBIDDEN'])]);
     for (const [status, codes] of byStatus) {
-      responses[status] = { description: `Error: ${codes.join(', ')}`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[status] = {
+        description: `Error: ${codes.join(', ')}`,
+        // RATE_LIMITED and every 503 say when to come back.
+        ...(codes.includes('RATE_LIMITED') || status === 503 ? { headers: { 'retry-after': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } } } : {}),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {

@@ -31,7 +31,7 @@ export const ROUTES: RouteDef[] = [
   { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, errors: [] },
   {
     method: 'POST', path: '/v1/users', fn: 'identity', auth: 'public', summary: 'Register; sends a 6-digit SMS code',
-    body: s.RegisterBody, status: 201, response: s.RegisterResponse, errors: ['VALIDATION_ERROR', 'EMAIL_TAKEN'],
+    body: s.RegisterBody, status: 201, response: s.RegisterResponse, errors: ['VALIDATION_ERROR', 'EMAIL_TAKEN', 'RATE_LIMITED'],
   },
   {
     method: 'POST', path: '/v1/sessions', fn: 'identity', auth: 'public', summary: 'Sign in',
@@ -62,7 +62,7 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: 'Start linking a bank account (the holder authenticates at the bank)',
     body: s.CreateLinkBody, status: 201, response: s.CreateLinkResponse,
-    errors: ['PHONE_UNVERIFIED', 'KYC_REQUIRED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_NOT_SUPPORTED', 'BANK_ACCOUNT_LOCKED', 'ACCOUNT_ALREADY_LINKED'],
+    errors: ['PHONE_UNVERIFIED', 'KYC_REQUIRED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_NOT_SUPPORTED', 'BANK_ACCOUNT_LOCKED', 'ACCOUNT_ALREADY_LINKED', 'RATE_LIMITED'],
   },
   {
     method: 'POST', path: '/v1/me/bank-links/{linkId}/authorization', fn: 'bankLinks', auth: 'user', summary: "Hand over the bank's authorization code; the holder must match the eKYC identity",

@@ -16,6 +16,9 @@ export interface WalletApiProps {
   config: StageConfig;
   userPool: cognito.IUserPool;
   client: cognito.IUserPoolClient;
+  /** The staff pool and the console's client: the only tokens the ops routes accept. */
+  staffPool: cognito.IUserPool;
+  staffClient: cognito.IUserPoolClient;
   /** Origins the API must accept besides the configured ones: the ops console site (`https://<cloudfront domain>`). */
   extraOrigins?: string[];
 }
@@ -33,6 +36,40 @@ const PUBLIC_BECAUSE: Record<string, string> = {
   'POST /v1/reports/not-me': 'called by bank account holders who have no wallet, authenticated by the signed single-use token from the bank notice',
 };
 
+/** Requests per second (steady) and burst of one route at the stage. */
+export interface RouteThrottle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/**
+ * Each route gets its own bucket, sized to what it costs and who calls it, instead of one
+ * shared default: routes that send SMS or create sign-ins get a trickle (the per-phone,
+ * per-address and overall counters in the functions are the precise limits; this stops a
+ * flood before it costs a Lambda), sign-in enough for a morning rush, webhooks what a
+ * provider retries at, the rest the old 100 rps.
+ */
+export const ROUTE_THROTTLES: Record<string, RouteThrottle> = {
+  'POST /v1/users': { rateLimit: 5, burstLimit: 10 },
+  'POST /v1/me/phone/verification/resend': { rateLimit: 5, burstLimit: 10 },
+  'POST /v1/sessions': { rateLimit: 50, burstLimit: 100 },
+  'POST /v1/reports/not-me': { rateLimit: 5, burstLimit: 10 },
+  'POST /v1/webhooks/ekyc': { rateLimit: 20, burstLimit: 40 },
+  'POST /v1/webhooks/bank': { rateLimit: 20, burstLimit: 40 },
+  'GET /health': { rateLimit: 10, burstLimit: 20 },
+  'GET /openapi.json': { rateLimit: 5, burstLimit: 10 },
+};
+/** Ops routes: a team of people clicking. */
+export const OPS_THROTTLE: RouteThrottle = { rateLimit: 20, burstLimit: 40 };
+/** Every other (signed-in wallet user) route. */
+export const USER_THROTTLE: RouteThrottle = { rateLimit: 100, burstLimit: 200 };
+/** A route missing from the table above would get this: the smallest bucket, never a shared large one. */
+export const DEFAULT_THROTTLE: RouteThrottle = { rateLimit: 5, burstLimit: 10 };
+
+export function throttleOf(route: RouteDef): RouteThrottle {
+  return ROUTE_THROTTLES[routeKey(route)] ?? (route.auth === 'ops' ? OPS_THROTTLE : route.auth === 'user' ? USER_THROTTLE : DEFAULT_THROTTLE);
+}
+
 /**
  * The HTTP API. It is created before the functions (they need its URL) and gets its
  * routes afterwards from the shared route table, so the cloud and the local gateway
@@ -43,6 +80,7 @@ export class WalletApi extends Construct {
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
   private readonly authorizer: HttpUserPoolAuthorizer;
+  private readonly staffAuthorizer: HttpUserPoolAuthorizer;
   private readonly noAuth = new apigw.HttpNoneAuthorizer();
 
   constructor(scope: Construct, id: string, props: WalletApiProps) {
@@ -82,7 +120,8 @@ export class WalletApi extends Construct {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { burstLimit: 200, rateLimit: 100 },
+      // Only a fallback: every route gets its own settings in addRoutes.
+      throttle: { burstLimit: DEFAULT_THROTTLE.burstLimit, rateLimit: DEFAULT_THROTTLE.rateLimit },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         // HTTP API context variables; the caller is the token's sub, never a name or an email.
@@ -105,9 +144,14 @@ export class WalletApi extends Construct {
       },
     });
 
-    // 'user' and 'ops' routes both need a valid token; ops group membership is checked in the Lambda.
+    // 'user' routes take wallet users' tokens; 'ops' routes only the staff pool's (MFA-signed-in)
+    // tokens, and the ops group is checked again in the Lambda.
     this.authorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
       userPoolClients: [props.client],
+      identitySource: ['$request.header.Authorization'],
+    });
+    this.staffAuthorizer = new HttpUserPoolAuthorizer('StaffAuthorizer', props.staffPool, {
+      userPoolClients: [props.staffClient],
       identitySource: ['$request.header.Authorization'],
     });
   }
@@ -129,6 +173,9 @@ export class WalletApi extends Construct {
       return integration;
     };
     const seen = new Set<string>();
+    const stage = this.stage.node.defaultChild as apigw.CfnStage;
+    // CfnStage.routeSettings is passed to CloudFormation as is, so its keys are CloudFormation's.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of routes) {
       const key = routeKey(route);
       if (seen.has(key)) throw new Error(`Route ${key} appears twice in the route table`);
@@ -137,11 +184,16 @@ export class WalletApi extends Construct {
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
         integration: integrationOf(route.fn),
-        authorizer: route.auth === 'public' ? this.noAuth : this.authorizer,
+        authorizer: route.auth === 'public' ? this.noAuth : route.auth === 'ops' ? this.staffAuthorizer : this.authorizer,
       });
+      const throttle = throttleOf(route);
+      routeSettings[key] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+      // Route settings name routes by key: the stage must come after them.
+      stage.node.addDependency(added);
       if (route.auth === 'public') {
         acknowledge(added, 'AwsSolutions-APIG4', `Public by the API contract (DESIGN.md): ${PUBLIC_BECAUSE[key] ?? route.summary}`);
       }
     }
+    stage.routeSettings = routeSettings;
   }
 }

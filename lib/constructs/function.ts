@@ -166,7 +166,7 @@ export class WalletFunction extends Construct {
 
   bindCognitoAdmin(userPool: cognito.IUserPool): void {
     this.allow(
-      ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'],
+      ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
       [userPool.userPoolArn],
     );
   }

@@ -10,10 +10,19 @@ export interface IdentityProps {
 /** The operations group: membership shows up as `cognito:groups` in the access token and is checked in the ops Lambdas. */
 export const OPS_GROUP = 'ops';
 
-/** Cognito holds every password; the registration Lambda creates users, so nobody signs up directly. */
+/**
+ * Cognito holds every password; the registration Lambda creates users, so nobody signs up directly.
+ *
+ * Staff live in a pool of their own, never in the wallet users' pool: nothing the public API
+ * can do (registration has admin rights on the users' pool only) reaches a staff sign-in,
+ * and the staff pool requires a TOTP authenticator app at every sign-in. The ops routes
+ * accept only the staff pool's tokens (lib/constructs/api.ts).
+ */
 export class Identity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  readonly staffPool: cognito.UserPool;
+  readonly staffClient: cognito.UserPoolClient;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -56,8 +65,41 @@ export class Identity extends Construct {
       preventUserExistenceErrors: true,
     });
 
+    this.staffPool = new cognito.UserPool(this, 'StaffPool', {
+      // Staff accounts are made by an administrator (admin-create-user), never by sign-up.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      standardAttributes: { email: { required: true, mutable: false } },
+      mfa: cognito.Mfa.REQUIRED,
+      // An authenticator app, not SMS: a SIM swap must not hand over a staff sign-in.
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: { minLength: 14, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(1) },
+      // A lost password or authenticator is reset by an administrator, not by email.
+      accountRecovery: cognito.AccountRecovery.NONE,
+      deletionProtection: props.retainData,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      this.staffPool,
+      'AwsSolutions-COG8',
+      'Essentials tier for the staff pool too: a handful of administrator-made accounts, each with a required TOTP second factor; Plus (threat protection) adds per-MAU cost for little over MFA here',
+    );
+
+    this.staffClient = this.staffPool.addClient('StaffConsoleClient', {
+      // The ops console is a static page: a public client, no secret.
+      generateSecret: false,
+      // USER_PASSWORD_AUTH from the console over TLS, answered by a TOTP challenge (SOFTWARE_TOKEN_MFA).
+      authFlows: { userPassword: true },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      // A shift, not a month: a stolen refresh token of an operator is worth more than a user's.
+      refreshTokenValidity: Duration.hours(12),
+      preventUserExistenceErrors: true,
+    });
+
     new cognito.CfnUserPoolGroup(this, 'OpsGroup', {
-      userPoolId: this.userPool.userPoolId,
+      userPoolId: this.staffPool.userPoolId,
       groupName: OPS_GROUP,
       description: 'Operations staff: reviews, freezes, bank switches, compensation',
     });

@@ -128,12 +128,16 @@ export class OpsConsole extends Construct {
     return `${this.origin}/${CONSOLE_PREFIX}/not-me.html`;
   }
 
-  /** Uploads console/ and a generated config.js that points the pages at the API. */
-  deploy(apiUrl: string): s3deploy.BucketDeployment {
+  /**
+   * Uploads console/ and a generated config.js that points the pages at the API and at the
+   * staff pool's console client (staff sign in there, with their authenticator code).
+   */
+  deploy(apiUrl: string, staffSignIn: { region: string; clientId: string }): s3deploy.BucketDeployment {
     // An asset of our own rather than Source.asset, so the grant on the asset bucket can be named below.
     const files = new s3assets.Asset(this, 'Files', { path: CONSOLE_DIR });
+    const config = `window.ANSHIN_API_URL = '${apiUrl}';\nwindow.ANSHIN_STAFF_SIGN_IN = { region: '${staffSignIn.region}', clientId: '${staffSignIn.clientId}' };\n`;
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
-      sources: [s3deploy.Source.bucket(files.bucket, files.s3ObjectKey), s3deploy.Source.data('config.js', `window.ANSHIN_API_URL = '${apiUrl}';\n`)],
+      sources: [s3deploy.Source.bucket(files.bucket, files.s3ObjectKey), s3deploy.Source.data('config.js', config)],
       destinationBucket: this.bucket,
       destinationKeyPrefix: `${CONSOLE_PREFIX}/`,
       // A new deploy must show at once, config.js included.
@@ -187,7 +191,7 @@ export class OpsConsole extends Construct {
 /**
  * No inline code runs unless the policy names it: the inline <script> and <style> blocks of the
  * console's pages are allowed by their hashes, computed from the very files being deployed. The
- * pages call the API (API Gateway, this region) and nothing else.
+ * pages call the API (API Gateway, this region) and Cognito (staff sign-in), nothing else.
  */
 export function contentSecurityPolicy(dir: string): string {
   const scripts = new Set<string>();
@@ -201,7 +205,8 @@ export function contentSecurityPolicy(dir: string): string {
     "default-src 'self'",
     `script-src 'self'${[...scripts].map((h) => ` '${h}'`).join('')}`,
     `style-src 'self'${[...styles].map((h) => ` '${h}'`).join('')}`,
-    `connect-src 'self' https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+    // The API, and Cognito's endpoint where staff sign in to the staff pool.
+    `connect-src 'self' https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX} https://cognito-idp.${Aws.REGION}.amazonaws.com`,
     "img-src 'self' data:",
     "object-src 'none'",
     "base-uri 'none'",

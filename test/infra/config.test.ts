@@ -42,4 +42,13 @@ describe('stage configuration', () => {
       expect(() => stageConfig(read({ alarmReviewDecisions: bad }), {})).toThrow(/alarmReviewDecisions/);
     }
   });
+
+  it('takes the SMS spend limit, the abuse limits and the phone country codes from context, defaulting to +81 and the policy', () => {
+    expect(stageConfig(read({}), {}).sms).toEqual({ monthlySpendLimitUsd: 1, allowedCountryCodes: ['+81'], perPhone: 5, perAddress: 20, overall: 1000 });
+    expect(stageConfig(read({ smsMonthlySpendLimitUsd: '300', allowedCountryCodes: '+81, +1', smsLimitPerPhone: 3 }), {}).sms).toMatchObject({
+      monthlySpendLimitUsd: 300, allowedCountryCodes: ['+81', '+1'], perPhone: 3,
+    });
+    for (const bad of ['81', '+0', '+1234', '+81;+1', ',']) expect(() => stageConfig(read({ allowedCountryCodes: bad }), {})).toThrow(/allowedCountryCodes/);
+    expect(() => stageConfig(read({ smsMonthlySpendLimitUsd: '0' }), {})).toThrow(/smsMonthlySpendLimitUsd/);
+  });
 });

@@ -8,6 +8,7 @@ import { ROUTES, routeKey } from '../../functions/shared/routes';
 import { TABLE } from '../../functions/shared/table';
 import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
 import { DEFAULT_ALARMS } from '../../lib/config';
+import { ROUTE_THROTTLES } from '../../lib/constructs/api';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
 import { SCHEDULES } from '../../lib/wallet-stack';
 import { idOf, synth, type Synth } from './synth';
@@ -15,7 +16,7 @@ import type { Definition, State } from '../support/asl';
 
 /** What each capability of the catalog must grant, beyond the table actions. */
 const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
-  cognitoAdmin: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'],
+  cognitoAdmin: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
   cognitoAuth: [],
   sms: ['sns:Publish'],
   secrets: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -111,13 +112,43 @@ describe('API', () => {
     });
   });
 
-  it('throttles and logs the default stage', () => {
+  it('logs the default stage and throttles each route in its own bucket, the SMS-sending ones to a trickle', () => {
     dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: Match.objectLike({ ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 }),
+      // The fallback is the smallest bucket, never one large shared one.
+      DefaultRouteSettings: Match.objectLike({ ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 }),
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.requestId') },
     });
+    const [stage] = Object.values(dev.template.findResources('AWS::ApiGatewayV2::Stage'));
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    expect(Object.keys(settings).sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(settings['POST /v1/users']).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    expect(settings['POST /v1/me/phone/verification/resend']).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    expect(settings['POST /v1/sessions']).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    for (const route of ROUTES.filter((r) => r.auth === 'ops')) expect(settings[routeKey(route)]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    for (const route of ROUTES.filter((r) => r.auth === 'public')) expect(settings[routeKey(route)].ThrottlingRateLimit).toBeLessThanOrEqual(50);
+    // Every named route exists (a typo would silently fall back to the default).
+    for (const key of Object.keys(ROUTE_THROTTLES)) expect(ROUTES.map(routeKey)).toContain(key);
+    // Route settings name routes by key, so the stage is created after every route.
+    const routeIds = Object.keys(dev.template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('ops routes accept only the staff pool\'s tokens; user routes only the wallet users\' pool', () => {
+    const authorizers = dev.template.findResources('AWS::ApiGatewayV2::Authorizer');
+    const issuerOf = (id: string) => JSON.stringify(authorizers[id].Properties.JwtConfiguration.Issuer);
+    const staffPool = idOf(dev, dev.stack.identity.staffPool);
+    const userPool = idOf(dev, dev.stack.identity.userPool);
+    const routes = Object.values(dev.template.findResources('AWS::ApiGatewayV2::Route'));
+    for (const route of ROUTES.filter((r) => r.auth !== 'public')) {
+      const found = routes.find((r) => r.Properties.RouteKey === routeKey(route));
+      expect(found).toBeDefined();
+      const issuer = issuerOf(found!.Properties.AuthorizerId.Ref);
+      expect({ route: routeKey(route), staff: issuer.includes(staffPool), users: issuer.includes(userPool) }).toEqual({
+        route: routeKey(route), staff: route.auth === 'ops', users: route.auth === 'user',
+      });
+    }
   });
 
   const consoleOrigin = (s: Synth) => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [idOf(s, s.stack.console.distribution), 'DomainName'] }]] });
@@ -156,6 +187,8 @@ describe('functions', () => {
     }
     // Besides the catalog, only aws-cdk-lib's console deployment provider (and in dev its bucket emptier).
     expect(Object.keys(functions).filter((id) => !ours.includes(id)).sort()).toEqual([
+      // AwsCustomResource's provider: it sets the SNS SMS monthly spend limit.
+      expect.stringMatching(/^AWS679f53fac002430cb0da5b7982bd2287/),
       expect.stringMatching(/^CustomCDKBucketDeployment/),
       expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProvider/),
     ]);
@@ -314,7 +347,7 @@ describe('data', () => {
 });
 
 describe('identity and secrets', () => {
-  it('creates users only through the admin API, signs in with email, and has an ops group', () => {
+  it('creates wallet users only through the admin API and signs them in with email', () => {
     dev.template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       UsernameAttributes: ['email'],
@@ -328,8 +361,56 @@ describe('identity and secrets', () => {
       AccessTokenValidity: 60,
       TokenValidityUnits: Match.objectLike({ AccessToken: 'minutes' }),
     });
-    dev.template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'ops' });
     prod.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+
+  it('keeps staff in a pool of their own: admin-made only, TOTP required at every sign-in, the ops group there and only there', () => {
+    const staffPool = idOf(dev, dev.stack.identity.staffPool);
+    const pools = dev.template.findResources('AWS::Cognito::UserPool');
+    expect(Object.keys(pools)).toHaveLength(2);
+    expect(pools[staffPool].Properties).toMatchObject({
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: { PasswordPolicy: expect.objectContaining({ MinimumLength: 14, RequireSymbols: true }) },
+    });
+    // The wallet users' pool has no MFA setting that could be mistaken for staff protection, and no groups.
+    const userPool = idOf(dev, dev.stack.identity.userPool);
+    expect(pools[userPool].Properties.MfaConfiguration ?? 'OFF').toBe('OFF');
+    const groups = Object.values(dev.template.findResources('AWS::Cognito::UserPoolGroup'));
+    expect(groups.map((g) => [g.Properties.GroupName, g.Properties.UserPoolId])).toEqual([['ops', { Ref: staffPool }]]);
+    dev.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      UserPoolId: { Ref: staffPool },
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']),
+      PreventUserExistenceErrors: 'ENABLED',
+      RefreshTokenValidity: 720,
+    });
+    // Registration's admin rights reach the wallet users' pool only, never the staff pool.
+    const identityPolicies = JSON.stringify(dev.template.findResources('AWS::IAM::Policy'));
+    expect(identityPolicies).not.toMatch(new RegExp(`"${staffPool}","Arn"`));
+    prod.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ MfaConfiguration: 'ON' }) });
+  });
+
+  it('sets the SNS SMS monthly spend limit (default 1 USD, the new-account quota; from context)', () => {
+    const limitIn = (s: Synth) => {
+      const calls = Object.values(s.template.findResources('Custom::AWS')).map((r) => JSON.stringify(r.Properties.Create));
+      expect(calls).toHaveLength(1);
+      return calls[0];
+    };
+    expect(limitIn(dev)).toContain('\\"action\\":\\"SetSMSAttributes\\"');
+    expect(limitIn(dev)).toContain('\\"MonthlySpendLimit\\":\\"1\\"');
+    expect(limitIn(synth('dev', { smsMonthlySpendLimitUsd: '250' }, { bundle: false }))).toContain('\\"MonthlySpendLimit\\":\\"250\\"');
+    dev.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'sns:SetSMSAttributes', Effect: 'Allow', Resource: '*' })] },
+    });
+  });
+
+  it('gives the functions the SMS limits and the phone country allow-list from context', () => {
+    const envOf = (s: Synth) => s.template.findResources('AWS::Lambda::Function')[idOf(s, s.stack.functions.identity.lambda)].Properties.Environment.Variables;
+    expect(envOf(dev)).toMatchObject({ ALLOWED_COUNTRY_CODES: '+81', SMS_LIMIT_PER_PHONE: '5', SMS_LIMIT_PER_ADDRESS: '20', SMS_LIMIT_OVERALL: '1000' });
+    const custom = synth('dev', { allowedCountryCodes: '+81, +1', smsLimitPerAddress: '50' }, { bundle: false });
+    expect(envOf(custom)).toMatchObject({ ALLOWED_COUNTRY_CODES: '+81,+1', SMS_LIMIT_PER_ADDRESS: '50' });
   });
 
   it('generates the master key into the JSON the functions read, with a placeholder for each provider value', () => {
@@ -541,7 +622,7 @@ describe('ops console site', () => {
     }
   });
 
-  it('deploys console/ under ops/ with a generated config.js that points at the API', () => {
+  it('deploys console/ under ops/ with a generated config.js that points at the API and the staff pool\'s console client', () => {
     const [deployment] = Object.values(dev.template.findResources('Custom::CDKBucketDeployment'));
     const props = deployment.Properties;
     expect(props).toMatchObject({
@@ -550,11 +631,20 @@ describe('ops console site', () => {
       DistributionId: { Ref: idOf(dev, dev.stack.console.distribution) },
       DistributionPaths: ['/ops/*'],
     });
-    // Sources: the console folder, then config.js whose marker CloudFormation replaces with the API URL.
+    // Sources: the console folder, then config.js whose markers CloudFormation replaces with the API URL, the region and the staff client.
     const [files, config] = (props.SourceObjectKeys as string[]).map((key) => path.join(dev.outdir, `asset.${key.replace(/\.zip$/, '')}`));
     expect(fs.readdirSync(files)).toEqual(expect.arrayContaining(['not-me.html']));
-    expect(fs.readFileSync(path.join(config, 'config.js'), 'utf8')).toBe("window.ANSHIN_API_URL = '<<marker:0xbaba:0>>';\n");
-    expect(props.SourceMarkers).toEqual([{}, { '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [idOf(dev, dev.stack.api.httpApi), 'ApiEndpoint'] } }]);
+    expect(fs.readFileSync(path.join(config, 'config.js'), 'utf8')).toBe(
+      "window.ANSHIN_API_URL = '<<marker:0xbaba:0>>';\nwindow.ANSHIN_STAFF_SIGN_IN = { region: '<<marker:0xbaba:1>>', clientId: '<<marker:0xbaba:2>>' };\n",
+    );
+    expect(props.SourceMarkers).toEqual([
+      {},
+      {
+        '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [idOf(dev, dev.stack.api.httpApi), 'ApiEndpoint'] },
+        '<<marker:0xbaba:1>>': { Ref: 'AWS::Region' },
+        '<<marker:0xbaba:2>>': { Ref: idOf(dev, dev.stack.identity.staffClient) },
+      },
+    ]);
   });
 
   it('outputs the console URL', () => {

@@ -172,20 +172,15 @@ describe('POST /v1/users', () => {
     expect((await me({ token: session.body.accessToken })).userId).toBe(results.find((r) => r.status === 201)!.body.userId);
   });
 
-  it('takes over a sign-in left without a profile (a crashed sign-up) and registers normally', async () => {
-    // Make the orphan the way a crash would leave it: a Cognito user, no profile.
-    const someone = await registerUser();
-    const iss = new URL(JSON.parse(Buffer.from(someone.token.split('.')[1], 'base64url').toString()).iss);
-    const cognito = new CognitoIdentityProviderClient({
-      endpoint: iss.origin,
-      region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
-    });
+  it('takes over a sign-in its own crashed sign-up left without a profile, once the reservation is stale', async () => {
+    // The crash a sign-up can suffer: the Cognito user exists, the profile was never written.
     const email = uniqueEmail('orphan');
-    const UserPoolId = iss.pathname.slice(1);
-    await cognito.send(new AdminCreateUserCommand({ UserPoolId, Username: email, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] }));
-    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: 'Orphan-Passw0rd', Permanent: true }));
-    cognito.destroy();
+    expect((await api('POST', '/local/faults', { body: { crashSignUpOf: email } })).status).toBe(200);
+    const crashed = await api('POST', '/v1/users', { body: { email, password: 'Orphan-Passw0rd', phoneNumber: uniquePhone(), acceptedTermsVersion: TERMS } });
+    expect(crashed.status).toBe(500);
+    // Within a minute the crashed sign-up still holds the email.
+    expectError(await api('POST', '/v1/users', { body: { email, password: PASSWORD, phoneNumber: uniquePhone(), acceptedTermsVersion: TERMS } }), 409, 'EMAIL_TAKEN');
+    await advanceClock(61);
 
     const res = await api('POST', '/v1/users', { body: { email, password: PASSWORD, phoneNumber: uniquePhone(), acceptedTermsVersion: TERMS } });
     expect(res.status).toBe(201);
@@ -193,6 +188,70 @@ describe('POST /v1/users', () => {
     expect(session.status).toBe(200);
     expect((await me({ token: session.body.accessToken })).userId).toBe(res.body.userId);
     expectError(await api('POST', '/v1/sessions', { body: { email, password: 'Orphan-Passw0rd' } }), 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('never touches a sign-in that no sign-up of ours created (made directly at Cognito, no reservation)', async () => {
+    const someone = await registerUser();
+    const iss = new URL(JSON.parse(Buffer.from(someone.token.split('.')[1], 'base64url').toString()).iss);
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: iss.origin,
+      region: LOCAL_AWS_ENV.AWS_REGION,
+      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+    });
+    const email = uniqueEmail('foreign');
+    const UserPoolId = iss.pathname.slice(1);
+    await cognito.send(new AdminCreateUserCommand({ UserPoolId, Username: email, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] }));
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: 'Foreign-Passw0rd', Permanent: true }));
+    cognito.destroy();
+
+    const phone = uniquePhone();
+    expectError(await api('POST', '/v1/users', { body: { email, password: PASSWORD, phoneNumber: phone, acceptedTermsVersion: TERMS } }), 409, 'EMAIL_TAKEN');
+    await advanceClock(61);
+    expectError(await api('POST', '/v1/users', { body: { email, password: PASSWORD, phoneNumber: phone, acceptedTermsVersion: TERMS } }), 409, 'EMAIL_TAKEN');
+    expect(await smsTo(phone)).toHaveLength(0);
+    expect((await api('POST', '/v1/sessions', { body: { email, password: 'Foreign-Passw0rd' } })).status).toBe(200);
+    expectError(await api('POST', '/v1/sessions', { body: { email, password: PASSWORD } }), 401, 'INVALID_CREDENTIALS');
+  });
+
+  describe('staff are untouchable from the public API', () => {
+    const OPS_EMAIL = process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local';
+    const OPS_PASSWORD = process.env.ANSHIN_OPS_PASSWORD ?? 'OpsLocal-Passw0rd';
+
+    async function expectStaffIntact(email: string, password: string) {
+      const session = await api('POST', '/v1/sessions', { body: { email, password } });
+      expect(session.status).toBe(200);
+      const groups = JSON.parse(Buffer.from(session.body.accessToken.split('.')[1], 'base64url').toString())['cognito:groups'];
+      expect(groups).toContain('ops');
+      expect((await api('GET', '/v1/ops/banks', { token: session.body.accessToken })).status).toBe(200);
+      expectError(await api('POST', '/v1/sessions', { body: { email, password: 'Attacker-Passw0rd1' } }), 401, 'INVALID_CREDENTIALS');
+    }
+
+    async function attack(email: string) {
+      for (const variant of [email, email.toUpperCase()]) {
+        const phone = uniquePhone();
+        const res = await api('POST', '/v1/users', { body: { email: variant, password: 'Attacker-Passw0rd1', phoneNumber: phone, acceptedTermsVersion: TERMS } });
+        expectError(res, 409, 'EMAIL_TAKEN');
+        expect(await smsTo(phone)).toHaveLength(0);
+      }
+    }
+
+    it('registering the seeded ops email is 409 EMAIL_TAKEN, now and after the reservation went stale; ops still signs in', async () => {
+      await attack(OPS_EMAIL);
+      await advanceClock(61);
+      await attack(OPS_EMAIL);
+      await expectStaffIntact(OPS_EMAIL, OPS_PASSWORD);
+    });
+
+    it('the same for a staff member created with POST /local/staff', async () => {
+      const email = uniqueEmail('staff');
+      const created = await api('POST', '/local/staff', { body: { email, password: 'Staff-Passw0rd1' } });
+      expect(created.status).toBe(201);
+      await expectStaffIntact(email, 'Staff-Passw0rd1');
+      await attack(email);
+      await advanceClock(61);
+      await attack(email);
+      await expectStaffIntact(email, 'Staff-Passw0rd1');
+    });
   });
 
   it('stores the email in lower case, so a mixed-case sign-up signs in and shows in lower case', async () => {

@@ -170,6 +170,28 @@ describe('2020 attack step: walking the PIN space with one verified wallet', () 
   });
 });
 
+describe('2020 attack step: using the link-attempt cap as an oracle of linked accounts', () => {
+  it('(i) after the 5-a-day cap, a linked and an unlinked account get the same 429 RATE_LIMITED: the answer never depends on the account', async () => {
+    const holder = await verifiedUser(IDENTITY);
+    const linked = await openBankAccount();
+    await linkAccount(holder, linked);
+    const unlinked = await openBankAccount();
+
+    const prober = await verifiedUser(ATTACKER);
+    // Before the cap, the answers differ (that is the contract: 409 for an account active elsewhere)...
+    expectError(await startLink(prober, linked), 409, 'ACCOUNT_ALREADY_LINKED');
+    for (let i = 0; i < 5; i++) await created(prober, await openBankAccount());
+    // ...after it, they must not: the cap comes before any look at the account.
+    const answers = await Promise.all([startLink(prober, linked), startLink(prober, unlinked), startLink(prober, linked)]);
+    for (const res of answers) {
+      expectError(res, 429, 'RATE_LIMITED');
+      expect(res.headers.get('retry-after')).toBe(answers[1].headers.get('retry-after'));
+      expect(res.body.error.message).toBe(answers[1].body.error.message);
+    }
+    expect(await links(prober)).toHaveLength(5);
+  });
+});
+
 describe('2020 attack step: a phished PIN and one-time code', () => {
   it('(b) the bank authorizes, but the holder is not the wallet\'s eKYC identity: 422 HOLDER_MISMATCH, link FAILED', async () => {
     const attacker = await verifiedUser(ATTACKER);

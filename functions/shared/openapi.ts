@@ -71,11 +71,17 @@ export const operationIdOf = (route: Pick<RouteDef, 'method' | 'path'>) =>
 /** Codes whose answers always carry `retry-after` (seconds). */
 export const RETRY_AFTER_CODES: readonly ErrorCode[] = ['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'BANK_SUSPENDED'];
 
-/** Codes any route may answer: malformed input, a body over the size limit, DynamoDB still throttling after the SDK's retries. */
+/**
+ * Codes any route may answer: malformed input, a body over the size limit; on routes that touch
+ * the table DynamoDB still throttling after the SDK's retries, or a fault on our side (500: the
+ * request may or may not have taken effect; charges are safe to retry with the same key);
+ * on user routes a token whose user has no wallet (e.g. a staff member's).
+ */
 function alwaysCodes(route: RouteDef): ErrorCode[] {
   const codes: ErrorCode[] = ['VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE'];
-  if (route.fn !== 'meta') codes.push('SERVICE_UNAVAILABLE');
+  if (route.fn !== 'meta') codes.push('SERVICE_UNAVAILABLE', 'INTERNAL_ERROR');
   if (route.auth !== 'public') codes.push('UNAUTHORIZED');
+  if (route.auth === 'user') codes.push('NOT_FOUND');
   if (route.auth === 'ops') codes.push('FORBIDDEN');
   return codes;
 }
@@ -97,11 +103,11 @@ const NAMES = new Map<z.ZodType, string>(Object.entries(s).filter(([, v]) => v i
 export function openApiDocument(serverUrl?: string) {
   const components: Record<string, Json> = {
     Error: json(s.ErrorResponse, 'output'),
-    GatewayUnauthorized: {
+    GatewayError: {
       type: 'object',
       required: ['message'],
       properties: { message: { type: 'string' } },
-      description: "API Gateway's own answer when its JWT authorizer refuses a token in the cloud (it cannot be customized); the local gateway answers with Error",
+      description: "API Gateway's own answer in the cloud when its JWT authorizer refuses a token (401) or a function crashes (500); it cannot be customized. The local gateway answers with Error",
     },
   };
   const ref = (schema: z.ZodType, io: 'input' | 'output', fallback: string) => {
@@ -139,7 +145,7 @@ export function openApiDocument(serverUrl?: string) {
               },
             }
           : {}),
-        content: { 'application/json': { schema: status === 401 && codes.includes('UNAUTHORIZED') ? { anyOf: [withCodes, { $ref: '#/components/schemas/GatewayUnauthorized' }] } : withCodes } },
+        content: { 'application/json': { schema: (status === 401 && codes.includes('UNAUTHORIZED')) || status === 500 ? { anyOf: [withCodes, { $ref: '#/components/schemas/GatewayError' }] } : withCodes } },
       };
     }
 

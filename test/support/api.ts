@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ContractChecker, type Intent } from './contract';
@@ -39,6 +40,14 @@ export interface ApiOptions {
   intent?: Intent;
 }
 
+const intentScope = new AsyncLocalStorage<Intent>();
+
+/**
+ * Marks every API call made inside `fn` as bad input on purpose (see `ApiOptions.invalid`),
+ * for tests that send malformed requests through helpers: `await badInput(() => startLink(user, body))`.
+ */
+export const badInput = <T>(fn: () => Promise<T>): Promise<T> => intentScope.run('invalid', fn);
+
 /**
  * One HTTP call to the stack. Every exchange with the API is checked against the stack's own
  * /openapi.json: an undeclared status, a body or header that does not match, or a request the
@@ -62,7 +71,7 @@ export async function api<T = any>(method: string, path: string, options: ApiOpt
   }
   (await contract()).assert(
     { method, url: path, requestHeaders: headers, requestBody: body, status: res.status, responseHeaders: headersOf(res.headers), responseBody: text },
-    options.intent ?? (options.invalid ? 'invalid' : 'valid'),
+    options.intent ?? (options.invalid ? 'invalid' : (intentScope.getStore() ?? 'valid')),
   );
   return { status: res.status, body: parsed as T, headers: res.headers };
 }

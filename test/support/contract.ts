@@ -134,20 +134,20 @@ export class ContractChecker {
 
   private checkRequest(o: Operation, path: string, query: URLSearchParams, headers: Record<string, string>, body: string | undefined): string[] {
     const problems: string[] = [];
-    const values: Record<string, Record<string, unknown>> = { path: {}, query: {}, header: {} };
+    const values: Record<string, Record<string, unknown>> = { path: Object.create(null), query: Object.create(null), header: Object.create(null) };
     const m = o.pattern.exec(path)!;
     try {
       o.names.forEach((n, i) => (values.path[n] = decodeURIComponent(m[i + 1])));
     } catch {
       problems.push('a path parameter is not valid percent-encoding');
     }
-    for (const [k, v] of query) values.query[k] = v;
+    for (const [k, v] of query) if (k !== '__proto__') values.query[k] = v;
     for (const [k, v] of Object.entries(headers)) values.header[k] = v;
     const params = (o.op.parameters ?? []) as Json[];
     params.forEach((p, i) => {
       if (p.in === 'cookie') return;
       const name = p.in === 'header' ? String(p.name).toLowerCase() : String(p.name);
-      const value = values[p.in]?.[name];
+      const value = Object.hasOwn(values, p.in) ? values[p.in][name] : undefined;
       if (value === undefined) {
         if (p.required) problems.push(`${p.in} parameter ${p.name} is required (${o.pointer}/parameters/${i})`);
         return;
@@ -170,7 +170,7 @@ export class ContractChecker {
       return problems;
     }
     const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (!rb.content?.[mediaType]) {
+    if (!Object.hasOwn(rb.content ?? {}, mediaType)) {
       problems.push(`content-type ${JSON.stringify(headers['content-type'] ?? '')} is not one of ${Object.keys(rb.content ?? {}).join(', ')} (${o.pointer}/requestBody/content)`);
       return problems;
     }
@@ -188,7 +188,7 @@ export class ContractChecker {
 
   private checkResponse(o: Operation, where: string, status: number, headers: Record<string, string>, body: string): string[] {
     const responses = (o.op.responses ?? {}) as Record<string, Json>;
-    const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => responses[k]);
+    const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => Object.hasOwn(responses, k));
     if (!key) return [`${where}: status ${status} is not declared (declared: ${Object.keys(responses).join(', ')}; ${o.pointer}/responses)`];
     const pointer = `${o.pointer}/responses/${key}`;
     const response = responses[key];
@@ -208,7 +208,7 @@ export class ContractChecker {
       return problems;
     }
     const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (!content[mediaType]) {
+    if (!Object.hasOwn(content, mediaType)) {
       problems.push(`${where}: content-type ${JSON.stringify(headers['content-type'] ?? '')} is not one of ${Object.keys(content).join(', ')} (${pointer}/content)`);
       return problems;
     }

@@ -64,6 +64,10 @@ describe('contract checker', () => {
     expect(checker.check(tx('?limit=20'))).toEqual([]);
     expect(checker.check(tx('?limit=101'))).toEqual([expect.stringMatching(/query parameter limit \/: must be <= 100/)]);
     expect(checker.check({ ...tx(''), requestHeaders: {} })).toEqual([expect.stringMatching(/no bearer token/)]);
+    // Names that are also Object.prototype's keys are only names.
+    expect(checker.check(charge({ requestHeaders: { ...JSON_HEADERS, authorization: 'Bearer t', 'idempotency-key': 'k', 'content-type': 'constructor' } }), 'auto')).toEqual([]);
+    expect(checker.check(charge({ requestHeaders: { ...JSON_HEADERS, authorization: 'Bearer t', 'idempotency-key': 'k', 'content-type': 'constructor' } }))).toEqual([expect.stringMatching(/content-type "constructor" is not one of application\/json/)]);
+    expect(checker.check({ ...tx('?__proto__=1&constructor=2'), requestHeaders: { authorization: 'Bearer t' } })).toEqual([]);
   });
 
   it('accepts a registration with any password zod accepts (the pattern means what zod means)', () => {

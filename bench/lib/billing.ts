@@ -31,7 +31,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const done = await get(keys.charge(s.userId, s.chargeId));
     if (!done || done.status !== 'COMPLETED') continue;
     const { completedAt, response: _response, bankTransactionId: _btx, ...rest } = done;
-    const created = { ...rest, status: 'PROCESSING', updatedAt: done.createdAt, history: done.history.slice(0, 1), gsi1pk: keys.openChargesIndexKey, gsi1sk: `${done.createdAt}#${s.chargeId}` };
+    const created = { ...rest, status: 'PROCESSING', updatedAt: done.createdAt, history: done.history.slice(0, 1), gsi1pk: keys.openChargesShard(s.chargeId), gsi1sk: `${done.createdAt}#${s.chargeId}` };
     const entry = await get(keys.entry(s.userId, completedAt, `ent_${s.chargeId.slice(4)}`));
     const [wallet, activity, user, link, bank] = await Promise.all([
       get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(keys.bank(done.bankCode)),
@@ -46,13 +46,15 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     for (const [k, v] of Object.entries(size)) bytes[k] = (bytes[k] ?? 0) + v;
     const writes = {
       'saveActivity (PutItem)': writeUnits(size.activity),
-      'createCharge (PutItem)': writeUnits(size.chargeCreated),
-      'createCharge gsi1 (open charges, ALL)': writeUnits(size.chargeCreated),
-      'createCharge gsi2 (charge id, KEYS_ONLY)': writeUnits(size.chargeIdIndexEntry),
+      'createCharge (transactional Put)': 2 * writeUnits(size.chargeCreated),
+      'createCharge gsi1 (open charges, ALL; transactional)': 2 * writeUnits(size.chargeCreated),
+      'createCharge gsi2 (charge id, KEYS_ONLY; transactional)': 2 * writeUnits(size.chargeIdIndexEntry),
+      'createCharge guard (3 ConditionChecks: wallet, link, bank)': 3 * 2 * 1,
       'creditWallet wallet (transactional)': 2 * writeUnits(size.wallet),
       'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
       'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
       'creditWallet gsi1 delete (transactional)': 2 * writeUnits(size.chargeCreated),
+      'creditWallet guard (3 ConditionChecks: wallet, link, bank)': 3 * 2 * 1,
     };
     for (const [k, v] of Object.entries(writes)) totals[k] = (totals[k] ?? 0) + v;
     reads +=

@@ -156,7 +156,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     const activity = attempt === 0 ? firstActivity : await charges.getActivity(w.userId);
     const today = risk.jstDay(now);
     const recent = c.pruneRecent(activity.recent, now, today);
-    saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks });
+    saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks, waiting: activity.waiting });
   }
   if (!saved) throw new Error('activity kept changing');
   const at = new Date(now).toISOString();
@@ -165,7 +165,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     decision: { outcome: 'ALLOW' as const, reasons: [] }, requestHash: hash, deviceId: w.deviceId, createdAt: at, updatedAt: at,
     status: 'PROCESSING' as const, history: [{ at, actor: 'system:risk', reason: 'LOW_RISK', status: 'PROCESSING' as const }],
   };
-  if (!(await charges.createCharge(record))) throw new Error('charge exists');
+  if ((await charges.createCharge(record)) !== 'CREATED') throw new Error('charge exists or its controls failed');
   // As in credit(): the balance read at the start is tried first; a concurrent change costs one read and a retry.
   let balance = firstWallet!.balance;
   const entry = { entryId: `ent_${chargeId.slice(4)}`, type: 'CHARGE' as const, postings: ledger.chargePostings(w.userId, link.bankCode, amount) };

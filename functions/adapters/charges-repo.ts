@@ -4,7 +4,7 @@ import type { ChargeStatus, RecentCharge } from '../domain/charge';
 import { isFinal, UNSUCCESSFUL } from '../domain/charge';
 import type { StoredCode } from '../domain/codes';
 import type { JournalEntry } from '../domain/ledger';
-import { LIMITS } from '../domain/policy';
+import { CHARGE_TIMEOUTS, LIMITS } from '../domain/policy';
 import type { Decision } from '../domain/risk';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -49,6 +49,8 @@ export interface ChargeRecord extends Partial<StoredCode> {
   resumedBy?: string;
   bankTransactionId?: string;
   completedAt?: string;
+  /** The compensation claim this charge belongs to (at most one). */
+  claimId?: string;
   history: ChargeHistory[];
 }
 
@@ -56,6 +58,12 @@ export interface Activity {
   version: number;
   recent: RecentCharge[];
   confirmedLinks: string[];
+  /**
+   * Charges of the wallet that may still be waiting (for a code or a human), by id, with
+   * when they were created: the per-wallet cap on open charges and the freeze read it.
+   * An entry is dropped when its charge ends; one whose charge moved on is pruned lazily.
+   */
+  waiting: Record<string, number>;
 }
 
 const table = () => config().tableName;
@@ -94,8 +102,10 @@ export async function getCharge(userId: string, chargeId: string): Promise<Charg
 
 export async function getActivity(userId: string): Promise<Activity> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activity(userId), ConsistentRead: true }));
-  const item = out.Item as { version: number; recent: RecentCharge[]; confirmedLinks?: Set<string> } | undefined;
-  return item ? { version: item.version, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])] } : { version: 0, recent: [], confirmedLinks: [] };
+  const item = out.Item as { version: number; recent: RecentCharge[]; confirmedLinks?: Set<string>; waiting?: Record<string, number> } | undefined;
+  return item
+    ? { version: item.version, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])], waiting: item.waiting ?? {} }
+    : { version: 0, recent: [], confirmedLinks: [], waiting: {} };
 }
 
 function activityWrite(userId: string, previousVersion: number, next: Omit<Activity, 'version'>): TransactItem & { Put: NonNullable<TransactItem['Put']> } {
@@ -103,7 +113,10 @@ function activityWrite(userId: string, previousVersion: number, next: Omit<Activ
     Put: {
       TableName: table(),
       // confirmedLinks is a string set so confirmations can ADD to it without reading; an empty set is left out.
-      Item: { ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent, confirmedLinks: next.confirmedLinks.length ? new Set(next.confirmedLinks) : undefined },
+      Item: {
+        ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent, waiting: next.waiting,
+        confirmedLinks: next.confirmedLinks.length ? new Set(next.confirmedLinks) : undefined,
+      },
       ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
       ExpressionAttributeValues: previousVersion === 0 ? undefined : { ':v': previousVersion },
     },
@@ -122,24 +135,84 @@ export async function saveActivity(userId: string, previous: Activity, next: Omi
   }
 }
 
-const openIndex = (status: ChargeStatus, at: string, chargeId: string) =>
-  isFinal(status) ? {} : { gsi1pk: keys.openChargesIndexKey, gsi1sk: `${at}#${chargeId}` };
+/**
+ * The sweeper's queue: open charges, spread over shards by id (no hot partition key), sorted
+ * by when the sweeper should next look at them. A move schedules a look after the stuck
+ * threshold; a charge found healthy (waiting for a person with its execution alive) is
+ * rescheduled to its deadline, so charges parked for a human never crowd out stuck ones.
+ */
+const sweepAt = (dueMs: number, chargeId: string) => `${new Date(dueMs).toISOString()}#${chargeId}`;
+const openIndex = (status: ChargeStatus, atMs: number, chargeId: string) =>
+  isFinal(status) ? {} : { gsi1pk: keys.openChargesShard(chargeId), gsi1sk: sweepAt(atMs + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000, chargeId) };
 
-/** Creates the charge unless one exists for this key already (then false: the caller replays). */
-export async function createCharge(charge: ChargeRecord): Promise<boolean> {
+/**
+ * The controls a charge must pass at every step toward money, as ConditionChecks for the
+ * step's own transaction: the wallet ACTIVE, the link ACTIVE, the bank's charging on.
+ * Order matters: `guardFailure` names the control by its position.
+ */
+export const GUARD_REASONS = ['WALLET_FROZEN', 'LINK_NOT_ACTIVE', 'BANK_SUSPENDED'] as const;
+export type GuardReason = (typeof GUARD_REASONS)[number];
+
+export function guardItems(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): TransactItem[] {
+  const active = (Key: Record<string, string>): TransactItem => ({
+    ConditionCheck: { TableName: table(), Key, ConditionExpression: '#st = :active', ExpressionAttributeNames: { '#st': 'status' }, ExpressionAttributeValues: { ':active': 'ACTIVE' } },
+  });
+  return [
+    active(keys.user(c.userId)),
+    active(keys.link(c.userId, c.linkId)),
+    { ConditionCheck: { TableName: table(), Key: keys.bank(c.bankCode), ConditionExpression: 'chargingEnabled = :on', ExpressionAttributeValues: { ':on': true } } },
+  ];
+}
+
+/** Which control failed in a cancelled transaction whose guard items start at `offset`. */
+export function guardFailure(error: unknown, offset: number): GuardReason | undefined {
+  const reasons = cancellationReasons(error);
+  if (!reasons) return undefined;
+  const i = GUARD_REASONS.findIndex((_, k) => reasons[offset + k] === 'ConditionalCheckFailed');
+  return i >= 0 ? GUARD_REASONS[i] : undefined;
+}
+
+export type GuardedResult = 'OK' | 'STALE' | GuardReason;
+
+/** Runs a step with its guard appended: OK, STALE (the step's own condition lost a race), or the failed control. */
+export async function transactGuarded(items: TransactItem[], charge: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardedResult> {
   try {
-    const out = await ddb().send(
-      new PutCommand({
-        TableName: table(),
-        Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, charge.updatedAt, charge.chargeId), ...charge },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ...capacity(),
-      }),
-    );
-    recordCapacity('createCharge', out.ConsumedCapacity);
-    return true;
+    await transact([...items, ...guardItems(charge)]);
+    return 'OK';
   } catch (e) {
-    if (isConditionFailure(e)) return false;
+    const reasons = cancellationReasons(e);
+    if (!reasons) throw e;
+    if (reasons.slice(0, items.length).some((r) => r === 'ConditionalCheckFailed')) return 'STALE';
+    const guard = guardFailure(e, items.length);
+    if (guard) return guard;
+    throw e;
+  }
+}
+
+/**
+ * Creates the charge unless one exists for this key already (EXISTS: the caller replays).
+ * A charge that may move money is created only while its controls hold (`guarded`), in
+ * the same transaction: a charge racing a freeze is either seen by the freeze or refused.
+ */
+export async function createCharge(charge: ChargeRecord, guarded = true): Promise<'CREATED' | 'EXISTS' | GuardReason> {
+  const put = {
+    TableName: table(),
+    Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, Date.parse(charge.updatedAt), charge.chargeId), ...charge },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+  try {
+    if (!guarded) {
+      const out = await ddb().send(new PutCommand({ ...put, ...capacity() }));
+      recordCapacity('createCharge', out.ConsumedCapacity);
+      return 'CREATED';
+    }
+    const out = await ddb().send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...guardItems(charge)], ...capacity() }));
+    recordCapacity('createCharge', out.ConsumedCapacity);
+    return 'CREATED';
+  } catch (e) {
+    if (isConditionFailure(e) || cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return 'EXISTS';
+    const guard = guardFailure(e, 1);
+    if (guard) return guard;
     throw e;
   }
 }
@@ -171,9 +244,10 @@ export function moveChargeItem(
   const removes = [...(options.remove ?? [])];
   if (isFinal(to)) removes.push('gsi1pk', 'gsi1sk');
   else {
+    const index = openIndex(to, now, charge.chargeId) as { gsi1pk: string; gsi1sk: string };
     sets.push('gsi1pk = :open', 'gsi1sk = :opensk');
-    values[':open'] = keys.openChargesIndexKey;
-    values[':opensk'] = `${at}#${charge.chargeId}`;
+    values[':open'] = index.gsi1pk;
+    values[':opensk'] = index.gsi1sk;
   }
   return {
     Update: {
@@ -228,8 +302,11 @@ export async function finishUnsuccessfully(
     const [charge, activity] = await Promise.all([getCharge(userId, chargeId), getActivity(userId)]);
     if (!charge || isFinal(charge.status)) return { charge, changed: false };
     const recent = activity.recent.filter((r) => r.chargeId !== chargeId);
+    const { [chargeId]: wasWaiting, ...waiting } = activity.waiting;
     const items: TransactItem[] = [moveChargeItem(charge, to, now, actor, { reason }), ...extra];
-    if (recent.length !== activity.recent.length) items.push(activityWrite(userId, activity.version, { recent, confirmedLinks: activity.confirmedLinks }));
+    if (recent.length !== activity.recent.length || wasWaiting !== undefined) {
+      items.push(activityWrite(userId, activity.version, { recent, confirmedLinks: activity.confirmedLinks, waiting }));
+    }
     if (await transactFirstWins(items)) {
       emit(METRIC.chargeFinished, 1, 'Count', { status: to });
       return { charge: { ...charge, status: to }, changed: true };
@@ -244,7 +321,9 @@ export async function finishUnsuccessfully(
  * The money move into the wallet: balance (capped, never negative), the journal
  * entry (append-only, one per charge) and the charge's completion, all or nothing.
  */
-export async function creditWallet(charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE'> {
+export async function creditWallet(
+  charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number,
+): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
   const at = new Date(now).toISOString();
   const balanceAfter = currentBalance + charge.amount;
   try {
@@ -269,6 +348,9 @@ export async function creditWallet(charge: ChargeRecord, entry: JournalEntry, no
         },
       },
       moveChargeItem(charge, 'COMPLETED', now, 'system:ledger', { set: { completedAt: at, response: response(balanceAfter), bankTransactionId: charge.bankTransactionId } }),
+      // The last step toward money holds the controls too: a freeze, a switch-off or an unlink
+      // that landed after the debit stops the credit, and the saga gives the debit back.
+      ...guardItems(charge),
     ];
     const out = await ddb().send(new TransactWriteCommand({ TransactItems: items, ...capacity() }));
     recordCapacity('creditWallet', out.ConsumedCapacity);
@@ -282,6 +364,8 @@ export async function creditWallet(charge: ChargeRecord, entry: JournalEntry, no
       return now2?.status === 'COMPLETED' ? 'ALREADY' : 'STALE';
     }
     if (reasons[0] === 'ConditionalCheckFailed') return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
+    const guard = guardFailure(e, 3);
+    if (guard) return guard;
     throw e;
   }
 }
@@ -300,15 +384,31 @@ export async function listEntries(userId: string, limit: number, cursor?: Record
   return { items: out.Items ?? [], next: out.LastEvaluatedKey };
 }
 
-/** Marks the link as having a confirmed charge; bumps the version so a concurrent window write retries. */
-export function confirmLinkItem(userId: string, linkId: string): TransactItem {
+/**
+ * Marks the link as having a confirmed charge; bumps the version so a concurrent window write
+ * retries. `doneWaiting`: the charge moves on to the bank, so it leaves the waiting list.
+ */
+export function confirmLinkItem(userId: string, linkId: string, doneWaiting?: string): TransactItem {
   return {
     Update: {
       TableName: table(),
       Key: keys.activity(userId),
-      UpdateExpression: 'ADD confirmedLinks :l, version :one SET #t = :type, recent = if_not_exists(recent, :empty)',
-      ExpressionAttributeNames: { '#t': 'type' },
+      UpdateExpression: `ADD confirmedLinks :l, version :one SET #t = :type, recent = if_not_exists(recent, :empty)${doneWaiting ? ' REMOVE waiting.#w' : ''}`,
+      ExpressionAttributeNames: { '#t': 'type', ...(doneWaiting ? { '#w': doneWaiting } : {}) },
       ExpressionAttributeValues: { ':l': new Set([linkId]), ':one': 1, ':type': 'ACTIVITY', ':empty': [] },
+    },
+  };
+}
+
+/** The charge no longer waits (approved: it moves on to the bank); bumps the window's version. */
+export function doneWaitingItem(userId: string, chargeId: string): TransactItem {
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.activity(userId),
+      UpdateExpression: 'REMOVE waiting.#w ADD version :one',
+      ExpressionAttributeNames: { '#w': chargeId },
+      ExpressionAttributeValues: { ':one': 1 },
     },
   };
 }
@@ -344,18 +444,56 @@ export async function setResponse(charge: Pick<ChargeRecord, 'userId' | 'chargeI
   );
 }
 
-/** Charges that are not final, oldest activity first: the sweeper's queue. */
-export async function openCharges(olderThan: number, limit = 100): Promise<ChargeRecord[]> {
-  const out = await ddb().send(
-    new QueryCommand({
-      TableName: table(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :open AND gsi1sk < :before',
-      ExpressionAttributeValues: { ':open': keys.openChargesIndexKey, ':before': new Date(olderThan).toISOString() },
-      Limit: limit,
+/**
+ * Open charges across every shard, page by page: those due for the sweeper by `dueBy`, or all
+ * of them. Stops early (`complete: false`) when `until` (epoch ms of the real clock) passes.
+ */
+export async function openCharges(options: { dueBy?: number; until?: number } = {}): Promise<{ charges: ChargeRecord[]; complete: boolean }> {
+  const charges: ChargeRecord[] = [];
+  let complete = true;
+  await Promise.all(
+    keys.openChargesShards().map(async (shard) => {
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        if (options.until !== undefined && Date.now() > options.until) {
+          complete = false;
+          return;
+        }
+        const out = await ddb().send(
+          new QueryCommand({
+            TableName: table(),
+            IndexName: 'gsi1',
+            KeyConditionExpression: options.dueBy === undefined ? 'gsi1pk = :open' : 'gsi1pk = :open AND gsi1sk < :due',
+            ExpressionAttributeValues: { ':open': shard, ...(options.dueBy === undefined ? {} : { ':due': new Date(options.dueBy).toISOString() }) },
+            ExclusiveStartKey: cursor,
+          }),
+        );
+        charges.push(...((out.Items ?? []) as ChargeRecord[]));
+        cursor = out.LastEvaluatedKey;
+      } while (cursor);
     }),
   );
-  return (out.Items ?? []) as ChargeRecord[];
+  charges.sort((a, b) => String((a as { gsi1sk?: string }).gsi1sk).localeCompare(String((b as { gsi1sk?: string }).gsi1sk)));
+  return { charges, complete };
+}
+
+/** Tells the sweeper when to look at a charge next (it is healthy until then); false if it moved meanwhile. */
+export async function rescheduleSweep(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'updatedAt'>, dueMs: number): Promise<boolean> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.charge(charge.userId, charge.chargeId),
+        UpdateExpression: 'SET gsi1sk = :due',
+        ConditionExpression: 'updatedAt = :at AND attribute_exists(gsi1pk)',
+        ExpressionAttributeValues: { ':due': sweepAt(dueMs, charge.chargeId), ':at': charge.updatedAt },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
 }
 
 export async function listCharges(userId: string): Promise<ChargeRecord[]> {
@@ -374,4 +512,28 @@ export async function listCharges(userId: string): Promise<ChargeRecord[]> {
     cursor = out.LastEvaluatedKey;
   } while (cursor);
   return items;
+}
+
+/** Gives back the day-limit reservation (and the waiting slot) of a charge that was never created. */
+export async function releaseReservation(userId: string, chargeId: string): Promise<void> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const activity = await getActivity(userId);
+    const recent = activity.recent.filter((r) => r.chargeId !== chargeId);
+    const { [chargeId]: wasWaiting, ...waiting } = activity.waiting;
+    if (recent.length === activity.recent.length && wasWaiting === undefined) return;
+    if (await saveActivity(userId, activity, { recent, confirmedLinks: activity.confirmedLinks, waiting })) return;
+    await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
+  }
+}
+
+/** Drops from the waiting list the charges that moved on (or never got created): the cap counts only real waits. */
+export async function dropFromWaiting(userId: string, chargeIds: string[]): Promise<void> {
+  if (!chargeIds.length) return;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const activity = await getActivity(userId);
+    const waiting = Object.fromEntries(Object.entries(activity.waiting).filter(([id]) => !chargeIds.includes(id)));
+    if (Object.keys(waiting).length === Object.keys(activity.waiting).length) return;
+    if (await saveActivity(userId, activity, { recent: activity.recent, confirmedLinks: activity.confirmedLinks, waiting })) return;
+    await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
+  }
 }

@@ -1,11 +1,12 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
-import { ddb } from './dynamo';
+import { ddb, isConditionFailure } from './dynamo';
 import type { ChargeRecord } from './charges-repo';
 
-export type ClaimStatus = 'OPEN' | 'PAYING' | 'PAID' | 'DENIED';
+/** OPENING: the claim is being assembled (its charges marked in batches); not listed, not payable. */
+export type ClaimStatus = 'OPENING' | 'OPEN' | 'PAYING' | 'PAID' | 'DENIED';
 
 /** A compensation claim: charges that drained one bank account through one wallet. */
 export interface Claim {
@@ -51,26 +52,64 @@ export async function findChargeKey(chargeId: string): Promise<{ pk: string; sk:
   return item ? { pk: item.pk as string, sk: item.sk as string } : undefined;
 }
 
-export function claimPut(claim: Claim): TransactItem {
+/** A new claim, OPENING (not listed) until all its charges are marked: false if it exists already. */
+export async function putOpeningClaim(claim: Claim): Promise<boolean> {
+  try {
+    await ddb().send(new PutCommand({ TableName: table(), Item: { ...keys.claim(claim.claimId), type: 'CLAIM', ...claim, claimStatus: 'OPENING' }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
+/** OPENING → OPEN: the claim enters the ops queue once every charge is marked. */
+export function openClaimItem(claim: Pick<Claim, 'claimId' | 'createdAt'>): TransactItem {
   return {
-    Put: {
+    Update: {
       TableName: table(),
-      Item: { ...keys.claim(claim.claimId), type: 'CLAIM', gsi1pk: keys.openClaimsIndexKey, gsi1sk: `${claim.createdAt}#${claim.claimId}`, ...claim },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      Key: keys.claim(claim.claimId),
+      UpdateExpression: 'SET claimStatus = :open, gsi1pk = :idx, gsi1sk = :sk',
+      ConditionExpression: 'claimStatus = :opening',
+      ExpressionAttributeValues: { ':open': 'OPEN', ':opening': 'OPENING', ':idx': keys.openClaimsIndexKey, ':sk': `${claim.createdAt}#${claim.claimId}` },
     },
   };
 }
 
-/** A charge joins at most one claim: the condition stops paying the same charge twice. */
+export async function deleteOpeningClaim(claimId: string): Promise<void> {
+  try {
+    await ddb().send(new DeleteCommand({ TableName: table(), Key: keys.claim(claimId), ConditionExpression: 'claimStatus = :opening', ExpressionAttributeValues: { ':opening': 'OPENING' } }));
+  } catch (e) {
+    if (!isConditionFailure(e)) throw e;
+  }
+}
+
+/**
+ * A charge joins at most one claim: the condition stops paying the same charge twice.
+ * Marking it again for the same claim changes nothing, so a retried batch finishes the job.
+ */
 export function claimChargeItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, claimId: string): TransactItem {
   return {
     Update: {
       TableName: table(),
       Key: keys.charge(charge.userId, charge.chargeId),
       UpdateExpression: 'SET claimId = :c',
-      ConditionExpression: 'attribute_not_exists(claimId) AND #s = :completed',
+      ConditionExpression: '(attribute_not_exists(claimId) OR claimId = :c) AND #s = :completed',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':c': claimId, ':completed': 'COMPLETED' },
+    },
+  };
+}
+
+/** Frees a charge from a claim (a denied or abandoned one), so it can be claimed again. */
+export function unclaimChargeItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, claimId: string): TransactItem {
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.charge(charge.userId, charge.chargeId),
+      UpdateExpression: 'REMOVE claimId',
+      ConditionExpression: 'claimId = :c',
+      ExpressionAttributeValues: { ':c': claimId },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -165,6 +165,18 @@ export async function freezeUser(userId: string, reason: string, audit: AuditEnt
     if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
     throw e;
   }
+}
+
+/** A charge attempt by a frozen wallet: counted on the user, never stored as a charge. */
+export async function countDeniedWhileFrozen(userId: string): Promise<void> {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: table(), Key: keys.user(userId), UpdateExpression: 'ADD deniedWhileFrozen :one', ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  ).catch((e: unknown) => {
+    if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
+  });
 }
 
 const deviceHash = (deviceId: string) => createHash('sha256').update(deviceId).digest('hex').slice(0, 32);

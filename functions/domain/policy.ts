@@ -6,6 +6,8 @@ export const LIMITS = {
   perCharge: 500_000,
   perDay: 500_000,
   maxBalance: 1_000_000,
+  /** Charges of one wallet that may wait for a code or a human at once (429 beyond). */
+  maxWaitingCharges: 3,
 } as const;
 
 export const CODE_POLICY = {

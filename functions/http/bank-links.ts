@@ -7,7 +7,9 @@ import {
   activateLink, addStrike, createLink, getAccountClaim, getAccountLock, getLink, linkCodePut, listLinks, lockAccount, moveLink, releaseClaimItem, strikesSince,
   type LinkRecord,
 } from '../adapters/links-repo';
-import { freezeUser, requireUser, transact, type UserRecord } from '../adapters/users-repo';
+import { requireUser, transact, type UserRecord } from '../adapters/users-repo';
+import { cancelWaiting } from '../app/charge-lifecycle';
+import { freezeWallet } from '../app/wallet-controls';
 import { accountHash, LINK_ABUSE, maskAccount } from '../domain/bank-link';
 import { holderMatches } from '../domain/kana';
 import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
@@ -93,10 +95,8 @@ async function failLink(link: LinkRecord, reason: string) {
     }),
   ]);
   if (walletStrikes.length >= LINK_ABUSE.walletStrikesToFreeze) {
-    await freezeUser(link.userId, 'LINK_ABUSE', {
-      userId: link.userId, actor: 'system:bank-links', action: 'USER_FROZEN', reason: 'LINK_ABUSE',
-      details: { failedLinkAttempts24h: walletStrikes.length }, at: now,
-    });
+    // The one freeze: it also cancels the wallet's waiting charges.
+    await freezeWallet(link.userId, 'LINK_ABUSE', 'system:bank-links', { failedLinkAttempts24h: walletStrikes.length });
   }
   if (accountStrikes.length >= LINK_ABUSE.accountStrikesToLock && !(await getAccountLock(link.accountHash, now))) {
     await lockAccount(link.accountHash, now + LINK_ABUSE.accountLockDays * DAY, 'REPEATED_LINK_FAILURES', {
@@ -217,13 +217,18 @@ async function remove(req: HttpRequest<unknown, Record<string, string>, { linkId
   const { userId } = callerOf(req);
   const link = await requireLink(userId, req.params.linkId);
   if (link.status === 'REMOVED' || link.status === 'FAILED') return { status: 204 };
+  // A suspended link (a not-me report, a bank event) keeps its claim on the account until ops release it:
+  // removing it would free the victim's account for another wallet.
+  if (link.status === 'SUSPENDED') throw new DomainError('INVALID_STATE', 'This link is suspended; only support can remove it', { status: link.status });
   const now = ports().clock.now();
-  const holdsClaim = link.status === 'ACTIVE' || link.status === 'SUSPENDED';
+  const holdsClaim = link.status === 'ACTIVE';
   const moved = await moveLink(
     link, 'REMOVED', now, { userId, actor: `user:${userId}`, action: 'LINK_REMOVED', details: { linkId: link.linkId, from: link.status }, at: now }, {},
     holdsClaim ? [releaseClaimItem(link)] : [],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
+  // Charges still waiting on this link stop now; one that races this removal fails its own guard.
+  await cancelWaiting(userId, 'LINK_NOT_ACTIVE', `user:${userId}`, (c) => c.linkId === link.linkId);
   return { status: 204 };
 }
 

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
 import {
-  confirmLinkItem, createCharge, getActivity, getCharge, listEntries, moveChargeItem, saveActivity, setResponse, transactFirstWins,
-  type ChargeRecord, type StoredResponse,
+  confirmLinkItem, createCharge, getActivity, getCharge, listEntries, moveChargeItem, releaseReservation, saveActivity, setResponse, transactGuarded,
+  type ChargeRecord, type GuardReason, type StoredResponse,
 } from '../adapters/charges-repo';
+import { currentGuard, guardError, pruneWaiting, stopCharge } from '../app/charge-lifecycle';
 import { getBank } from '../adapters/banks-repo';
 import { getLink, strikesSince } from '../adapters/links-repo';
-import { getWallet, isDeviceTrusted, requireUser, trustedDeviceItem } from '../adapters/users-repo';
+import { countDeniedWhileFrozen, getWallet, isDeviceTrusted, requireUser, trustedDeviceItem } from '../adapters/users-repo';
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash } from '../domain/charge';
-import { CODE_POLICY, RISK_POLICY } from '../domain/policy';
+import { CODE_POLICY, LIMITS, RISK_POLICY } from '../domain/policy';
 import { decide, denyError, jstDay, type Decision } from '../domain/risk';
 import { DomainError, ERROR_STATUS } from '../shared/errors';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
@@ -57,6 +58,11 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   ]);
   if (existing) return replay(existing, hash);
   if (!link) throw new DomainError('NOT_FOUND', 'No such bank link');
+  // A frozen wallet's attempts are counted on the user, not stored one by one: they would only fill every ops view.
+  if (user.status !== 'ACTIVE') {
+    await countDeniedWhileFrozen(userId);
+    throw guardError('WALLET_FROZEN');
+  }
   const [bank, accountStrikes] = await Promise.all([
     getBank(link.bankCode),
     strikesSince(`ACCOUNT#${link.accountHash}`, p.clock.now() - RISK_POLICY.review.accountFailedLinksDays * DAY),
@@ -84,8 +90,21 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
       deviceSeen,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
     });
+    const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW';
+    let waiting = activity.waiting;
+    if (waits && !(chargeId in waiting) && Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
+      waiting = await pruneWaiting(userId, waiting, now);
+      if (Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
+        throw new DomainError('RATE_LIMITED', `At most ${LIMITS.maxWaitingCharges} charges may wait for a code or a review at once`, undefined, { 'retry-after': '60' });
+      }
+    }
     if (d.outcome === 'DENY' || recent.some((r) => r.chargeId === chargeId)) decision = d;
-    else if (await saveActivity(userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks })) decision = d;
+    else if (
+      await saveActivity(userId, activity, {
+        recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks,
+        waiting: waits ? { ...waiting, [chargeId]: now } : waiting,
+      })
+    ) decision = d;
   }
   if (!decision) throw new DomainError('RATE_LIMITED', 'Too many charges at once; retry', undefined, { 'retry-after': '1' });
   emit(METRIC.chargeDecision, 1, 'Count', { outcome: decision.outcome });
@@ -100,13 +119,16 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   if (decision.outcome === 'DENY') {
     const code = denyError(decision.reasons);
     const response = errorResponse(code, 'The charge was declined', req.requestId, { reasons: decision.reasons });
-    if (!(await createCharge({ ...base, status: 'DECLINED', response, history: [{ ...audit, status: 'DECLINED' }] }))) return replay((await getCharge(userId, chargeId))!, hash);
+    if ((await createCharge({ ...base, status: 'DECLINED', response, history: [{ ...audit, status: 'DECLINED' }] }, false)) === 'EXISTS') return replay((await getCharge(userId, chargeId))!, hash);
     return { ...response, headers: code === 'BANK_SUSPENDED' ? { 'retry-after': '3600' } : undefined };
   }
 
   if (decision.outcome === 'ALLOW') {
     const charge: ChargeRecord = { ...base, status: 'PROCESSING', history: [{ ...audit, status: 'PROCESSING' }] };
-    if (!(await createCharge(charge))) return replay((await getCharge(userId, chargeId))!, hash);
+    // Created only while the controls hold, in one transaction: for this charge that is also the debit's guard.
+    const result = await createCharge(charge);
+    if (result === 'EXISTS') return replay((await getCharge(userId, chargeId))!, hash);
+    await refusedByControls(result, charge);
     return executeNow(charge, req.requestId, wallet?.balance);
   }
 
@@ -114,7 +136,9 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   const response: StoredResponse = { status: 202, body: { chargeId, status: 'PENDING_CONFIRMATION' } };
   const executionName = `${chargeId}-1`;
   const charge: ChargeRecord = { ...base, ...code.record, status: 'PENDING_CONFIRMATION', response, executionName, history: [{ ...audit, status: 'PENDING_CONFIRMATION' }] };
-  if (!(await createCharge(charge))) return replay((await getCharge(userId, chargeId))!, hash);
+  const result = await createCharge(charge);
+  if (result === 'EXISTS') return replay((await getCharge(userId, chargeId))!, hash);
+  await refusedByControls(result, charge);
   await code.send(user.phoneNumber, (c) => SMS_TEXT.charge(c, `JPY ${amount.toLocaleString('en-US')} from bank ${link.bankCode} ${link.accountMasked}`));
   try {
     await p.workflow.start(executionName, { chargeId, userId, outcome: decision.outcome, stage: 'CONFIRM' });
@@ -123,6 +147,13 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
     logger.error('workflow start failed', { chargeId, error: error as Error });
   }
   return response;
+}
+
+/** A charge refused by its controls at creation gives its day-limit reservation back and answers with the control. */
+async function refusedByControls(result: Exclude<Awaited<ReturnType<typeof createCharge>>, 'EXISTS'>, charge: ChargeRecord) {
+  if (result === 'CREATED') return;
+  await releaseReservation(charge.userId, charge.chargeId);
+  throw guardError(result);
 }
 
 /** The low-risk path: debit and credit inside the API call, with the saga's compensation on failure. */
@@ -145,6 +176,13 @@ async function executeNow(charge: ChargeRecord, requestId: string, balanceHint?:
         await reverseAndFail(charge, 'BALANCE_CAP');
         response = errorResponse('LIMIT_EXCEEDED', 'The wallet would exceed its balance cap', requestId, { reasons: ['BALANCE_CAP'] });
         break;
+      case WORKFLOW_ERRORS.stopped: {
+        // A control failed at the credit (a freeze or switch-off raced this request): the debit goes back.
+        await reverseAndFail(charge, e.message, 'CANCELLED', 'system:charge-guard');
+        const stop = guardError(e.message as GuardReason, charge.chargeId);
+        response = errorResponse(stop.code, stop.message, requestId, stop.details);
+        break;
+      }
       case WORKFLOW_ERRORS.chargeClosed:
         return replay((await getCharge(charge.userId, charge.chargeId))!, charge.requestHash);
       default: {
@@ -183,18 +221,32 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
     throw new DomainError('INVALID_STATE', 'The charge expired before it was confirmed', { status: 'EXPIRED' });
   }
   const next = charge.decision.outcome === 'REVIEW' ? 'PENDING_REVIEW' : 'PROCESSING';
+  const actor = `user:${userId}`;
+  // The controls first: a charge stopped while it waited is cancelled, and its code's tries are not spent.
+  const stopped = await currentGuard(charge);
+  if (stopped) {
+    await stopCharge(charge, stopped, actor);
+    throw guardError(stopped, charge.chargeId);
+  }
   await verifyCode({
     p, key: keys.charge(userId, charge.chargeId), purpose: 'charge', subject: charge.chargeId, candidate: req.body.code,
-    spend: (hash) =>
-      transactFirstWins([
+    spend: async (hash) => {
+      // The confirmation and the controls in one transaction: a freeze that lands meanwhile wins.
+      const result = await transactGuarded([
         moveChargeItem(charge, next, p.clock.now(), `user:${userId}`, {
           reason: 'SMS_CONFIRMED',
           remove: ['#h', 'attempts', 'expiresAt', 'sentAt', 'sendsInWindow', 'windowStart'],
           extraCondition: { expression: '#h = :hash AND attempts < :max', values: { ':hash': hash, ':max': CODE_POLICY.maxAttempts }, names: { '#h': 'hash' } },
         }),
-        confirmLinkItem(userId, charge.linkId),
+        confirmLinkItem(userId, charge.linkId, next === 'PROCESSING' ? charge.chargeId : undefined),
         ...(req.deviceId ? [trustedDeviceItem(userId, req.deviceId, p.clock.now())] : []),
-      ]),
+      ], charge);
+      if (result === 'OK') return true;
+      if (result === 'STALE') return false;
+      const fresh = await getCharge(userId, charge.chargeId);
+      if (fresh) await stopCharge(fresh, result, actor);
+      throw guardError(result, charge.chargeId);
+    },
     onExhausted: async () => {
       await finish(userId, charge.chargeId, 'CANCELLED', 'CONFIRMATION_CODE_EXHAUSTED', `user:${userId}`);
       await resumeWith(charge.chargeId, userId, (wf, token) => wf.fail(token, WORKFLOW_ERRORS.cancelled, 'too many wrong codes'));

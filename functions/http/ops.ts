@@ -3,7 +3,8 @@ import { auditPut, auditTrail } from '../adapters/audit';
 import { bankItem, getBank, listBanks } from '../adapters/banks-repo';
 import { findChargeKey, getClaim, openClaims } from '../adapters/claims-repo';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
-import { listLinks } from '../adapters/links-repo';
+import { getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
+import { cancelBankCharges } from '../app/charge-lifecycle';
 import { getUser, getWallet, transact, unfreezeUser } from '../adapters/users-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -11,8 +12,8 @@ import { callerOf, httpHandler, type Caller, type HttpRequest } from '../shared/
 import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
 import type { AuditQuery, BankSettingsBody, CompensationBody, CompensationDecisionBody, ReasonBody } from '../shared/schemas';
-import { denyClaim, openClaim, payClaim } from './compensation';
-import { freezeWallet } from './wallet-controls';
+import { denyClaim, openClaim, payClaim } from '../app/compensation';
+import { freezeWallet } from '../app/wallet-controls';
 
 /** Every ops action is recorded against the member of staff who took it. */
 const staff = (req: { caller?: Caller }) => `ops:${callerOf(req).userId}`;
@@ -77,7 +78,25 @@ async function putBank(req: HttpRequest<z.infer<typeof BankSettingsBody>, Record
       at: now,
     }),
   ]);
+  // Charging switched off: charges of this bank still waiting for a code or a human stop now;
+  // one racing the switch fails its own guard at its next step.
+  if (!settings.chargingEnabled && current?.chargingEnabled !== false) await cancelBankCharges(settings.bankCode, staff(req));
   return { status: 200, body: bankView(settings) };
+}
+
+/** A SUSPENDED link keeps the victim's account claimed until ops, having settled the case, let it go. */
+async function releaseLink(req: HttpRequest<z.infer<typeof ReasonBody>, Record<string, string>, { userId: string; linkId: string }>) {
+  const link = await getLink(req.params.userId, req.params.linkId);
+  if (!link) throw new DomainError('NOT_FOUND', 'No such bank link');
+  if (link.status !== 'SUSPENDED') throw new DomainError('INVALID_STATE', `Only a SUSPENDED link can be released; this one is ${link.status}`, { status: link.status });
+  const now = ports().clock.now();
+  const moved = await moveLink(
+    link, 'REMOVED', now,
+    { userId: link.userId, actor: staff(req), action: 'LINK_RELEASED', reason: req.body.reason, details: { linkId: link.linkId, bankCode: link.bankCode }, at: now },
+    {}, [releaseClaimItem(link)],
+  );
+  if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
+  return { status: 200, body: { linkId: link.linkId, status: 'REMOVED' } };
 }
 
 async function listClaims() {
@@ -93,12 +112,20 @@ const claimView = (c: Awaited<ReturnType<typeof getClaim>> & object) => ({
 });
 
 async function createClaim(req: HttpRequest<z.infer<typeof CompensationBody>>) {
+  const ids = [...new Set(req.body.chargeIds)];
   const charges: ChargeRecord[] = [];
-  for (const chargeId of new Set(req.body.chargeIds)) {
-    const key = await findChargeKey(chargeId);
-    const charge = key ? await getCharge(key.pk.replace(/^USER#/, ''), chargeId) : undefined;
-    if (!charge) throw new DomainError('NOT_FOUND', `No charge ${chargeId}`);
-    charges.push(charge);
+  // Looked up 25 at a time: a claim may name hundreds of charges.
+  for (let i = 0; i < ids.length; i += 25) {
+    charges.push(
+      ...(await Promise.all(
+        ids.slice(i, i + 25).map(async (chargeId) => {
+          const key = await findChargeKey(chargeId);
+          const charge = key ? await getCharge(key.pk.replace(/^USER#/, ''), chargeId) : undefined;
+          if (!charge) throw new DomainError('NOT_FOUND', `No charge ${chargeId}`);
+          return charge;
+        }),
+      )),
+    );
   }
   const claim = await openClaim(charges, req.body.note, 'OPS', staff(req));
   return { status: 201, body: { claimId: claim.claimId, amount: claim.amount } };
@@ -127,6 +154,7 @@ export const handler = httpHandler('ops', {
   'GET /v1/ops/users/{userId}': userView,
   'POST /v1/ops/users/{userId}/freeze': freeze,
   'POST /v1/ops/users/{userId}/unfreeze': unfreeze,
+  'POST /v1/ops/users/{userId}/links/{linkId}/release': releaseLink,
   'GET /v1/ops/banks': banks,
   'PUT /v1/ops/banks/{bankCode}': putBank,
   'GET /v1/ops/compensations': listClaims,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { listCharges } from '../adapters/charges-repo';
 import { ddb, isConditionFailure } from '../adapters/dynamo';
 import { getLink, moveLink } from '../adapters/links-repo';
@@ -11,16 +11,18 @@ import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
 import type { NotMeBody } from '../shared/schemas';
 import { keys } from '../shared/table';
-import { openClaim } from './compensation';
-import { freezeWallet } from './wallet-controls';
+import { openClaim } from '../app/compensation';
+import { freezeWallet } from '../app/wallet-controls';
 
 const ACTOR = 'holder:not-me';
 
 /**
- * A bank account holder says "not me" to a link they were told about. Everything that
- * can stop the money happens now: the wallet freezes, the link is suspended (and keeps
- * its claim on the account, so it cannot be linked elsewhere), waiting charges are
- * cancelled, and a compensation claim is opened for what already moved. One token, one report.
+ * A bank account holder says "not me" to a link or a debit they were told about. Everything
+ * that can stop the money happens now: the report is recorded first (so it survives any later
+ * failure), ops are paged, the wallet freezes (cancelling its waiting charges), the link is
+ * suspended (keeping its claim on the account, so it cannot be linked elsewhere), and a
+ * compensation claim is opened for what already moved, in batches for any number of charges.
+ * One token, one report: a retry of a report that stopped half-way finishes it.
  */
 async function notMe(req: HttpRequest<z.infer<typeof NotMeBody>>) {
   const p = ports();
@@ -28,38 +30,52 @@ async function notMe(req: HttpRequest<z.infer<typeof NotMeBody>>) {
   if (!check.valid) throw new DomainError('INVALID_TOKEN', check.reason === 'EXPIRED' ? 'This link has expired; call your bank' : 'This link is not valid');
   const { userId, linkId, tokenId } = check.claims;
   const reportKey = keys.notMeReport(tokenId);
-  const seen = await ddb().send(new GetCommand({ TableName: config().tableName, Key: reportKey, ConsistentRead: true }));
-  if (seen.Item) return { status: 200, body: seen.Item.response as unknown, headers: { 'idempotent-replayed': 'true' } };
+  const table = config().tableName;
+  const seen = await ddb().send(new GetCommand({ TableName: table, Key: reportKey, ConsistentRead: true }));
+  if (seen.Item?.response) return { status: 200, body: seen.Item.response as unknown, headers: { 'idempotent-replayed': 'true' } };
 
   const now = p.clock.now();
+  if (!seen.Item) {
+    try {
+      await ddb().send(new PutCommand({ TableName: table, Item: { ...reportKey, type: 'NOT_ME_REPORT', userId, linkId, reportedAt: new Date(now).toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+  try {
+    await p.alerts.notify('Not-me report: freezing the wallet', `A bank account holder reported link ${linkId} of wallet ${userId}. The wallet is being frozen, the link suspended, and a compensation claim opened for what moved.`);
+  } catch (error) {
+    logger.error('ops alert failed', { error: error as Error });
+  }
+
   const frozen = await freezeWallet(userId, 'NOT_ME_REPORT', ACTOR);
   const link = await getLink(userId, linkId);
   const linkSuspended = link?.status === 'ACTIVE'
     ? await moveLink(link, 'SUSPENDED', now, { userId, actor: ACTOR, action: 'LINK_SUSPENDED', reason: 'NOT_ME_REPORT', details: { linkId }, at: now })
     : link?.status === 'SUSPENDED';
 
-  const claimable = (await listCharges(userId)).filter((c) => c.linkId === linkId && c.status === 'COMPLETED' && !(c as { claimId?: string }).claimId);
+  // One claim per report (its id comes from the token), so a retry completes the same claim.
+  const claimId = `clm_${tokenId}`;
+  const claimable = (await listCharges(userId)).filter((c) => c.linkId === linkId && c.status === 'COMPLETED' && (!c.claimId || c.claimId === claimId));
   let claim: { claimId: string; amount: number } | undefined;
   if (claimable.length) {
     try {
-      claim = await openClaim(claimable, 'Opened by the account holder\'s not-me report', 'NOT_ME_REPORT', ACTOR);
+      claim = await openClaim(claimable, "Opened by the account holder's not-me report", 'NOT_ME_REPORT', ACTOR, claimId);
     } catch (e) {
-      if (!(e instanceof DomainError && e.code === 'INVALID_STATE')) throw e; // a concurrent report opened it
+      if (!(e instanceof DomainError && e.code === 'INVALID_STATE')) throw e; // a concurrent report claimed them
     }
   }
   const response = {
     reported: true, walletFrozen: true, linkSuspended, cancelledCharges: frozen.cancelledCharges,
     ...(claim ? { claimId: claim.claimId } : {}), amount: claim?.amount ?? 0,
   };
-  try {
-    await ddb().send(new PutCommand({ TableName: config().tableName, Item: { ...reportKey, type: 'NOT_ME_REPORT', userId, linkId, reportedAt: new Date(now).toISOString(), response }, ConditionExpression: 'attribute_not_exists(pk)' }));
-  } catch (e) {
-    if (!isConditionFailure(e)) throw e;
-  }
-  try {
-    await p.alerts.notify('Not-me report: wallet frozen', `A bank account holder reported link ${linkId} of wallet ${userId}. Wallet frozen, link suspended, ${frozen.cancelledCharges.length} waiting charge(s) cancelled${claim ? `, claim ${claim.claimId} opened for ${claim.amount} yen` : ''}.`);
-  } catch (error) {
-    logger.error('ops alert failed', { error: error as Error });
+  await ddb().send(new UpdateCommand({ TableName: table, Key: reportKey, UpdateExpression: 'SET #r = if_not_exists(#r, :r)', ExpressionAttributeNames: { '#r': 'response' }, ExpressionAttributeValues: { ':r': response } }));
+  if (claim) {
+    try {
+      await p.alerts.notify('Not-me report: claim opened', `Claim ${claim.claimId} opened for ${claim.amount} yen (wallet ${userId}, link ${linkId}); ${frozen.cancelledCharges.length} waiting charge(s) cancelled.`);
+    } catch (error) {
+      logger.error('ops alert failed', { error: error as Error });
+    }
   }
   return { status: 200, body: response };
 }

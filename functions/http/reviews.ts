@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { auditPut } from '../adapters/audit';
-import { finishUnsuccessfully, getCharge, moveChargeItem, transactFirstWins } from '../adapters/charges-repo';
+import { doneWaitingItem, finishUnsuccessfully, getCharge, moveChargeItem, transactGuarded } from '../adapters/charges-repo';
+import { guardError, stopCharge } from '../app/charge-lifecycle';
 import { closeCaseItem, getCase, openCases } from '../adapters/reviews-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -8,7 +9,7 @@ import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { ports } from '../shared/runtime';
 import type { ReviewDecisionBody } from '../shared/schemas';
 import { WORKFLOW_ERRORS } from '../workflow/errors';
-import { freezeWallet } from './wallet-controls';
+import { freezeWallet } from '../app/wallet-controls';
 
 async function list() {
   const cases = await openCases();
@@ -40,12 +41,19 @@ async function decide(req: HttpRequest<z.infer<typeof ReviewDecisionBody>, Recor
 
   let chargeStatus: 'PROCESSING' | 'DECLINED';
   if (decision === 'APPROVE') {
-    const ok = await transactFirstWins([
+    // The approval and the charge's controls in one transaction: a frozen wallet, a removed link or a
+    // bank switched off stops the charge here, whenever the freeze landed.
+    const result = await transactGuarded([
       moveChargeItem(charge, 'PROCESSING', now, actor, { reason: 'REVIEW_APPROVED' }),
       closeCaseItem(c.caseId, 'APPROVED', now, actor, note),
       audit,
-    ]);
-    if (!ok) throw new DomainError('INVALID_STATE', 'The case or charge changed meanwhile');
+      doneWaitingItem(charge.userId, charge.chargeId),
+    ], charge);
+    if (result === 'STALE') throw new DomainError('INVALID_STATE', 'The case or charge changed meanwhile');
+    if (result !== 'OK') {
+      await stopCharge(charge, result, actor);
+      throw guardError(result, charge.chargeId);
+    }
     chargeStatus = 'PROCESSING';
     const resumed = c.taskToken ? await p.workflow.succeed(c.taskToken, { approved: true }) : false;
     // The waiting execution is gone (a restart): a fresh one runs the execution stage.

@@ -48,7 +48,8 @@ export const FUNCTIONS = {
     entry: 'functions/http/bank-links.ts',
     description: 'Bank links: bank authorization, holder match, SMS confirmation, abuse controls',
     table: [...RW, 'dynamodb:Query', 'dynamodb:DeleteItem'],
-    capabilities: ['sms', 'secrets', 'bank'],
+    // resumeWorkflow: a link removal or a link-abuse freeze ends the waits of the charges it cancels.
+    capabilities: ['sms', 'secrets', 'bank', 'resumeWorkflow'],
   },
   charges: {
     entry: 'functions/http/charges.ts',
@@ -80,7 +81,7 @@ export const FUNCTIONS = {
   ops: {
     entry: 'functions/http/ops.ts',
     description: 'Operations: users, banks, compensation, audit',
-    table: [...RW, 'dynamodb:Query'],
+    table: [...RW, 'dynamodb:Query', 'dynamodb:DeleteItem'],
     capabilities: ['bank', 'secrets', 'resumeWorkflow', 'alerts'],
     timeoutSeconds: 30,
   },

@@ -73,8 +73,8 @@ export const ROUTES: RouteDef[] = [
   },
   { method: 'GET', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: "The wallet's bank links", status: 200, response: s.LinkListResponse, errors: [] },
   {
-    method: 'DELETE', path: '/v1/me/bank-links/{linkId}', fn: 'bankLinks', auth: 'user', summary: 'Remove a bank link',
-    params: s.LinkParams, status: 204, errors: ['NOT_FOUND'],
+    method: 'DELETE', path: '/v1/me/bank-links/{linkId}', fn: 'bankLinks', auth: 'user', summary: 'Remove a bank link (cancels its waiting charges; a SUSPENDED link only ops can release)',
+    params: s.LinkParams, status: 204, errors: ['NOT_FOUND', 'INVALID_STATE'],
   },
   {
     method: 'POST', path: '/v1/me/charges', fn: 'charges', auth: 'user', summary: 'Charge the wallet from a linked bank account (idempotent by Idempotency-Key)',
@@ -89,7 +89,7 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/me/charges/{chargeId}/confirmation', fn: 'charges', auth: 'user', summary: 'Confirm a charge with the SMS code',
     params: s.ChargeParams, body: s.CodeBody, status: 200, response: s.ChargeStatusResponse,
-    errors: ['NOT_FOUND', 'INVALID_STATE', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS'],
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED'],
   },
   { method: 'GET', path: '/v1/me/wallet', fn: 'charges', auth: 'user', summary: 'The wallet balance', status: 200, response: s.WalletResponse, errors: [] },
   {
@@ -102,7 +102,8 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: 'POST', path: '/v1/ops/reviews/{caseId}/decision', fn: 'reviews', auth: 'ops', summary: 'Approve or reject a paused charge',
-    params: s.CaseParams, body: s.ReviewDecisionBody, status: 200, response: s.ReviewDecisionResponse, errors: ['NOT_FOUND', 'INVALID_STATE'],
+    params: s.CaseParams, body: s.ReviewDecisionBody, status: 200, response: s.ReviewDecisionResponse,
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED'],
   },
   {
     method: 'POST', path: '/v1/reports/not-me', fn: 'reports', auth: 'public', summary: 'A bank account holder reports a link they did not make (token from the bank notice)',
@@ -119,6 +120,11 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/ops/users/{userId}/unfreeze', fn: 'ops', auth: 'ops', summary: 'Unfreeze a wallet',
     params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'POST', path: '/v1/ops/users/{userId}/links/{linkId}/release', fn: 'ops', auth: 'ops',
+    summary: "Release a SUSPENDED link's claim on its bank account (after the case is settled); audited",
+    params: s.UserLinkParams, body: s.ReasonBody, status: 200, response: s.LinkReleasedResponse, errors: ['NOT_FOUND', 'INVALID_STATE'],
   },
   { method: 'GET', path: '/v1/ops/banks', fn: 'ops', auth: 'ops', summary: 'Banks and their switches', status: 200, response: s.BanksResponse, errors: [] },
   {

@@ -177,12 +177,14 @@ export const ReviewDecisionResponse = z.object({ caseId: z.string(), decision: z
 
 export const UserIdParams = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/, 'not a user id') });
 export const ReasonBody = z.strictObject({ reason: z.string().min(1).max(1000) });
+export const UserLinkParams = z.object({ userId: UserIdParams.shape.userId, linkId: LinkId });
+export const LinkReleasedResponse = z.object({ linkId: z.string(), status: LinkStatusEnum });
 export const FreezeResponse = z.object({ userId: z.string(), status: z.enum(['ACTIVE', 'FROZEN']), cancelledCharges: z.array(z.string()).optional() });
 export const BankCodeParams = z.object({ bankCode: z.string().regex(/^\d{4}$/, 'must be 4 digits') });
 export const BankSettingsBody = z.strictObject({ linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), name: z.string().min(1).max(100).optional() });
 export const BankView = z.object({ bankCode: z.string(), name: z.string(), linkingEnabled: z.boolean(), chargingEnabled: z.boolean(), updatedAt: z.string(), updatedBy: z.string() });
 export const BanksResponse = z.object({ items: z.array(BankView) });
-export const CompensationBody = z.strictObject({ chargeIds: z.array(ChargeId).min(1).max(100), note: z.string().min(1).max(2000) });
+export const CompensationBody = z.strictObject({ chargeIds: z.array(ChargeId).min(1).max(1000), note: z.string().min(1).max(2000) });
 export const CompensationCreated = z.object({ claimId: z.string(), amount: z.number().int() });
 export const ClaimParams = z.object({ claimId: z.string().regex(/^clm_[0-9a-f-]{36}$/, 'not a claim id') });
 export const CompensationDecisionBody = z.strictObject({ decision: z.enum(['PAY', 'DENY']), note: z.string().max(2000).optional() });

@@ -35,8 +35,12 @@ export const keys = {
   strike: (subject: string, at: string, id: string) => ({ pk: `STRIKE#${subject}`, sk: `${at}#${id}` }),
   charge: (userId: string, chargeId: string) => ({ pk: `USER#${userId}`, sk: `CHARGE#${chargeId}` }),
   chargePrefix: 'CHARGE#',
-  /** Sparse index of charges that are not final yet: the sweeper's work queue. */
-  openChargesIndexKey: 'CHARGE#OPEN',
+  /**
+   * Sparse index of charges that are not final yet (the sweeper's work queue), spread over
+   * 16 shards by the first hex digit of the charge id so no one partition key takes every write.
+   */
+  openChargesShard: (chargeId: string) => `CHARGE#OPEN#${chargeId.charAt(4) || '0'}`,
+  openChargesShards: () => Array.from({ length: 16 }, (_, i) => `CHARGE#OPEN#${i.toString(16)}`),
   activity: (userId: string) => ({ pk: `USER#${userId}`, sk: 'ACTIVITY' }),
   entry: (userId: string, at: string, entryId: string) => ({ pk: `USER#${userId}`, sk: `ENTRY#${at}#${entryId}` }),
   entryPrefix: 'ENTRY#',

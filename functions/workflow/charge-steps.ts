@@ -1,4 +1,5 @@
-import { creditWallet, finishUnsuccessfully, getCharge, type ChargeRecord, type StoredResponse } from '../adapters/charges-repo';
+import { creditWallet, finishUnsuccessfully, getCharge, transactGuarded, type ChargeRecord, type StoredResponse } from '../adapters/charges-repo';
+import { keys } from '../shared/table';
 import { cancellationReasons } from '../adapters/dynamo';
 import { caseIdFor, closeCaseItem } from '../adapters/reviews-repo';
 import { getWallet, transact } from '../adapters/users-repo';
@@ -21,6 +22,31 @@ export async function requireProcessing(userId: string, chargeId: string): Promi
   if (!charge) throw new Error(`charge ${chargeId} not found`);
   if (charge.status !== 'PROCESSING') throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, `charge is ${charge.status}`);
   return charge;
+}
+
+/**
+ * The workflow's debit step starts with the charge's controls in one transaction: a charge
+ * whose wallet, link or bank was stopped while it waited is cancelled (its debit voided) here.
+ */
+export async function guardDebit(charge: ChargeRecord): Promise<void> {
+  const p = ports();
+  const result = await transactGuarded(
+    [{
+      Update: {
+        TableName: config().tableName,
+        Key: keys.charge(charge.userId, charge.chargeId),
+        UpdateExpression: 'SET debitCheckedAt = :at',
+        ConditionExpression: '#st = :processing',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':at': new Date(p.clock.now()).toISOString(), ':processing': 'PROCESSING' },
+      },
+    }],
+    charge,
+  );
+  if (result === 'OK') return;
+  if (result === 'STALE') throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, 'the charge moved meanwhile');
+  await reverseAndFail(charge, result, 'CANCELLED', 'system:charge-guard');
+  throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, result);
 }
 
 /** The bank debit, keyed by the charge id: however often it runs, the bank moves the money once. */
@@ -61,6 +87,8 @@ export async function credit(charge: ChargeRecord, bankTransactionId: string, ba
     if (result === 'CREDITED') return { balance: wallet.balance + charge.amount };
     if (result === 'ALREADY') return { balance: ((await getCharge(charge.userId, charge.chargeId))?.response?.body as { balance: number }).balance };
     if (result === 'CAP') throw new WorkflowError(WORKFLOW_ERRORS.creditRejected, 'the wallet would exceed its balance cap');
+    // A control failed after the debit: the compensation cancels the charge and gives the debit back.
+    if (result !== 'STALE') throw new WorkflowError(WORKFLOW_ERRORS.stopped, result);
     const fresh = await getCharge(charge.userId, charge.chargeId);
     if (fresh?.status !== 'PROCESSING') throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, `charge is ${fresh?.status}`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
@@ -74,9 +102,9 @@ export async function credit(charge: ChargeRecord, bankTransactionId: string, ba
  * never race a credit written by another execution of the same charge; and a charge that was
  * credited meanwhile keeps its debit. Both steps are idempotent, so a retry finishes the job.
  */
-export async function reverseAndFail(charge: ChargeRecord, reason: string): Promise<void> {
+export async function reverseAndFail(charge: ChargeRecord, reason: string, status: 'FAILED' | 'CANCELLED' = 'FAILED', actor = 'system:charge-saga'): Promise<void> {
   const p = ports();
-  const ended = await finishUnsuccessfully(charge.userId, charge.chargeId, 'FAILED', p.clock.now(), 'system:charge-saga', reason);
+  const ended = await finishUnsuccessfully(charge.userId, charge.chargeId, status, p.clock.now(), actor, reason);
   if (ended.charge?.status === 'COMPLETED') return;
   const { reversed } = await p.bank.reverseDebit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
   if (reversed) emit(METRIC.debitReversed, 1);

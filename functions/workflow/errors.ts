@@ -9,6 +9,8 @@ export const WORKFLOW_ERRORS = {
   creditRejected: 'CreditRejected',
   ledgerBusy: 'LedgerBusy',
   chargeClosed: 'ChargeClosed',
+  /** A control (freeze, switch-off, unlink) failed at the credit, after the debit: the compensation cancels and reverses. */
+  stopped: 'ChargeStopped',
   cancelled: 'Cancelled',
   rejected: 'Rejected',
   expired: 'Expired',

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { getCharge, openCharges, recordResumption, type ChargeRecord } from '../adapters/charges-repo';
+import { getCharge, openCharges, recordResumption, rescheduleSweep, type ChargeRecord } from '../adapters/charges-repo';
 import type { ChargeStage } from '../adapters/ports';
 import { caseIdFor, getCase, openCases } from '../adapters/reviews-repo';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
@@ -13,7 +13,14 @@ export interface SweepReport {
   examined: number;
   expired: string[];
   resumed: string[];
+  /** Healthy charges told when to be looked at next (their deadline, or the stuck threshold). */
+  rescheduled: number;
+  /** False if the time budget ran out before every due charge was read: the next sweep goes on. */
+  complete: boolean;
 }
+
+/** How long one sweep may read and work (well inside the sweeper's 60 s timeout). */
+const SWEEP_BUDGET_MS = 40_000;
 
 const stageOf = (c: ChargeRecord): ChargeStage => (c.status === 'PENDING_CONFIRMATION' ? 'CONFIRM' : c.status === 'PENDING_REVIEW' ? 'REVIEW' : 'EXECUTE');
 
@@ -25,8 +32,16 @@ const stageOf = (c: ChargeRecord): ChargeStage => (c.status === 'PENDING_CONFIRM
 export async function sweep(): Promise<SweepReport> {
   const p = ports();
   const now = p.clock.now();
-  const report: SweepReport = { examined: 0, expired: [], resumed: [] };
-  for (const stale of await openCharges(now - CHARGE_TIMEOUTS.stuckAfterSeconds * 1000)) {
+  const until = Date.now() + SWEEP_BUDGET_MS;
+  // Only charges due for a look: those parked for a human were rescheduled to their deadline, so
+  // however many of them there are, a charge stuck after its debit is in this list, and every page is read.
+  const { charges: due, complete } = await openCharges({ dueBy: now, until });
+  const report: SweepReport = { examined: 0, expired: [], resumed: [], rescheduled: 0, complete };
+  for (const stale of due) {
+    if (Date.now() > until) {
+      report.complete = false;
+      break;
+    }
     report.examined += 1;
     const charge = await getCharge(stale.userId, stale.chargeId);
     if (!charge || charge.updatedAt !== stale.updatedAt) continue; // it moved since the index was read
@@ -45,7 +60,11 @@ export async function sweep(): Promise<SweepReport> {
     }
     const names = [charge.executionName, charge.resumedBy, `${charge.chargeId}-x`, `${charge.chargeId}-a`].filter((n): n is string => !!n);
     const running = await Promise.all(names.map((n) => p.workflow.isRunning(n)));
-    if (running.some(Boolean)) continue;
+    if (running.some(Boolean)) {
+      // Healthy: a person has until the deadline; a charge moving money gets another stuck interval.
+      if (await rescheduleSweep(charge, deadline ?? now + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000)) report.rescheduled += 1;
+      continue;
+    }
     const name = `${charge.chargeId}-s${now}`;
     // Recorded first, so the next sweep sees this execution and does not start another.
     if (!(await recordResumption(charge, name))) continue;

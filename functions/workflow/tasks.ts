@@ -9,7 +9,7 @@ import { config } from '../shared/config';
 import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
-import { credit, debit, finish, requireProcessing, reverseAndFail } from './charge-steps';
+import { credit, debit, finish, guardDebit, requireProcessing, reverseAndFail } from './charge-steps';
 import { WORKFLOW_ERRORS } from './errors';
 
 export type TaskEvent =
@@ -18,6 +18,17 @@ export type TaskEvent =
   | { action: 'credit'; chargeId: string; userId: string; bankTransactionId: string }
   | { action: 'reverse'; chargeId: string; userId: string; error?: { Error?: string; Cause?: string } }
   | { action: 'finish'; chargeId: string; userId: string; status: 'EXPIRED' | 'CANCELLED' | 'DECLINED' | 'FAILED'; error?: { Error?: string } };
+
+/** A Lambda error's Cause is the JSON of the error (errorMessage, errorType) in Step Functions; plain text elsewhere. */
+function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}
 
 /** How a waiting task is resumed when the charge has already moved on without it. */
 async function resolveFromStatus(token: string, status: ChargeStatus, waitingFor: ChargeStatus) {
@@ -89,6 +100,7 @@ async function run(event: TaskEvent): Promise<Record<string, unknown>> {
       return awaitReview(event);
     case 'debit': {
       const charge = await requireProcessing(event.userId, event.chargeId);
+      await guardDebit(charge);
       return debit(charge);
     }
     case 'credit': {
@@ -101,7 +113,9 @@ async function run(event: TaskEvent): Promise<Record<string, unknown>> {
     }
     case 'reverse': {
       const charge = (await getCharge(event.userId, event.chargeId)) as ChargeRecord;
-      await reverseAndFail(charge, event.error?.Error ?? 'SAGA_COMPENSATION');
+      // A control that stopped the credit cancels the charge with the control's reason; anything else fails it.
+      if (event.error?.Error === WORKFLOW_ERRORS.stopped) await reverseAndFail(charge, causeMessage(event.error.Cause) ?? 'CONTROL_FAILED', 'CANCELLED', 'system:charge-guard');
+      else await reverseAndFail(charge, event.error?.Error ?? 'SAGA_COMPENSATION');
       return { reversed: true };
     }
     case 'finish': {

@@ -69,7 +69,7 @@ export function chargeWorkflowDefinition(scope: Construct, fns: WorkflowTasks): 
   const completed = new sfn.Succeed(scope, 'Completed');
   const credit = invoke('CreditWallet', 'credit', { 'bankTransactionId.$': '$.steps.debitBank.value.bankTransactionId' });
   credit.addRetry({ errors: [E.ledgerBusy], interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2 });
-  // Money left the bank: whatever stops the credit, the saga gives it back.
+  // Money left the bank: whatever stops the credit (a cap, a crash, a control that failed), the saga gives it back.
   credit.addCatch(reverse, { errors: [sfn.Errors.ALL], resultPath: errorPath });
   credit.next(completed);
 

@@ -152,7 +152,7 @@ describe('the money steps', () => {
   it("CreditWallet's catch goes to ReverseDebit, whatever stops the credit (cap, crash, busy ledger after its retries)", () => {
     expect(S.CreditWallet.Next).toBe('Completed');
     expect(S.CreditWallet.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'ReverseDebit' })]);
-    for (const e of [WORKFLOW_ERRORS.creditRejected, WORKFLOW_ERRORS.ledgerBusy, WORKFLOW_ERRORS.chargeClosed, 'SimulatedCrash']) expect(catchTarget(S.CreditWallet, e)).toBe('ReverseDebit');
+    for (const e of [WORKFLOW_ERRORS.creditRejected, WORKFLOW_ERRORS.ledgerBusy, WORKFLOW_ERRORS.chargeClosed, WORKFLOW_ERRORS.stopped, 'SimulatedCrash']) expect(catchTarget(S.CreditWallet, e)).toBe('ReverseDebit');
     expect(retrierFor(S.CreditWallet, WORKFLOW_ERRORS.ledgerBusy)?.ErrorEquals).toEqual([WORKFLOW_ERRORS.ledgerBusy]);
     expect(retrierFor(S.CreditWallet, WORKFLOW_ERRORS.creditRejected)).toBeUndefined();
   });
@@ -179,6 +179,7 @@ describe('the money steps', () => {
       [WORKFLOW_ERRORS.bankDeclined]: ['DebitBank'],
       [WORKFLOW_ERRORS.chargeClosed]: ['DebitBank', 'CreditWallet'],
       [WORKFLOW_ERRORS.creditRejected]: ['CreditWallet'],
+      [WORKFLOW_ERRORS.stopped]: ['CreditWallet'],
       [WORKFLOW_ERRORS.ledgerBusy]: ['CreditWallet'],
       [WORKFLOW_ERRORS.expired]: ['AwaitConfirmation', 'AwaitReview'],
       [WORKFLOW_ERRORS.cancelled]: ['AwaitConfirmation', 'AwaitReview'],

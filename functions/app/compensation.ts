@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { auditPut } from '../adapters/audit';
-import { claimChargeItem, claimPut, getClaim, moveClaimItem, type Claim } from '../adapters/claims-repo';
+import { claimChargeItem, deleteOpeningClaim, getClaim, moveClaimItem, openClaimItem, putOpeningClaim, unclaimChargeItem, type Claim } from '../adapters/claims-repo';
+import type { TransactItem } from '../adapters/audit';
 import type { ChargeRecord } from '../adapters/charges-repo';
 import { cancellationReasons } from '../adapters/dynamo';
 import { getWallet, transact } from '../adapters/users-repo';
@@ -12,8 +13,31 @@ import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
 import { freezeWallet } from './wallet-controls';
 
-/** A claim covers completed charges of one wallet through one link (one victim account); each charge at most once. */
-export async function openClaim(charges: ChargeRecord[], note: string, source: string, createdBy: string): Promise<Claim> {
+/** DynamoDB takes at most 100 items in one transaction: claims of any size are marked in batches. */
+const BATCH = 100;
+const batches = <T>(items: T[]): T[][] => Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+
+/** Runs each item on its own, for a batch that failed as a whole: items whose condition already holds the outcome change nothing. */
+async function eachIgnoringConditions(items: TransactItem[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const item of items) {
+    try {
+      await transact([item]);
+    } catch (e) {
+      if (!cancellationReasons(e)) throw e;
+      failed.push(String((item.Update?.Key as { sk?: string } | undefined)?.sk ?? '').replace(/^CHARGE#/, ''));
+    }
+  }
+  return failed;
+}
+
+/**
+ * A claim covers completed charges of one wallet through one link (one victim account); each
+ * charge at most once. Any number of charges: the claim is written OPENING, its charges are
+ * marked in batches of 100, then it opens (with its audit record). With a stable `claimId`
+ * (a not-me report's) a retry after a partial failure finishes the same claim.
+ */
+export async function openClaim(charges: ChargeRecord[], note: string, source: string, createdBy: string, claimId = `clm_${randomUUID()}`): Promise<Claim> {
   const [first] = charges;
   if (!first) throw new DomainError('VALIDATION_ERROR', 'No charges to compensate');
   if (charges.some((c) => c.userId !== first.userId || c.linkId !== first.linkId)) {
@@ -22,22 +46,37 @@ export async function openClaim(charges: ChargeRecord[], note: string, source: s
   const notCompleted = charges.filter((c) => c.status !== 'COMPLETED');
   if (notCompleted.length) throw new DomainError('INVALID_STATE', 'Only completed charges can be compensated', { chargeIds: notCompleted.map((c) => c.chargeId) });
   const now = ports().clock.now();
-  const claim: Claim = {
-    claimId: `clm_${randomUUID()}`, userId: first.userId, linkId: first.linkId, bankCode: first.bankCode, accountRef: first.accountRef!,
-    chargeIds: charges.map((c) => c.chargeId), amount: charges.reduce((s, c) => s + c.amount, 0), claimStatus: 'OPEN', source, note,
+  const fresh: Claim = {
+    claimId, userId: first.userId, linkId: first.linkId, bankCode: first.bankCode, accountRef: first.accountRef!,
+    chargeIds: charges.map((c) => c.chargeId), amount: charges.reduce((s, c) => s + c.amount, 0), claimStatus: 'OPENING', source, note,
     createdAt: new Date(now).toISOString(), createdBy,
   };
+  if (!(await putOpeningClaim(fresh))) {
+    const existing = (await getClaim(claimId))!;
+    if (existing.claimStatus !== 'OPENING') return existing; // a retry of a claim that opened already
+  }
+  const claim = (await getClaim(claimId))!;
+  const ours = charges.filter((c) => claim.chargeIds.includes(c.chargeId));
+  for (const batch of batches(ours)) {
+    try {
+      await transact(batch.map((c) => claimChargeItem(c, claimId)));
+    } catch (e) {
+      if (!cancellationReasons(e)) throw e;
+      // A charge is in another claim (or no longer completed): undo this claim's marks and refuse it.
+      await eachIgnoringConditions(ours.map((c) => unclaimChargeItem(c, claimId)));
+      await deleteOpeningClaim(claimId);
+      throw new DomainError('INVALID_STATE', 'A charge is already part of another claim');
+    }
+  }
   try {
     await transact([
-      claimPut(claim),
-      ...charges.map((c) => claimChargeItem(c, claim.claimId)),
-      auditPut(config().tableName, { userId: claim.userId, actor: createdBy, action: 'COMPENSATION_OPENED', reason: note, details: { claimId: claim.claimId, amount: claim.amount, chargeIds: claim.chargeIds, source }, at: now }),
+      openClaimItem(claim),
+      auditPut(config().tableName, { userId: claim.userId, actor: createdBy, action: 'COMPENSATION_OPENED', reason: note, details: { claimId, amount: claim.amount, charges: claim.chargeIds.length, source }, at: now }),
     ]);
   } catch (e) {
-    if (cancellationReasons(e)) throw new DomainError('INVALID_STATE', 'A charge is already part of another claim');
-    throw e;
+    if (!cancellationReasons(e)) throw e; // opened by a concurrent retry
   }
-  return claim;
+  return (await getClaim(claimId))!;
 }
 
 /**
@@ -109,29 +148,34 @@ export async function payClaim(claimId: string, actor: string, note?: string): P
   throw new DomainError('INVALID_STATE', 'The wallet kept changing; PAY again to finish');
 }
 
+/**
+ * Denies an open claim, then frees its charges (in batches) so they may be claimed again later,
+ * with better evidence. A DENY repeated after a partial failure finishes freeing them.
+ */
 export async function denyClaim(claimId: string, actor: string, note?: string): Promise<Claim> {
   const claim = await getClaim(claimId);
   if (!claim) throw new DomainError('NOT_FOUND', 'No such claim');
-  if (claim.claimStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The claim is ${claim.claimStatus}`);
+  if (claim.claimStatus !== 'OPEN' && claim.claimStatus !== 'DENIED') throw new DomainError('INVALID_STATE', `The claim is ${claim.claimStatus}`);
   const now = ports().clock.now();
-  try {
-    await transact([
-      moveClaimItem(claimId, 'OPEN', 'DENIED', { decidedBy: actor, decidedAt: new Date(now).toISOString() }),
-      // The charges may be claimed again later, with better evidence.
-      ...claim.chargeIds.map((chargeId) => ({
-        Update: {
-          TableName: config().tableName,
-          Key: keys.charge(claim.userId, chargeId),
-          UpdateExpression: 'REMOVE claimId',
-          ConditionExpression: 'claimId = :c',
-          ExpressionAttributeValues: { ':c': claimId },
-        },
-      })),
-      auditPut(config().tableName, { userId: claim.userId, actor, action: 'COMPENSATION_DENIED', reason: note ?? '', details: { claimId, amount: claim.amount }, at: now }),
-    ]);
-  } catch (e) {
-    if (cancellationReasons(e)) throw new DomainError('INVALID_STATE', 'The claim changed meanwhile');
-    throw e;
+  if (claim.claimStatus === 'OPEN') {
+    try {
+      await transact([
+        moveClaimItem(claimId, 'OPEN', 'DENIED', { decidedBy: actor, decidedAt: new Date(now).toISOString() }),
+        auditPut(config().tableName, { userId: claim.userId, actor, action: 'COMPENSATION_DENIED', reason: note ?? '', details: { claimId, amount: claim.amount }, at: now }),
+      ]);
+    } catch (e) {
+      if (cancellationReasons(e)) throw new DomainError('INVALID_STATE', 'The claim changed meanwhile');
+      throw e;
+    }
+  }
+  const charges = claim.chargeIds.map((chargeId) => ({ userId: claim.userId, chargeId }));
+  for (const batch of batches(charges)) {
+    try {
+      await transact(batch.map((c) => unclaimChargeItem(c, claimId)));
+    } catch (e) {
+      if (!cancellationReasons(e)) throw e;
+      await eachIgnoringConditions(batch.map((c) => unclaimChargeItem(c, claimId))); // some were freed by an earlier try
+    }
   }
   return (await getClaim(claimId))!;
 }

@@ -57,6 +57,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/ops/users/{userId}': 'getOpsUser',
   'POST /v1/ops/users/{userId}/freeze': 'freezeUser',
   'POST /v1/ops/users/{userId}/unfreeze': 'unfreezeUser',
+  'POST /v1/ops/users/{userId}/links/{linkId}/release': 'releaseLink',
   'GET /v1/ops/banks': 'listBanks',
   'PUT /v1/ops/banks/{bankCode}': 'updateBank',
   'GET /v1/ops/compensations': 'listCompensations',

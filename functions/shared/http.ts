@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { DomainError, isDomainError } from './errors';
 import { logger } from './logger';
 import type { FunctionName } from './catalog';
-import { routeKey, routesOf, type RouteDef } from './routes';
+import { bodyOf, routeKey, routesOf, type RouteDef } from './routes';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -93,14 +93,15 @@ function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): Mi
       if (route.auth === 'ops' && !caller?.isOps) throw new DomainError('FORBIDDEN', 'This route is for operations staff');
       const issues: unknown[] = [];
       let json: unknown = undefined;
-      if (route.body) {
+      const bodySchema = bodyOf(route);
+      if (bodySchema) {
         try {
           json = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
         } catch {
           throw new DomainError('VALIDATION_ERROR', 'The body is not valid JSON', { issues: [{ in: 'body', path: '', message: 'invalid JSON' }] });
         }
       }
-      const body = validate(route.body, json, 'body', issues);
+      const body = validate(bodySchema, json, 'body', issues);
       const query = validate(route.query, event.queryStringParameters ?? {}, 'query', issues);
       const params = validate(route.params, event.pathParameters ?? {}, 'path', issues);
       validate(route.headers, headers, 'header', issues);

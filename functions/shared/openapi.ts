@@ -1,72 +1,194 @@
 import * as z from 'zod';
-import { ERROR_STATUS } from './errors';
-import { ROUTES, type RouteDef } from './routes';
-import { ErrorResponse } from './schemas';
+import { ERROR_STATUS, type ErrorCode } from './errors';
+import { bodyOf, ROUTES, routeKey, type RouteDef } from './routes';
+import * as s from './schemas';
 
-const json = (schema: z.ZodType, io: 'input' | 'output') =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+type Json = Record<string, unknown>;
 
-function parameters(route: RouteDef) {
-  const out: Record<string, unknown>[] = [];
-  const add = (schema: z.ZodObject | undefined, where: 'path' | 'query' | 'header') => {
-    if (!schema) return;
-    for (const [name, field] of Object.entries(schema.shape)) {
-      out.push({ name, in: where, required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success, schema: json(field as z.ZodType, 'input') });
-    }
-  };
-  add(route.params, 'path');
-  add(route.query, 'query');
-  add(route.headers, 'header');
-  if (route.auth !== 'public') out.push({ name: 'X-Device-Id', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: 'Opaque device id; feeds risk' });
+/**
+ * Several unanchored patterns on one string ("a lower-case letter", "a digit", ...) come out of
+ * zod as `allOf: [{pattern}, ...]`. That is correct JSON Schema, but tools that merge `allOf`
+ * (Prism, some client generators) turn it into `(?=a)(?=b)`, which demands every pattern at the
+ * first character and so refuses every valid value. One pattern of lookaheads that may look
+ * anywhere means exactly what zod means, whatever a tool does with it.
+ */
+function mergePatterns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(mergePatterns);
+  if (!node || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) if (k !== '$schema') out[k] = mergePatterns(v);
+  const parts = out.allOf as Json[] | undefined;
+  if (Array.isArray(parts) && parts.length > 0 && parts.every((p) => Object.keys(p).length === 1 && typeof p.pattern === 'string')) {
+    const patterns = [...(typeof out.pattern === 'string' ? [out.pattern] : []), ...parts.map((p) => p.pattern as string)];
+    delete out.allOf;
+    out.pattern = '^' + patterns.map((p) => (p.startsWith('^') ? `(?=${p.slice(1)})` : `(?=[\\s\\S]*?(?:${p}))`)).join('');
+    out.description ??= `must match each of: ${patterns.map((p) => `/${p}/`).join(', ')}`;
+  }
   return out;
 }
 
+const json = (schema: z.ZodType, io: 'input' | 'output') =>
+  mergePatterns(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' })) as Json;
+
+/** Readable names for client generators; a route added without one still gets a unique derived name. */
+const OPERATION_IDS: Record<string, string> = {
+  'GET /health': 'getHealth',
+  'GET /openapi.json': 'getOpenApiDocument',
+  'POST /v1/users': 'registerUser',
+  'POST /v1/sessions': 'signIn',
+  'GET /v1/me': 'getMe',
+  'POST /v1/me/phone/verification': 'verifyPhone',
+  'POST /v1/me/phone/verification/resend': 'resendPhoneCode',
+  'POST /v1/me/ekyc': 'startEkyc',
+  'POST /v1/webhooks/ekyc': 'receiveEkycWebhook',
+  'POST /v1/webhooks/bank': 'receiveBankWebhook',
+  'POST /v1/me/bank-links': 'createBankLink',
+  'POST /v1/me/bank-links/{linkId}/authorization': 'authorizeBankLink',
+  'POST /v1/me/bank-links/{linkId}/confirmation': 'confirmBankLink',
+  'GET /v1/me/bank-links': 'listBankLinks',
+  'DELETE /v1/me/bank-links/{linkId}': 'removeBankLink',
+  'POST /v1/me/charges': 'createCharge',
+  'GET /v1/me/charges/{chargeId}': 'getCharge',
+  'POST /v1/me/charges/{chargeId}/confirmation': 'confirmCharge',
+  'GET /v1/me/wallet': 'getWallet',
+  'GET /v1/me/transactions': 'listTransactions',
+  'POST /v1/reports/not-me': 'reportNotMe',
+  'GET /v1/ops/reviews': 'listReviews',
+  'POST /v1/ops/reviews/{caseId}/decision': 'decideReview',
+  'GET /v1/ops/users/{userId}': 'getOpsUser',
+  'POST /v1/ops/users/{userId}/freeze': 'freezeUser',
+  'POST /v1/ops/users/{userId}/unfreeze': 'unfreezeUser',
+  'POST /v1/ops/users/{userId}/links/{linkId}/release': 'releaseLink',
+  'GET /v1/ops/banks': 'listBanks',
+  'PUT /v1/ops/banks/{bankCode}': 'updateBank',
+  'GET /v1/ops/compensations': 'listCompensations',
+  'POST /v1/ops/compensations': 'openCompensation',
+  'POST /v1/ops/compensations/{claimId}/decision': 'decideCompensation',
+  'GET /v1/ops/audit': 'getAudit',
+};
+
+export const operationIdOf = (route: Pick<RouteDef, 'method' | 'path'>) =>
+  OPERATION_IDS[routeKey(route)] ?? `${route.method.toLowerCase()}${route.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
+
+/** Codes whose answers always carry `retry-after` (seconds). */
+export const RETRY_AFTER_CODES: readonly ErrorCode[] = ['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'BANK_SUSPENDED'];
+
+/**
+ * Codes any route may answer: malformed input, a body over the size limit; on routes that touch
+ * the table DynamoDB still throttling after the SDK's retries, or a fault on our side (500: the
+ * request may or may not have taken effect; charges are safe to retry with the same key);
+ * on user routes a token whose user has no wallet (e.g. a staff member's).
+ */
+function alwaysCodes(route: RouteDef): ErrorCode[] {
+  const codes: ErrorCode[] = ['VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE'];
+  if (route.fn !== 'meta') codes.push('SERVICE_UNAVAILABLE', 'INTERNAL_ERROR');
+  if (route.auth !== 'public') codes.push('UNAUTHORIZED');
+  if (route.auth === 'user') codes.push('NOT_FOUND');
+  if (route.auth === 'ops') codes.push('FORBIDDEN');
+  return codes;
+}
+
+/** Every error code a route can answer, grouped by status. */
+export function errorCodesByStatus(route: RouteDef): Map<number, ErrorCode[]> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set([...alwaysCodes(route), ...route.errors])) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return byStatus;
+}
+
+/** Names components after their export in schemas.ts, so generated clients get `RegisterBody`, not `InlineObject12`. */
+const NAMES = new Map<z.ZodType, string>(Object.entries(s).filter(([, v]) => v instanceof z.ZodType).map(([k, v]) => [v as z.ZodType, k]));
+
 /** OpenAPI 3.1 of the whole API, built from the route table and the very schemas that validate requests. */
 export function openApiDocument(serverUrl?: string) {
+  const components: Record<string, Json> = {
+    Error: json(s.ErrorResponse, 'output'),
+    GatewayError: {
+      type: 'object',
+      required: ['message'],
+      properties: { message: { type: 'string' } },
+      description: "API Gateway's own answer in the cloud when its JWT authorizer refuses a token (401) or a function crashes (500); it cannot be customized. The local gateway answers with Error",
+    },
+  };
+  const ref = (schema: z.ZodType, io: 'input' | 'output', fallback: string) => {
+    const name = NAMES.get(schema) ?? fallback;
+    const built = json(schema, io);
+    if (components[name] && JSON.stringify(components[name]) !== JSON.stringify(built)) throw new Error(`two different schemas named ${name}`);
+    components[name] = built;
+    return { $ref: `#/components/schemas/${name}` };
+  };
+
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const responses: Record<string, unknown> = {
-      [route.status]: route.response
-        ? { description: 'Success', content: { 'application/json': { schema: json(route.response, 'output') } } }
-        : { description: 'Success' },
-    };
-    const byStatus = new Map<number, string[]>();
-    // Any route that touches the table may answer 503 when DynamoDB still throttles after the SDK's retries.
-    const always: (keyof typeof ERROR_STATUS)[] = route.fn === 'meta' ? ['VALIDATION_ERROR'] : ['VALIDATION_ERROR', 'SERVICE_UNAVAILABLE'];
-    for (const code of new Set([...always, ...route.errors] as (keyof typeof ERROR_STATUS)[])) {
-      const status = ERROR_STATUS[code];
-      byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+    const operationId = operationIdOf(route);
+    const cap = operationId.charAt(0).toUpperCase() + operationId.slice(1);
+    const responses: Record<string, unknown> = {};
+    const success = [{ status: route.status, response: route.response, description: 'Success' }, ...(route.alsoReturns ?? [])];
+    for (const [i, r] of success.entries()) {
+      responses[r.status] = r.response
+        ? { description: r.description, content: { 'application/json': { schema: ref(r.response, 'output', `${cap}Response${i ? r.status : ''}`) } } }
+        : { description: r.description };
     }
-    if (route.auth !== 'public') {
-      byStatus.set(401, [...new Set([...(byStatus.get(401) ?? []), 'UNAUTHORIZED'])]);
-    }
-    if (route.auth === 'ops') byStatus.set(403, [...new Set([...(byStatus.get(403) ?? []), 'FORBIDDEN'])]);
-    for (const [status, codes] of byStatus) {
+    for (const [status, codes] of errorCodesByStatus(route)) {
+      const withCodes = { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { properties: { code: { enum: codes } } } } }] };
+      const retry = codes.filter((c) => RETRY_AFTER_CODES.includes(c));
       responses[status] = {
         description: `Error: ${codes.join(', ')}`,
-        // RATE_LIMITED and every 503 say when to come back.
-        ...(codes.includes('RATE_LIMITED') || status === 503 ? { headers: { 'retry-after': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } } } : {}),
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        ...(retry.length
+          ? {
+              headers: {
+                'retry-after': {
+                  required: retry.length === codes.length,
+                  description: `Seconds to wait before retrying${retry.length === codes.length ? '' : ` (with ${retry.join(', ')})`}`,
+                  schema: { type: 'string', pattern: '^\\d+$' },
+                },
+              },
+            }
+          : {}),
+        content: { 'application/json': { schema: (status === 401 && codes.includes('UNAUTHORIZED')) || status === 500 ? { anyOf: [withCodes, { $ref: '#/components/schemas/GatewayError' }] } : withCodes } },
       };
     }
+
+    const parameters: Json[] = [];
+    const add = (schema: z.ZodObject | undefined, where: 'path' | 'query' | 'header') => {
+      for (const [name, field] of Object.entries(schema?.shape ?? {})) {
+        const f = field as z.ZodType;
+        parameters.push({ name, in: where, required: where === 'path' || !f.safeParse(undefined).success, schema: json(f, 'input') });
+      }
+    };
+    add(route.params, 'path');
+    add(route.query, 'query');
+    add(route.headers, 'header');
+    parameters.push({ name: 'X-Device-Id', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Opaque device id; feeds risk' });
+
+    const body = bodyOf(route);
+    // The service reads an empty body as {}: a body whose fields are all optional may be left out.
+    const requestBody = body && {
+      required: !body.safeParse({}).success,
+      ...(route.body ? {} : { description: 'No fields: send no body, or {}' }),
+      content: { 'application/json': { schema: ref(body, 'input', `${cap}Body`) } },
+    };
+
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {
-      operationId: `${route.method.toLowerCase()}${route.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      operationId,
       summary: route.summary,
       tags: [route.auth === 'ops' ? 'operations' : route.auth === 'public' ? 'public' : 'user'],
       security: route.auth === 'public' ? [] : [{ cognito: [] }],
-      parameters: parameters(route),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(route.body, 'input') } } } } : {}),
+      parameters,
+      ...(requestBody ? { requestBody } : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Anshin Wallet API', version: '1.0.0', description: 'Amounts are integer yen. Errors are {"error":{"code","message","requestId"}}.' },
+    info: { title: 'Anshin Wallet API', version: '1.0.0', description: 'Amounts are integer yen. Errors are {"error":{"code","message","requestId"}}; each operation lists the codes it can answer under each status.' },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
       securitySchemes: { cognito: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token' } },
-      schemas: { Error: json(ErrorResponse, 'output') },
+      schemas: components,
     },
     paths,
   };

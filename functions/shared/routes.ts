@@ -19,6 +19,8 @@ export interface RouteDef {
   headers?: z.ZodObject;
   status: number;
   response?: z.ZodType;
+  /** Other success statuses the route answers (e.g. 202 when a charge waits), with their bodies. */
+  alsoReturns?: { status: number; response?: z.ZodType; description: string }[];
   errors: ErrorCode[];
 }
 
@@ -28,7 +30,7 @@ export interface RouteDef {
  */
 export const ROUTES: RouteDef[] = [
   { method: 'GET', path: '/health', fn: 'meta', auth: 'public', summary: 'Liveness', status: 200, response: s.HealthResponse, errors: [] },
-  { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, errors: [] },
+  { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, response: s.OpenApiResponse, errors: [] },
   {
     method: 'POST', path: '/v1/users', fn: 'identity', auth: 'public', summary: 'Register; sends a 6-digit SMS code',
     body: s.RegisterBody, status: 201, response: s.RegisterResponse, errors: ['VALIDATION_ERROR', 'EMAIL_TAKEN', 'RATE_LIMITED'],
@@ -48,11 +50,11 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: 'POST', path: '/v1/me/ekyc', fn: 'profile', auth: 'user', summary: 'Start identity verification with the eKYC provider',
-    status: 201, response: s.EkycStartResponse, errors: ['PHONE_UNVERIFIED', 'KYC_ALREADY_VERIFIED', 'ACCOUNT_FROZEN'],
+    status: 201, response: s.EkycStartResponse, errors: ['PHONE_UNVERIFIED', 'KYC_ALREADY_VERIFIED', 'ACCOUNT_FROZEN', 'EKYC_UNAVAILABLE'],
   },
   {
     method: 'POST', path: '/v1/webhooks/ekyc', fn: 'ekycWebhook', auth: 'public', summary: 'eKYC provider callback (signed)',
-    headers: s.EkycWebhookHeaders, body: s.EkycWebhookBody, status: 200, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
+    headers: s.EkycWebhookHeaders, body: s.EkycWebhookBody, status: 200, response: s.EkycWebhookResponse, errors: ['INVALID_SIGNATURE', 'VALIDATION_ERROR', 'NOT_FOUND'],
   },
   {
     method: 'POST', path: '/v1/webhooks/bank', fn: 'bankWebhook', auth: 'public',
@@ -62,7 +64,7 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/me/bank-links', fn: 'bankLinks', auth: 'user', summary: 'Start linking a bank account (the holder authenticates at the bank)',
     body: s.CreateLinkBody, status: 201, response: s.CreateLinkResponse,
-    errors: ['PHONE_UNVERIFIED', 'KYC_REQUIRED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_NOT_SUPPORTED', 'BANK_ACCOUNT_LOCKED', 'ACCOUNT_ALREADY_LINKED', 'RATE_LIMITED'],
+    errors: ['PHONE_UNVERIFIED', 'KYC_REQUIRED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'BANK_NOT_SUPPORTED', 'BANK_ACCOUNT_LOCKED', 'ACCOUNT_ALREADY_LINKED', 'RATE_LIMITED', 'BANK_UNAVAILABLE'],
   },
   {
     method: 'POST', path: '/v1/me/bank-links/{linkId}/authorization', fn: 'bankLinks', auth: 'user', summary: "Hand over the bank's authorization code; the holder must match the eKYC identity",
@@ -82,6 +84,7 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/me/charges', fn: 'charges', auth: 'user', summary: 'Charge the wallet from a linked bank account (idempotent by Idempotency-Key)',
     headers: s.IdempotencyHeaders, body: s.CreateChargeBody, status: 201, response: s.CreateChargeResponse,
+    alsoReturns: [{ status: 202, response: s.ChargeAcceptedResponse, description: 'Accepted: the charge waits for a code or a review, or the bank\'s answer was lost (PROCESSING)' }],
     errors: ['IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'CHARGE_DECLINED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'NOT_FOUND', 'RATE_LIMITED'],
   },
   {
@@ -150,6 +153,9 @@ export const ROUTES: RouteDef[] = [
     query: s.AuditQuery, status: 200, response: s.AuditResponse, errors: [],
   },
 ];
+
+/** The body schema a route's requests are validated with: a route without fields takes no body, an empty body or `{}`. */
+export const bodyOf = (r: Pick<RouteDef, 'method' | 'body'>): z.ZodType | undefined => r.body ?? (r.method === 'GET' ? undefined : s.EmptyBody);
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
 

@@ -16,6 +16,9 @@ export const Password = z
   .regex(/[A-Z]/, 'needs an upper-case letter')
   .regex(/\d/, 'needs a digit');
 
+/** The body of a route that takes no fields: nothing, or an empty JSON object. */
+export const EmptyBody = z.strictObject({});
+
 export const RegisterBody = z.strictObject({
   email: Email,
   password: Password,
@@ -86,6 +89,8 @@ export const BankWebhookResponse = z.object({
   frozenWallets: z.number().int(),
   cancelledCharges: z.number().int(),
 });
+export const EkycWebhookResponse = z.object({ received: z.literal(true), applied: z.boolean().describe('false when the eventId was seen before: nothing changed') });
+export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) }).describe('this OpenAPI 3.1 document');
 
 export const HealthResponse = z.object({ status: z.literal('ok'), stage: z.string(), time: z.string() });
 
@@ -132,8 +137,12 @@ export const CreateChargeBody = z.strictObject({
 export const ChargeStatusEnum = z.enum(['PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING', 'COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED']);
 export const CreateChargeResponse = z.object({
   chargeId: z.string(),
-  status: ChargeStatusEnum.describe('COMPLETED (201), or PENDING_CONFIRMATION / PROCESSING (202)'),
-  balance: z.number().int().optional().describe('present when COMPLETED'),
+  status: z.literal('COMPLETED'),
+  balance: z.number().int().describe('the wallet balance after the credit'),
+});
+export const ChargeAcceptedResponse = z.object({
+  chargeId: z.string(),
+  status: ChargeStatusEnum.describe('PENDING_CONFIRMATION (a code was sent) or PROCESSING (the bank\'s answer was lost); a replay answers the current status'),
 });
 export const ChargeView = z.object({
   chargeId: z.string(),

@@ -15,6 +15,7 @@ import {
   smsTo,
   verifiedUser,
   verifyPhone,
+  badInput,
   type ApiResponse,
   type TestAccount,
   type TestUser,
@@ -119,7 +120,7 @@ describe('POST /v1/me/bank-links', () => {
       ['an extra field', { ...good, holderName: 'ヤマダ タロウ' }, ''],
       ['an extra field that smells like the 2020 flow', { ...good, pin: '1234' }, ''],
     ])('%s', async (_why, body, path) => {
-      const res = await startLink(user, body);
+      const res = await badInput(() => startLink(user, body));
       expectError(res, 400, 'VALIDATION_ERROR');
       expect(res.body.error.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'body', path })]));
     });
@@ -130,7 +131,7 @@ describe('POST /v1/me/bank-links', () => {
       ['empty', ''],
       ['a string', '"0001"'],
     ])('a body that is %s', async (_why, rawBody) => {
-      expectError(await api('POST', '/v1/me/bank-links', { token: user.token, rawBody, headers: { 'content-type': 'application/json' } }), 400, 'VALIDATION_ERROR');
+      expectError(await api('POST', '/v1/me/bank-links', { token: user.token, rawBody, headers: { 'content-type': 'application/json' }, invalid: true }), 400, 'VALIDATION_ERROR');
     });
 
     it('none of them started a link', async () => {
@@ -267,9 +268,9 @@ describe('POST /v1/me/bank-links/{linkId}/authorization', () => {
     const user = await verifiedUser();
     const { linkId } = await created(user, await openBankAccount());
     for (const body of [{}, { authorizationCode: '' }, { authorizationCode: 12 }, { authorizationCode: 'x', extra: 1 }, { authorizationCode: 'x'.repeat(513) }]) {
-      expectError(await api('POST', `/v1/me/bank-links/${linkId}/authorization`, { token: user.token, body }), 400, 'VALIDATION_ERROR');
+      expectError(await api('POST', `/v1/me/bank-links/${linkId}/authorization`, { token: user.token, body, invalid: true }), 400, 'VALIDATION_ERROR');
     }
-    expectError(await authorize(user, 'not-a-link', 'x'), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => authorize(user, 'not-a-link', 'x')), 400, 'VALIDATION_ERROR');
     expect(await statusOf(user, linkId)).toBe('PENDING_BANK_AUTH');
   });
 });
@@ -324,7 +325,7 @@ describe('POST /v1/me/bank-links/{linkId}/confirmation', () => {
   it('400 VALIDATION_ERROR for a code that is not 6 digits', async () => {
     const user = await verifiedUser();
     const { linkId } = await pendingConfirmation(user, await openBankAccount());
-    for (const code of ['12345', '1234567', 'abcdef', '１２３４５６']) expectError(await confirm(user, linkId, code), 400, 'VALIDATION_ERROR');
+    for (const code of ['12345', '1234567', 'abcdef', '１２３４５６']) expectError(await badInput(() => confirm(user, linkId, code)), 400, 'VALIDATION_ERROR');
     expect(await statusOf(user, linkId)).toBe('PENDING_CONFIRMATION');
   });
 });
@@ -424,7 +425,7 @@ describe('authentication', () => {
     ['POST', `/v1/me/bank-links/${linkId}/confirmation`, { code: '123456' }],
     ['DELETE', `/v1/me/bank-links/${linkId}`, undefined],
   ])('401 for %s %s without a token or with a forged one', async (method, path, body) => {
-    expect((await api(method, path, { body })).status).toBe(401);
-    expect((await api(method, path, { body, token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' })).status).toBe(401);
+    expect((await api(method, path, { body, invalid: true })).status).toBe(401);
+    expect((await api(method, path, { body, token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', invalid: true })).status).toBe(401);
   });
 });

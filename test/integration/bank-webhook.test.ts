@@ -16,11 +16,11 @@ async function serviceNow(): Promise<number> {
   return Math.floor(Date.parse(res.body.now) / 1000);
 }
 
-async function signed(body: Record<string, unknown>, options: { secret?: string; at?: number } = {}) {
+async function signed(body: Record<string, unknown>, options: { secret?: string; at?: number; invalid?: boolean } = {}) {
   const raw = JSON.stringify(body);
   const t = options.at ?? (await serviceNow());
   const v1 = createHmac('sha256', options.secret ?? SECRET).update(`${t}.${raw}`).digest('hex');
-  return api('POST', '/v1/webhooks/bank', { rawBody: raw, headers: { 'content-type': 'application/json', 'x-bank-signature': `t=${t},v1=${v1}` } });
+  return api('POST', '/v1/webhooks/bank', { rawBody: raw, headers: { 'content-type': 'application/json', 'x-bank-signature': `t=${t},v1=${v1}` }, invalid: options.invalid });
 }
 
 const bankEvent = (body: Record<string, unknown>) => api('POST', '/local/bank/events', { body });
@@ -29,7 +29,7 @@ describe('POST /v1/webhooks/bank: signature', () => {
   const event = { eventId: `ev-${randomUUID()}`, type: 'HOLDER_BLOCKED_LINKING', bankCode: '0001', branchCode: '001', accountNumber: '1234567', until: '2099-01-01T00:00:00Z' };
 
   it('refuses a missing, wrong, foreign-secret or stale signature with 401 INVALID_SIGNATURE, and changes nothing', async () => {
-    expectError(await api('POST', '/v1/webhooks/bank', { body: event }), 401, 'INVALID_SIGNATURE');
+    expectError(await api('POST', '/v1/webhooks/bank', { body: event, invalid: true }), 401, 'INVALID_SIGNATURE');
     expectError(await signed(event, { secret: 'local-ekyc-secret' }), 401, 'INVALID_SIGNATURE');
     expectError(await signed(event, { at: (await serviceNow()) - 3600 }), 401, 'INVALID_SIGNATURE');
     const raw = JSON.stringify(event);
@@ -40,7 +40,7 @@ describe('POST /v1/webhooks/bank: signature', () => {
   });
 
   it('a signed but malformed body is 400 VALIDATION_ERROR naming the field', async () => {
-    const res = await signed({ ...event, eventId: `ev-${randomUUID()}`, accountNumber: '12' });
+    const res = await signed({ ...event, eventId: `ev-${randomUUID()}`, accountNumber: '12' }, { invalid: true });
     expectError(res, 400, 'VALIDATION_ERROR');
     expect(JSON.stringify(res.body.error.details)).toContain('accountNumber');
   });

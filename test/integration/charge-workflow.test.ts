@@ -176,14 +176,14 @@ describe('human review', () => {
     const { review } = await pendingReview(w, 200_000);
     expectError(await api('GET', '/v1/ops/reviews?status=OPEN', { token: w.user.token }), 403, 'FORBIDDEN');
     expectError(await api('POST', `/v1/ops/reviews/${review.caseId}/decision`, { token: w.user.token, body: { decision: 'APPROVE', note: 'mine' } }), 403, 'FORBIDDEN');
-    expect((await api('GET', '/v1/ops/reviews?status=OPEN')).status).toBe(401);
-    expect((await api('POST', `/v1/ops/reviews/${review.caseId}/decision`, { body: { decision: 'APPROVE', note: 'x' } })).status).toBe(401);
+    expect((await api('GET', '/v1/ops/reviews?status=OPEN', { invalid: true })).status).toBe(401);
+    expect((await api('POST', `/v1/ops/reviews/${review.caseId}/decision`, { body: { decision: 'APPROVE', note: 'x' }, invalid: true })).status).toBe(401);
     // The case is still open and the charge still waits.
     expect((await openReviews()).find((c) => c.caseId === review.caseId)).toBeDefined();
     const ops = await opsAuth();
     const bad = [{ decision: 'MAYBE', note: 'x' }, { decision: 'APPROVE' }, { decision: 'APPROVE', note: '' }, { decision: 'APPROVE', note: 'x', extra: 1 }];
-    for (const body of bad) expectError(await api('POST', `/v1/ops/reviews/${review.caseId}/decision`, { token: ops, body }), 400, 'VALIDATION_ERROR');
-    expectError(await api('POST', '/v1/ops/reviews/not-a-case/decision', { token: ops, body: { decision: 'APPROVE', note: 'x' } }), 400, 'VALIDATION_ERROR');
+    for (const body of bad) expectError(await api('POST', `/v1/ops/reviews/${review.caseId}/decision`, { token: ops, body, invalid: true }), 400, 'VALIDATION_ERROR');
+    expectError(await api('POST', '/v1/ops/reviews/not-a-case/decision', { token: ops, body: { decision: 'APPROVE', note: 'x' }, invalid: true }), 400, 'VALIDATION_ERROR');
     expectError(await api('POST', `/v1/ops/reviews/case_${'0'.repeat(32)}/decision`, { token: ops, body: { decision: 'APPROVE', note: 'x' } }), 404, 'NOT_FOUND');
     expect((await decideReview(review.caseId, 'REJECT')).status).toBe(200);
   });

@@ -5,7 +5,7 @@
  * Every test uses fresh wallets and bank accounts.
  */
 import { chargeIdFor } from '../../functions/domain/charge';
-import { api, linkAccount, openBankAccount, smsTo, verifiedUser, type TestUser } from '../support/api';
+import { api, badInput, linkAccount, openBankAccount, smsTo, verifiedUser, type TestUser } from '../support/api';
 import {
   bankAccount,
   bankMovesOf,
@@ -101,9 +101,9 @@ describe('the low-risk path (ALLOW)', () => {
       foreign,
     ];
     for (const bad of tampered) expectError(await transactions(w.user, `?limit=1&cursor=${encodeURIComponent(bad)}`), 400, 'VALIDATION_ERROR');
-    expectError(await transactions(w.user, '?limit=0'), 400, 'VALIDATION_ERROR');
-    expectError(await transactions(w.user, '?limit=101'), 400, 'VALIDATION_ERROR');
-    expectError(await transactions(w.user, '?limit=abc'), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => transactions(w.user, '?limit=0')), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => transactions(w.user, '?limit=101')), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => transactions(w.user, '?limit=abc')), 400, 'VALIDATION_ERROR');
   });
 
   it('a new wallet has balance 0 and no transactions', async () => {
@@ -336,7 +336,7 @@ describe('access and validation', () => {
       ['GET', '/v1/me/transactions'],
     ];
     for (const [method, path, body] of routes) {
-      const res = await api(method, path, { body, headers: { 'idempotency-key': newKey() } });
+      const res = await api(method, path, { body, headers: { 'idempotency-key': newKey() }, invalid: true });
       expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
     }
   });
@@ -361,11 +361,11 @@ describe('access and validation', () => {
       ['a JSON array', () => post([good])],
     ];
     for (const [what, send] of cases) {
-      const res = await send();
+      const res = await badInput(send);
       expect({ what, status: res.status, code: res.body?.error?.code }).toEqual({ what, status: 400, code: 'VALIDATION_ERROR' });
     }
-    expectError(await getCharge(w, 'not-a-charge'), 400, 'VALIDATION_ERROR');
-    expectError(await api('POST', `/v1/me/charges/${chargeIdFor(w.user.userId, 'x')}/confirmation`, { token: w.user.token, body: { code: '12ab56' } }), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => getCharge(w, 'not-a-charge')), 400, 'VALIDATION_ERROR');
+    expectError(await api('POST', `/v1/me/charges/${chargeIdFor(w.user.userId, 'x')}/confirmation`, { token: w.user.token, body: { code: '12ab56' }, invalid: true }), 400, 'VALIDATION_ERROR');
     // A well-formed link id that is not this wallet's: 404, not a charge.
     expectError(await post({ ...good, linkId: 'lnk_00000000-0000-0000-0000-000000000000' }), 404, 'NOT_FOUND');
     expect((await smsTo(w.user.phone)).filter((m) => m.body.includes('confirms a charge'))).toEqual([]);

@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { ROUTES, routeKey, type RouteDef } from '../../functions/shared/routes';
-import { api, baseUrl, IDENTITY, openBankAccount, opsToken, PASSWORD, registerUser, TERMS, type TestUser } from '../support/api';
+import { api, baseUrl, contract, IDENTITY, openBankAccount, opsToken, PASSWORD, registerUser, TERMS, type TestUser } from '../support/api';
 import {
   chargeCode, chargeReaches, confirmCharge, errorShapeProblem, eventually, fullSnapshot, postCharge, readyWallet, runSweeper, settledReconciliation, userSnapshot,
   type ReadyWallet,
@@ -482,6 +482,15 @@ describe('fuzzing every route of the route table', () => {
         };
 
         if (res.status >= 500) fail('a 5xx');
+        // Whatever the fuzzer sent, the answer must be one /openapi.json declares, and a request it refuses must not succeed.
+        const violations = (await contract()).check(
+          {
+            method: req.method, url: req.path, requestHeaders: req.headers, requestBody: req.body?.toString('utf8'),
+            status: res.status, responseHeaders: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])), responseBody: res.text,
+          },
+          'auto',
+        );
+        if (violations.length) fail(`the exchange does not match /openapi.json:\n    ${violations.join('\n    ')}`);
         if (res.status >= 400) {
           const problem = errorShapeProblem({ status: res.status, body: res.json, headers: new Headers() });
           if (problem) fail(`a 4xx without the error shape: ${problem}`);

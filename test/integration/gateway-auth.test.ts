@@ -24,7 +24,8 @@ function expectUnauthorized(res: ApiResponse) {
   expect(res.headers.get('x-request-id')).toBe(res.body.error.requestId);
 }
 
-const meWith = (authorization?: string) => api('GET', '/v1/me', { headers: authorization === undefined ? {} : { authorization } });
+/** Bad credentials on purpose unless `valid`: the answer must be a 4xx that /openapi.json declares. */
+const meWith = (authorization?: string, valid = false) => api('GET', '/v1/me', { headers: authorization === undefined ? {} : { authorization }, invalid: !valid });
 
 describe('gateway JWT checks', () => {
   let user: TestUser;
@@ -42,14 +43,14 @@ describe('gateway JWT checks', () => {
   });
 
   it('a real access token is accepted (control)', async () => {
-    const res = await meWith(`Bearer ${tokens.accessToken}`);
+    const res = await meWith(`Bearer ${tokens.accessToken}`, true);
     expect(res.status).toBe(200);
     expect(res.body.userId).toBe(user.userId);
   });
 
   it('an ID token is accepted too, as the cloud authorizer accepts it (audience = the app client)', async () => {
     expect(decode(segments(tokens.idToken)[1]).token_use).toBe('id');
-    const res = await meWith(`Bearer ${tokens.idToken}`);
+    const res = await meWith(`Bearer ${tokens.idToken}`, true);
     expect(res.status).toBe(200);
     expect(res.body.userId).toBe(user.userId);
   });
@@ -142,9 +143,9 @@ describe('gateway JWT checks', () => {
 
   it('every user route is guarded, not only /v1/me', async () => {
     for (const [method, path] of [['POST', '/v1/me/phone/verification'], ['POST', '/v1/me/phone/verification/resend'], ['POST', '/v1/me/ekyc']]) {
-      const res = await api(method, path, { body: { code: '123456' } });
+      const res = await api(method, path, { body: { code: '123456' }, invalid: true });
       expectUnauthorized(res);
-      const forged = await api(method, path, { body: { code: '123456' }, headers: { authorization: `Bearer ${b64url('{"alg":"none"}')}.${segments(tokens.accessToken)[1]}.` } });
+      const forged = await api(method, path, { body: { code: '123456' }, invalid: true, headers: { authorization: `Bearer ${b64url('{"alg":"none"}')}.${segments(tokens.accessToken)[1]}.` } });
       expectUnauthorized(forged);
     }
   });
@@ -159,7 +160,7 @@ describe('gateway JWT checks', () => {
 describe('gateway routing', () => {
   it('an unknown route is 404 NOT_FOUND in the error format', async () => {
     for (const path of ['/nope', '/v1', '/v1/users/extra', '/v2/users', '/v1/me/']) {
-      const res = await api('GET', path);
+      const res = await api('GET', path, { invalid: true });
       expect({ path, status: res.status, code: res.body?.error?.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
       expect(res.body.error).toEqual(expect.objectContaining({ message: expect.any(String), requestId: expect.any(String) }));
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
@@ -168,7 +169,7 @@ describe('gateway routing', () => {
 
   it('a known path with the wrong method is 405 in the error format', async () => {
     for (const [method, path] of [['DELETE', '/v1/me'], ['GET', '/v1/users'], ['PUT', '/health'], ['GET', '/v1/webhooks/ekyc'], ['PATCH', '/v1/sessions']]) {
-      const res = await api(method, path);
+      const res = await api(method, path, { invalid: true });
       expect({ method, path, status: res.status, code: res.body?.error?.code }).toEqual({ method, path, status: 405, code: 'METHOD_NOT_ALLOWED' });
       expect(res.body.error.requestId).toEqual(expect.any(String));
     }

@@ -20,6 +20,7 @@ import {
   uniqueEmail,
   uniquePhone,
   verifyPhone,
+  badInput,
   type ApiResponse,
   type TestUser,
 } from '../support/api';
@@ -290,7 +291,7 @@ describe('POST /v1/users', () => {
     ];
 
     it.each(cases)('%s', async (_name, request, paths) => {
-      const res = await api('POST', '/v1/users', { ...request, headers: request.rawBody ? { 'content-type': 'application/json' } : undefined });
+      const res = await api('POST', '/v1/users', { ...request, headers: request.rawBody ? { 'content-type': 'application/json' } : undefined, invalid: true });
       expectError(res, 400, 'VALIDATION_ERROR');
       if (paths) expect(issuePaths(res).sort()).toEqual(paths);
       else expect(JSON.stringify(res.body.error.details.issues)).toContain('role');
@@ -337,10 +338,10 @@ describe('POST /v1/sessions', () => {
   });
 
   it('400 VALIDATION_ERROR for a malformed sign-in', async () => {
-    expectError(await api('POST', '/v1/sessions', { body: { email: user.email } }), 400, 'VALIDATION_ERROR');
-    expectError(await api('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD, otp: '123456' } }), 400, 'VALIDATION_ERROR');
-    expectError(await api('POST', '/v1/sessions', { body: { email: 'nope', password: PASSWORD } }), 400, 'VALIDATION_ERROR');
-    expectError(await api('POST', '/v1/sessions', { rawBody: '{', headers: { 'content-type': 'application/json' } }), 400, 'VALIDATION_ERROR');
+    expectError(await api('POST', '/v1/sessions', { body: { email: user.email }, invalid: true }), 400, 'VALIDATION_ERROR');
+    expectError(await api('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD, otp: '123456' }, invalid: true }), 400, 'VALIDATION_ERROR');
+    expectError(await api('POST', '/v1/sessions', { body: { email: 'nope', password: PASSWORD }, invalid: true }), 400, 'VALIDATION_ERROR');
+    expectError(await api('POST', '/v1/sessions', { rawBody: '{', headers: { 'content-type': 'application/json' }, invalid: true }), 400, 'VALIDATION_ERROR');
   });
 });
 
@@ -407,7 +408,7 @@ describe('phone verification', () => {
   it('400 VALIDATION_ERROR for a code that is not 6 digits', async () => {
     const user = await registerUser();
     for (const code of ['12345', '1234567', 'abcdef', 123456, '']) {
-      const res = await verifyCode(user, code as string);
+      const res = await badInput(() => verifyCode(user, code as string));
       expectError(res, 400, 'VALIDATION_ERROR');
       expect(issuePaths(res)).toEqual(['body:code']);
     }
@@ -593,9 +594,9 @@ describe('eKYC', () => {
     const stillPending = async () => expect((await me(user)).kycStatus).toBe('PENDING');
 
     it('401 INVALID_SIGNATURE without a signature', async () => {
-      expectError(await postWebhook(body), 401, 'INVALID_SIGNATURE');
-      expectError(await postWebhook(body, ''), 401, 'INVALID_SIGNATURE');
-      expectError(await postWebhook(body, 'garbage'), 401, 'INVALID_SIGNATURE');
+      expectError(await badInput(() => postWebhook(body)), 401, 'INVALID_SIGNATURE');
+      expectError(await badInput(() => postWebhook(body, '')), 401, 'INVALID_SIGNATURE');
+      expectError(await badInput(() => postWebhook(body, 'garbage')), 401, 'INVALID_SIGNATURE');
       await stillPending();
     });
 
@@ -619,8 +620,8 @@ describe('eKYC', () => {
     });
 
     it('checks the signature before the body: an unsigned malformed body is 401, not 400', async () => {
-      expectError(await postWebhook('{not json'), 401, 'INVALID_SIGNATURE');
-      expectError(await postWebhook(JSON.stringify({ eventId: 'x' })), 401, 'INVALID_SIGNATURE');
+      expectError(await badInput(() => postWebhook('{not json')), 401, 'INVALID_SIGNATURE');
+      expectError(await badInput(() => postWebhook(JSON.stringify({ eventId: 'x' }))), 401, 'INVALID_SIGNATURE');
     });
 
     it.each([
@@ -632,7 +633,7 @@ describe('eKYC', () => {
       ['an extra identity field', () => ({ eventId: eventId(), ekycSessionId: sessionId, result: 'APPROVED', identity: { ...IDENTITY, nationality: 'JP' } })],
       ['a JSON array', '[]'],
     ])('400 VALIDATION_ERROR for a correctly signed body with %s, and nothing changes', async (_name, make) => {
-      const res = await signedWebhook(typeof make === 'string' ? make : make());
+      const res = await badInput(() => signedWebhook(typeof make === 'string' ? make : make()));
       expectError(res, 400, 'VALIDATION_ERROR');
       await stillPending();
     });

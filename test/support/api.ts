@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ContractChecker, type Intent } from './contract';
 import { STATE_FILE } from './global-setup';
 
 export const baseUrl = (): string => process.env.ANSHIN_URL ?? (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as { url: string }).url;
@@ -10,11 +12,48 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
-export async function api<T = any>(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<ApiResponse<T>> {
+function headersOf(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  h.forEach((v, k) => (out[k] = v));
+  return out;
+}
+
+let checker: Promise<ContractChecker> | undefined;
+
+/** The document the running stack serves, fetched once per test file: the tests check the service against what it publishes. */
+export function contract(): Promise<ContractChecker> {
+  checker ??= fetch(`${baseUrl()}/openapi.json`).then(async (res) => {
+    if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
+    return new ContractChecker((await res.json()) as Record<string, unknown>);
+  });
+  return checker;
+}
+
+export interface ApiOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /** Bad input on purpose: the request need not match /openapi.json, and the answer must be a 4xx it declares. */
+  invalid?: boolean;
+  /** Overrides `invalid`; `auto` for generated requests that may or may not be valid. */
+  intent?: Intent;
+}
+
+const intentScope = new AsyncLocalStorage<Intent>();
+
+/**
+ * Marks every API call made inside `fn` as bad input on purpose (see `ApiOptions.invalid`),
+ * for tests that send malformed requests through helpers: `await badInput(() => startLink(user, body))`.
+ */
+export const badInput = <T>(fn: () => Promise<T>): Promise<T> => intentScope.run('invalid', fn);
+
+/**
+ * One HTTP call to the stack. Every exchange with the API is checked against the stack's own
+ * /openapi.json: an undeclared status, a body or header that does not match, or a request the
+ * document refuses (unless marked `invalid`) throws a ContractViolation that fails the test.
+ */
+export async function api<T = any>(method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.rawBody;
@@ -30,6 +69,10 @@ export async function api<T = any>(
   } catch {
     /* not JSON */
   }
+  (await contract()).assert(
+    { method, url: path, requestHeaders: headers, requestBody: body, status: res.status, responseHeaders: headersOf(res.headers), responseBody: text },
+    options.intent ?? (options.invalid ? 'invalid' : (intentScope.getStore() ?? 'valid')),
+  );
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
 

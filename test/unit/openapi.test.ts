@@ -1,5 +1,8 @@
 import { ERROR_STATUS, type ErrorCode } from '../../functions/shared/errors';
-import { openApiDocument } from '../../functions/shared/openapi';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { errorCodesByStatus, openApiDocument, RETRY_AFTER_CODES } from '../../functions/shared/openapi';
+import { Password } from '../../functions/shared/schemas';
 import { ROUTES } from '../../functions/shared/routes';
 
 type Operation = {
@@ -11,7 +14,11 @@ type Operation = {
 };
 
 const doc = openApiDocument('https://api.example.test');
+/** A schema, or the component its $ref names. */
+const deref = (schema: Record<string, any>): Record<string, any> => (schema.$ref ? (doc.components.schemas as Record<string, any>)[String(schema.$ref).split('/').pop()!] : schema);
 const op = (method: string, path: string) => (doc.paths[path] as Record<string, Operation> | undefined)?.[method.toLowerCase()];
+/** The codes an error response's schema allows (the enum next to the Error $ref). */
+const codesOf = (schema: unknown): string[] => JSON.stringify(schema).match(/"enum":\[[^\]]*\]/g)?.flatMap((m) => JSON.parse(m.slice(7)) as string[]) ?? [];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 describe('OpenAPI document', () => {
@@ -53,11 +60,12 @@ describe('OpenAPI document', () => {
   it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: request body, success response and security match the route', (_key, route) => {
     const o = op(route.method, route.path)!;
     if (route.body) {
-      expect(o.requestBody?.required).toBe(true);
-      const schema = o.requestBody!.content['application/json'].schema;
+      expect(o.requestBody?.required).toBe(!route.body.safeParse({}).success);
+      const ref = o.requestBody!.content['application/json'].schema.$ref as string;
+      const schema = doc.components.schemas[ref.split('/').pop()!] as Record<string, any>;
       expect(schema).toEqual(expect.objectContaining({ type: expect.any(String) }));
       if (schema.type === 'object') expect(schema.properties).toBeDefined();
-    } else {
+    } else if (route.method === 'GET') {
       expect(o.requestBody).toBeUndefined();
     }
     expect(o.responses[String(route.status)]).toBeDefined();
@@ -69,17 +77,69 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: documents every error code under its status', (_key, route) => {
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: documents every error code under its status, as an enum', (_key, route) => {
     const o = op(route.method, route.path)!;
-    const expected = new Set<ErrorCode>(['VALIDATION_ERROR', ...route.errors]);
+    const expected = new Set<ErrorCode>(['VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE', ...route.errors]);
     if (route.auth !== 'public') expected.add('UNAUTHORIZED');
     if (route.auth === 'ops') expected.add('FORBIDDEN');
     for (const code of expected) {
       const response = o.responses[String(ERROR_STATUS[code])];
       expect(response).toBeDefined();
       expect(response.description).toMatch(new RegExp(`\\b${code}\\b`));
-      expect(response.content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+      expect(JSON.stringify(response.content?.['application/json'].schema)).toContain('{"$ref":"#/components/schemas/Error"}');
+      expect(codesOf(response.content!['application/json'].schema)).toContain(code);
     }
+  });
+
+  it('declares retry-after on every answer whose codes carry it, required where all of them do', () => {
+    for (const route of ROUTES) {
+      const o = op(route.method, route.path)!;
+      for (const [status, codes] of errorCodesByStatus(route)) {
+        const header = (o.responses[String(status)] as { headers?: Record<string, { required: boolean }> }).headers?.['retry-after'];
+        const carrying = codes.filter((c) => RETRY_AFTER_CODES.includes(c));
+        if (carrying.length === 0) expect(header).toBeUndefined();
+        else expect(header?.required).toBe(carrying.length === codes.length);
+      }
+    }
+    expect(op('POST', '/v1/me/charges')!.responses['429']).toEqual(expect.objectContaining({ headers: { 'retry-after': expect.objectContaining({ required: true }) } }));
+  });
+
+  it('declares the 202 of POST /v1/me/charges next to its 201', () => {
+    const responses = op('POST', '/v1/me/charges')!.responses;
+    expect(responses['201'].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateChargeResponse' });
+    expect(responses['202'].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/ChargeAcceptedResponse' });
+  });
+
+  it('lets a route without fields take no body or {}, and says so', () => {
+    for (const route of ROUTES.filter((r) => !r.body && r.method !== 'GET')) {
+      const body = op(route.method, route.path)!.requestBody!;
+      expect(body.required).toBe(false);
+      expect(body.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EmptyBody' });
+    }
+    expect(doc.components.schemas.EmptyBody).toEqual(expect.objectContaining({ type: 'object', additionalProperties: false }));
+  });
+
+  it('exports the password rule as one pattern that accepts exactly what zod accepts', () => {
+    const schema = doc.components.schemas.RegisterBody as { properties: { password: { pattern: string; allOf?: unknown } } };
+    const pattern = new RegExp(schema.properties.password.pattern, 'u');
+    expect(schema.properties.password.allOf).toBeUndefined();
+    for (const p of ['Str0ng-Passw0rd', 'Passw0rd-123', '9zZ', 'aaaaaaaaA1', '1aA', 'x\nY7', 'ＡaB3']) expect({ p, ok: pattern.test(p) }).toEqual({ p, ok: Password.safeParse(p.padEnd(8, '-')).success });
+    for (const p of ['password', 'PASSWORD1', 'password1', 'Password', '12345678']) expect({ p, ok: pattern.test(p) }).toEqual({ p, ok: false });
+  });
+
+  it('is valid OpenAPI 3.1 by the specification\'s own schema', () => {
+    const out = execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs')], { input: JSON.stringify(doc), encoding: 'utf8' });
+    const result = JSON.parse(out) as { valid: boolean; version: string; errors: unknown[] };
+    expect(result).toEqual({ valid: true, version: '3.1', errors: [] });
+    // The validator can fail: a broken document is refused.
+    const broken = JSON.parse(execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs')], { input: JSON.stringify({ ...doc, paths: { 'no-slash': {} } }), encoding: 'utf8' })) as { valid: boolean };
+    expect(broken.valid).toBe(false);
+  });
+
+  it('gives operations readable ids and names its schemas', () => {
+    expect(op('POST', '/v1/me/charges')!.operationId).toBe('createCharge');
+    expect(op('POST', '/v1/users')!.operationId).toBe('registerUser');
+    expect(op('POST', '/v1/users')!.requestBody!.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RegisterBody' });
   });
 
   it('describes the error format of the contract: code, message and requestId required', () => {
@@ -89,7 +149,7 @@ describe('OpenAPI document', () => {
   });
 
   it('lists the required fields of the registration body and refuses extra ones', () => {
-    const schema = op('POST', '/v1/users')!.requestBody!.content['application/json'].schema;
+    const schema = deref(op('POST', '/v1/users')!.requestBody!.content['application/json'].schema);
     expect(schema.type).toBe('object');
     expect([...schema.required].sort()).toEqual(['acceptedTermsVersion', 'email', 'password', 'phoneNumber']);
     expect(schema.additionalProperties).toBe(false);
@@ -99,7 +159,7 @@ describe('OpenAPI document', () => {
   });
 
   it('describes the sign-in, code and webhook bodies', () => {
-    const body = (m: string, p: string) => op(m, p)!.requestBody!.content['application/json'].schema;
+    const body = (m: string, p: string) => deref(op(m, p)!.requestBody!.content['application/json'].schema);
     expect([...body('POST', '/v1/sessions').required].sort()).toEqual(['email', 'password']);
     expect(body('POST', '/v1/me/phone/verification').properties.code.pattern).toBe('^\\d{6}$');
     const webhook = body('POST', '/v1/webhooks/ekyc');
@@ -108,7 +168,7 @@ describe('OpenAPI document', () => {
   });
 
   it('describes GET /v1/me with the masked phone and the kyc states', () => {
-    const schema = op('GET', '/v1/me')!.responses['200'].content!['application/json'].schema;
+    const schema = deref(op('GET', '/v1/me')!.responses['200'].content!['application/json'].schema);
     expect(schema.properties.kycStatus.enum).toEqual(['NONE', 'PENDING', 'VERIFIED', 'REJECTED']);
     expect(schema.properties.phoneNumber.description).toMatch(/masked/);
   });

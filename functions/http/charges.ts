@@ -18,7 +18,8 @@ import type { CodeBody, CreateChargeBody, TransactionsQuery } from '../shared/sc
 import { keys } from '../shared/table';
 import { credit, debit, finish, reverseAndFail } from '../workflow/charge-steps';
 import { WORKFLOW_ERRORS, WorkflowError } from '../workflow/errors';
-import { issueCode, SMS_TEXT, verifyCode } from './one-time-codes';
+import { DEFAULT_LANG, SMS } from '../shared/messages';
+import { issueCode, verifyCode } from './one-time-codes';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -115,7 +116,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   const executionName = `${chargeId}-1`;
   const charge: ChargeRecord = { ...base, ...code.record, status: 'PENDING_CONFIRMATION', response, executionName, history: [{ ...audit, status: 'PENDING_CONFIRMATION' }] };
   if (!(await createCharge(charge))) return replay((await getCharge(userId, chargeId))!, hash);
-  await code.send(user.phoneNumber, (c) => SMS_TEXT.charge(c, `JPY ${amount.toLocaleString('en-US')} from bank ${link.bankCode} ${link.accountMasked}`));
+  await code.send(user.phoneNumber, (c) => SMS.chargeCode[DEFAULT_LANG](c, amount, link));
   try {
     await p.workflow.start(executionName, { chargeId, userId, outcome: decision.outcome, stage: 'CONFIRM' });
   } catch (error) {

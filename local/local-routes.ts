@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { z } from 'zod';
 import { Identity } from '../functions/shared/schemas';
+import { browserMessagesScript } from '../functions/shared/messages';
 import type { LocalClock } from './clock';
 import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
 import { sendJson } from './gateway';
@@ -218,6 +219,12 @@ async function serveConsole(pathname: string, res: ServerResponse): Promise<bool
     // Same origin locally; the cloud deployment writes the API's URL here.
     res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' });
     res.end("window.ANSHIN_API_URL = '';\n");
+    return true;
+  }
+  if (pathname === '/ops/messages.js') {
+    // The texts of the message catalog, generated as the cloud deployment generates them.
+    res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' });
+    res.end(browserMessagesScript());
     return true;
   }
   const relative = pathname === '/not-me' ? 'not-me.html' : pathname.slice('/ops/'.length) || 'index.html';

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceRule } from '../acknowledge';
 import type { StageConfig } from '../config';
 import { REPO_ROOT } from './function';
+import { browserMessagesScript } from '../../functions/shared/messages';
 
 /** The console's static files; deployed as they are, under CONSOLE_PREFIX. */
 export const CONSOLE_DIR = path.join(REPO_ROOT, 'console');
@@ -133,7 +134,12 @@ export class OpsConsole extends Construct {
     // An asset of our own rather than Source.asset, so the grant on the asset bucket can be named below.
     const files = new s3assets.Asset(this, 'Files', { path: CONSOLE_DIR });
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
-      sources: [s3deploy.Source.bucket(files.bucket, files.s3ObjectKey), s3deploy.Source.data('config.js', `window.ANSHIN_API_URL = '${apiUrl}';\n`)],
+      sources: [
+        s3deploy.Source.bucket(files.bucket, files.s3ObjectKey),
+        s3deploy.Source.data('config.js', `window.ANSHIN_API_URL = '${apiUrl}';\n`),
+        // The pages' texts, from the one message catalog.
+        s3deploy.Source.data('messages.js', browserMessagesScript()),
+      ],
       destinationBucket: this.bucket,
       destinationKeyPrefix: `${CONSOLE_PREFIX}/`,
       // A new deploy must show at once, config.js included.

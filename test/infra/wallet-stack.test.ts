@@ -9,6 +9,7 @@ import { TABLE } from '../../functions/shared/table';
 import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
 import { DEFAULT_ALARMS } from '../../lib/config';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
+import { browserMessagesScript } from '../../functions/shared/messages';
 import { SCHEDULES } from '../../lib/wallet-stack';
 import { idOf, synth, type Synth } from './synth';
 import type { Definition, State } from '../support/asl';
@@ -550,11 +551,12 @@ describe('ops console site', () => {
       DistributionId: { Ref: idOf(dev, dev.stack.console.distribution) },
       DistributionPaths: ['/ops/*'],
     });
-    // Sources: the console folder, then config.js whose marker CloudFormation replaces with the API URL.
-    const [files, config] = (props.SourceObjectKeys as string[]).map((key) => path.join(dev.outdir, `asset.${key.replace(/\.zip$/, '')}`));
+    // Sources: the console folder, then config.js whose marker CloudFormation replaces with the API URL, then the catalog's texts.
+    const [files, config, messages] = (props.SourceObjectKeys as string[]).map((key) => path.join(dev.outdir, `asset.${key.replace(/\.zip$/, '')}`));
     expect(fs.readdirSync(files)).toEqual(expect.arrayContaining(['not-me.html']));
     expect(fs.readFileSync(path.join(config, 'config.js'), 'utf8')).toBe("window.ANSHIN_API_URL = '<<marker:0xbaba:0>>';\n");
-    expect(props.SourceMarkers).toEqual([{}, { '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [idOf(dev, dev.stack.api.httpApi), 'ApiEndpoint'] } }]);
+    expect(props.SourceMarkers).toEqual([{}, { '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [idOf(dev, dev.stack.api.httpApi), 'ApiEndpoint'] } }, {}]);
+    expect(fs.readFileSync(path.join(messages, 'messages.js'), 'utf8')).toBe(browserMessagesScript());
   });
 
   it('outputs the console URL', () => {

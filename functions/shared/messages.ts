@@ -322,6 +322,8 @@ export const CONSOLE = {
   'duration.h': { ja: '{h}時間 {min}分', en: '{h} h {min} min' },
   'duration.min': { ja: '{min}分 {s}秒', en: '{min} min {s} s' },
   'duration.s': { ja: '{s}秒', en: '{s} s' },
+  'duration.minOnly': { ja: '{min}分', en: '{min} min' },
+  'time.withAge': { ja: '{time}（{age}）', en: '{time} ({age})' },
   'age.now': { ja: 'たった今', en: 'just now' },
   'age.ago': { ja: '{duration}前', en: '{duration} ago' },
   'age.in': { ja: '{duration}後', en: 'in {duration}' },

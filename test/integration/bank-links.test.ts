@@ -286,7 +286,7 @@ describe('POST /v1/me/bank-links/{linkId}/confirmation', () => {
     expect(res.body).toEqual({ status: 'ACTIVE' });
     expect(await links(user)).toEqual([expect.objectContaining({ linkId, status: 'ACTIVE', activatedAt: expect.any(String) })]);
 
-    const notices = (await smsTo(account.holderPhone)).filter((m) => /was linked/.test(m.body));
+    const notices = (await smsTo(account.holderPhone)).filter((m) => /に登録されました/.test(m.body));
     expect(notices).toHaveLength(1);
     const url = /https?:\/\/\S*[?&]token=([\w.-]+)/.exec(notices[0].body);
     expect(url).not.toBeNull();
@@ -312,7 +312,7 @@ describe('POST /v1/me/bank-links/{linkId}/confirmation', () => {
     // The right code is dead too, and the holder heard of no link.
     expectError(await confirm(user, linkId, code), 409, 'INVALID_STATE');
     expect(await statusOf(user, linkId)).toBe('FAILED');
-    expect((await smsTo(account.holderPhone)).some((m) => /was linked/.test(m.body))).toBe(false);
+    expect((await smsTo(account.holderPhone)).some((m) => /に登録されました/.test(m.body))).toBe(false);
   });
 
   it('409 INVALID_STATE before the bank has authorized the link', async () => {

@@ -65,8 +65,9 @@ async function bankBalance(a: TestAccount): Promise<number> {
 
 const otherThan = (code: string, by = 1) => String((Number(code) + by) % 1_000_000).padStart(6, '0');
 const otherPin = (pin: string, by = 1) => String((Number(pin) + by) % 10_000).padStart(4, '0');
-const linkedNotices = async (a: TestAccount) => (await smsTo(a.holderPhone)).filter((m) => /was linked/.test(m.body));
-const lockNotices = async (a: TestAccount) => (await smsTo(a.holderPhone)).filter((m) => /locked/i.test(m.body));
+// The bank's notices are Japanese (functions/shared/messages.ts): 「…に登録されました」, 「…ロックしました」.
+const linkedNotices = async (a: TestAccount) => (await smsTo(a.holderPhone)).filter((m) => /に登録されました/.test(m.body));
+const lockNotices = async (a: TestAccount) => (await smsTo(a.holderPhone)).filter((m) => /ロック/.test(m.body));
 
 /** A phished holder: the criminal has the PIN and talks the victim into reading out the one-time code. */
 async function phishedAuthorizationCode(victim: TestAccount, authorizationUrl: string): Promise<string> {
@@ -165,8 +166,8 @@ describe('2020 attack step: walking the PIN space with one verified wallet', () 
     }
     expectError(await startLink(attacker, victim), 429, 'RATE_LIMITED');
     const messages = (await smsTo(victim.holderPhone)).map((m) => m.body);
-    expect(messages.some((m) => /wrongly 6 times/.test(m))).toBe(true);
-    expect(messages.some((m) => /One-time code/.test(m))).toBe(false);
+    expect(messages.some((m) => /6回誤って入力/.test(m))).toBe(true);
+    expect(messages.some((m) => /ワンタイムパスワード/.test(m))).toBe(false);
   });
 });
 
@@ -293,7 +294,7 @@ describe('2020 attack step: victims who never knew', () => {
     const linkId = await linkAccount(user, account);
 
     const messages = await smsTo(account.holderPhone);
-    const notices = messages.filter((m) => /was linked/.test(m.body));
+    const notices = messages.filter((m) => /に登録されました/.test(m.body));
     expect(notices).toHaveLength(1);
     expect(messages).toHaveLength(2); // the bank's one-time code, then the notice
     const url = new URL(/https?:\/\/\S+/.exec(notices[0].body)![0]);

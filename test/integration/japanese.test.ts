@@ -4,7 +4,7 @@
  * follow Accept-Language (Japanese by default) while the codes stay the contract's.
  */
 import { formatJst, smsSegments } from '../../functions/shared/messages';
-import { api, lastCode, registerUser, smsTo, verifiedUser } from '../support/api';
+import { api, lastCode, registerUser, smsTo, verifiedUser, type ApiResponse } from '../support/api';
 import { challenged, confirmCharge, expectError, linkedWallet, waitForStatus, type LinkedWallet } from '../support/charges';
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
@@ -126,7 +126,7 @@ describe('API error messages follow Accept-Language; codes do not change', () =>
     const user = await registerUser();
     const code = await lastCode(user.phone);
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    const cases: [string, (h: Record<string, string>) => ReturnType<typeof api>, number, string][] = [
+    const cases: [string, (h: Record<string, string>) => Promise<ApiResponse>, number, string][] = [
       ['validation', (h) => api('POST', '/v1/users', { headers: h, body: { email: 'x' } }), 400, 'VALIDATION_ERROR'],
       ['no token', (h) => api('GET', '/v1/me', { headers: h }), 401, 'UNAUTHORIZED'],
       ['no route', (h) => api('GET', '/v1/nothing-here', { headers: h }), 404, 'NOT_FOUND'],

@@ -41,6 +41,17 @@ describe('not-me token', () => {
     }));
   });
 
+  it('carries the event the notice told of (for the not-me page), and refuses a malformed one', () => {
+    const withEvent: NotMeClaims = { ...claims, event: { kind: 'DEBITED', at: NOW - 60, chargeId: `chg_${'a'.repeat(32)}` } };
+    expect(verifyNotMeToken(KEY, signNotMeToken(KEY, withEvent), NOW)).toEqual({ valid: true, claims: withEvent });
+    const linked: NotMeClaims = { ...claims, event: { kind: 'LINKED', at: NOW - 60 } };
+    expect(verifyNotMeToken(KEY, signNotMeToken(KEY, linked), NOW)).toEqual({ valid: true, claims: linked });
+    const base = { p: 'not-me', lid: claims.linkId, uid: claims.userId, exp: claims.expiresAt, jti: claims.tokenId };
+    for (const bad of [{ ev: 'STOLEN', at: NOW }, { ev: 'DEBITED' }, { ev: 'DEBITED', at: '2026' }, { ev: 'DEBITED', at: NOW, cid: 7 }]) {
+      expect(verifyNotMeToken(KEY, signRaw({ ...base, ...bad }), NOW)).toEqual({ valid: false, reason: 'MALFORMED' });
+    }
+  });
+
   it('is URL-safe as it stands (it travels in a `token=` query parameter)', () => {
     const token = signNotMeToken(KEY, claims);
     expect(encodeURIComponent(token)).toBe(token);

@@ -124,11 +124,11 @@ export const NOTICES = {
     en: (otp: string, a: { accountMasked: string }) => `One-time code ${otp} to let ${BRAND.en} link your account ${a.accountMasked}. If you did not ask for this, do not share it and call your bank.`,
   },
   linked: {
-    ja: (a: { accountMasked: string; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}が${BRAND.ja}に登録されました。以後このウォレットへのチャージはこの口座から引き落とされます。`,
+    ja: (a: { accountMasked: string; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}が${BRAND.ja}に登録されました。今後のチャージはこの口座から引き落とされます。`,
     en: (a: { accountMasked: string; at: number }) => `Your account ${a.accountMasked} was linked to an ${BRAND.en} on ${formatJst(a.at, 'en')}. Charges to that wallet will be debited from this account.`,
   },
   debited: {
-    ja: (a: { accountMasked: string; amount: number; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}から${BRAND.ja}へのチャージとして${formatYen(a.amount, 'ja')}を引き落としました。`,
+    ja: (a: { accountMasked: string; amount: number; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}から${BRAND.ja}へのチャージで${formatYen(a.amount, 'ja')}を引き落としました。`,
     en: (a: { accountMasked: string; amount: number; at: number }) => `${formatYen(a.amount, 'en')} was debited from your account ${a.accountMasked} on ${formatJst(a.at, 'en')} for an ${BRAND.en} top-up.`,
   },
   /** Before a held charge is debited: the holder can still stop it. */
@@ -152,7 +152,7 @@ export const BANK_NOTICE_LANG: Lang = 'ja';
 
 /** The bank's frame around a notice: its name first, the not-me link last. */
 export const BANK_NOTICE = {
-  ja: (bankCode: string, body: string, notMeUrl?: string) => `【銀行${bankCode}】${body}${notMeUrl ? ` 身に覚えがない場合はこちら：${notMeUrl}` : ''}`,
+  ja: (bankCode: string, body: string, notMeUrl?: string) => `【銀行${bankCode}】${body}${notMeUrl ? ` お心当たりのない場合：${notMeUrl}` : ''}`,
   en: (bankCode: string, body: string, notMeUrl?: string) => `[Bank ${bankCode}] ${body}${notMeUrl ? ` Not you? Report it: ${notMeUrl}` : ''}`,
 } satisfies Text<(...args: never[]) => string>;
 

@@ -53,7 +53,7 @@ describe('what people receive is Japanese, with JST times', () => {
     expect(body).toContain(`口座****${w.account.accountNumber.slice(-3)}があんしんウォレットに登録されました`);
     expect(body).toContain(formatJst(linkedAt, 'ja'));
     expect(body).not.toMatch(/UTC|Your account/);
-    expect(body).toMatch(/身に覚えがない場合はこちら：http\S+[?&]token=/);
+    expect(body).toMatch(/お心当たりのない場合：http\S+[?&]token=v2\./);
   });
 
   it("the bank's debit notice: Japanese, the amount in yen, the masked account, the JST time; the not-me page can read it", async () => {
@@ -70,7 +70,7 @@ describe('what people receive is Japanese, with JST times', () => {
     const debits = (await smsTo(w.account.holderPhone)).filter((m) => m.body.includes('を引き落としました'));
     expect(debits).toHaveLength(1);
     const body = debits[0].body;
-    expect(body).toContain(`口座****${w.account.accountNumber.slice(-3)}からあんしんウォレットへのチャージとして5,000円を引き落としました`);
+    expect(body).toContain(`口座****${w.account.accountNumber.slice(-3)}からあんしんウォレットへのチャージで5,000円を引き落としました`);
     const at = jstInstant(body);
     expect(at).toBeGreaterThanOrEqual(Math.floor(before / 60_000) * 60_000);
     expect(at).toBeLessThanOrEqual(after);

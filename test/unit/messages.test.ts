@@ -90,6 +90,10 @@ describe('SMS segments', () => {
     }
   });
 
+  it('the debit notice, the one holders get most, fits 4 segments with the largest amount and a CloudFront not-me URL', () => {
+    expect(smsSegments(everySms('ja')['bank: debited + not-me link']).segments).toBeLessThanOrEqual(4);
+  });
+
   it('codes stay 6 ASCII digits that a client can find with /\\b\\d{6}\\b/, and the only such number', () => {
     for (const lang of LANGUAGES) {
       const all = everySms(lang);

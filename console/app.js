@@ -4,7 +4,8 @@
  *
  * Rules kept throughout: every piece of API data reaches the page through
  * textContent or setAttribute (never innerHTML); the access token lives in memory
- * and sessionStorage only (gone with the tab, never in localStorage); every button
+ * and sessionStorage only (gone with the tab, never in localStorage, which holds only
+ * the language choice); texts come from the message catalog (messages.js); every button
  * that sends a request is disabled until the answer arrives.
  */
 (function () {
@@ -12,28 +13,24 @@
 
   const API = String(window.ANSHIN_API_URL || '').replace(/\/+$/, '');
   const SESSION_KEY = 'anshin-ops-session';
+  /** The staff member's language choice: the only thing the console keeps in localStorage (no secret). */
+  const LANG_KEY = 'anshin-ops-lang';
+  const MESSAGES = window.ANSHIN_MESSAGES.console;
+  const lang = MESSAGES[localStorage.getItem(LANG_KEY)] ? localStorage.getItem(LANG_KEY) : window.ANSHIN_MESSAGES.defaultLang;
+
+  /** A text of the message catalog in the chosen language, `{name}` filled from params. */
+  function t(key, params) {
+    const text = MESSAGES[lang][key];
+    if (text === undefined) return key;
+    return text.replace(/\{(\w+)\}/g, (_, k) => (params && params[k] !== undefined ? String(params[k]) : ''));
+  }
   const QUEUE_REFRESH_MS = 15000;
   const SLA_WARN_MS = 5 * 60 * 1000;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const CHARGE_ID = /^chg_[0-9a-f]{32}$/;
 
-  /** Risk and history reason codes, as an operator reads them. Unknown codes are shown as they are. */
-  const REASONS = {
-    LARGE_AMOUNT: 'Large amount',
-    NEW_LINK_LARGE_AMOUNT: 'New bank link, sizeable amount',
-    NEW_WALLET_LARGE_AMOUNT: 'New wallet, sizeable amount',
-    HIGH_VELOCITY: 'Many charges in the last hour',
-    ACCOUNT_FAILED_LINKS: 'Bank account had failed links from other wallets',
-    FIRST_CHARGE_ON_LINK: 'First charge on this link',
-    AMOUNT_OVER_CHALLENGE: 'Amount needs SMS confirmation',
-    NEW_DEVICE: 'New device',
-    WALLET_FROZEN: 'Wallet frozen',
-    BANK_SUSPENDED: 'Bank switched off',
-    LINK_NOT_ACTIVE: 'Link not active',
-    PER_CHARGE_LIMIT: 'Over the per-charge limit',
-    DAILY_LIMIT: 'Over the daily limit',
-    BALANCE_CAP: 'Over the balance cap',
-  };
+  /** Risk and history reason codes, as an operator reads them (catalog keys `reason.<CODE>`). Unknown codes are shown as they are. */
+  const reasonText = (code) => (MESSAGES[lang][`reason.${code}`] !== undefined ? t(`reason.${code}`) : String(code).replace(/_/g, ' ').toLowerCase());
   const REVIEW_REASONS = new Set(['LARGE_AMOUNT', 'NEW_LINK_LARGE_AMOUNT', 'NEW_WALLET_LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS']);
   const DENY_REASONS = new Set(['WALLET_FROZEN', 'BANK_SUSPENDED', 'LINK_NOT_ACTIVE', 'PER_CHARGE_LIMIT', 'DAILY_LIMIT', 'BALANCE_CAP']);
 
@@ -77,34 +74,43 @@
 
   const yen = (n) => (typeof n === 'number' ? '¥' + n.toLocaleString('en-US') : '—');
 
-  const timeFormat = new Intl.DateTimeFormat('en-GB', {
-    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+  // Staff work in Tokyo: every time is JST, whatever the machine's zone.
+  const timeFormat = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
+    timeZone: 'Asia/Tokyo', year: 'numeric', month: lang === 'ja' ? '2-digit' : 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   });
   function when(iso) {
     if (!iso) return '—';
     const d = new Date(iso);
-    return isNaN(d.getTime()) ? String(iso) : timeFormat.format(d);
+    return isNaN(d.getTime()) ? String(iso) : `${timeFormat.format(d)} JST`;
   }
-  /** A <time> element: readable text, the exact instant in datetime and title. */
-  const timeEl = (iso) => h('time', { datetime: iso || undefined, title: iso || undefined, text: when(iso) });
+  /** How long ago (or ahead) an instant is, in whole units: "3分前", "2 h 05 min ago". */
+  function age(iso) {
+    const ms = Date.now() - new Date(iso).getTime();
+    if (isNaN(ms)) return '';
+    if (Math.abs(ms) < 60000) return t('age.now');
+    return t(ms > 0 ? 'age.ago' : 'age.in', { duration: duration(Math.abs(ms), true) });
+  }
+  /** A <time> element: JST text with its age, the exact instant in datetime and title. */
+  const timeEl = (iso) => h('time', { datetime: iso || undefined, title: iso || undefined, text: iso ? t('time.withAge', { time: when(iso), age: age(iso) }) : when(iso) });
 
-  function duration(ms) {
+  /** `coarse`: the two largest units without seconds past a minute (ages need no seconds). */
+  function duration(ms, coarse) {
     const s = Math.max(0, Math.floor(ms / 1000));
     const d = Math.floor(s / 86400);
     const hr = Math.floor((s % 86400) / 3600);
     const min = Math.floor((s % 3600) / 60);
     const sec = s % 60;
-    if (d) return `${d} d ${hr} h`;
-    if (hr) return `${hr} h ${String(min).padStart(2, '0')} min`;
-    if (min) return `${min} min ${String(sec).padStart(2, '0')} s`;
-    return `${sec} s`;
+    if (d) return t('duration.d', { d, h: hr });
+    if (hr) return t('duration.h', { h: hr, min: String(min).padStart(2, '0') });
+    if (min) return coarse ? t('duration.minOnly', { min }) : t('duration.min', { min, s: String(sec).padStart(2, '0') });
+    return t('duration.s', { s: sec });
   }
 
   function reasonChip(code) {
     const kind = REVIEW_REASONS.has(code) ? 'review' : DENY_REASONS.has(code) ? 'deny' : 'info';
-    return h('li', { class: `chip chip-${kind}`, title: code, dataset: { reason: code } }, REASONS[code] || String(code).replace(/_/g, ' ').toLowerCase());
+    return h('li', { class: `chip chip-${kind}`, title: code, dataset: { reason: code } }, reasonText(code));
   }
-  const reasonChips = (codes, label) => h('ul', { class: 'chips', 'aria-label': label || 'Reasons' }, (codes || []).map(reasonChip));
+  const reasonChips = (codes, label) => h('ul', { class: 'chips', 'aria-label': label || t('col.reasons') }, (codes || []).map(reasonChip));
 
   const statusBadge = (status) => h('span', { class: `status status-${String(status).toLowerCase()}` }, String(status));
 
@@ -125,7 +131,7 @@
     const e = err instanceof ApiError ? err : new ApiError({ code: 'CONSOLE_ERROR', message: String((err && err.message) || err) });
     box.append(
       h('p', null, h('strong', { class: 'code' }, e.code), ' ', e.message),
-      e.requestId ? h('p', { class: 'request-id' }, 'Request ID: ', h('code', null, e.requestId)) : null,
+      e.requestId ? h('p', { class: 'request-id' }, t('error.requestId'), h('code', null, e.requestId)) : null,
       e.status ? h('p', { class: 'request-id' }, `HTTP ${e.status}`) : null,
     );
     const issues = e.details && Array.isArray(e.details.issues) ? e.details.issues : [];
@@ -154,14 +160,14 @@
   }
 
   async function call(method, path, body) {
-    const headers = { accept: 'application/json' };
+    const headers = { accept: 'application/json', 'accept-language': lang };
     if (state.token) headers.authorization = `Bearer ${state.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;
     try {
       res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     } catch (e) {
-      throw new ApiError({ code: 'NETWORK_ERROR', message: `The API could not be reached (${(e && e.message) || e}).` });
+      throw new ApiError({ code: 'NETWORK_ERROR', message: t('error.network', { detail: (e && e.message) || e }) });
     }
     const text = await res.text();
     let data;
@@ -176,11 +182,11 @@
     const err = new ApiError({
       status: res.status,
       code: e.code || `HTTP_${res.status}`,
-      message: e.message || (data && data.message) || (typeof data === 'string' && data.slice(0, 300)) || res.statusText || 'Request failed',
+      message: e.message || (data && data.message) || (typeof data === 'string' && data.slice(0, 300)) || res.statusText || t('error.failed'),
       requestId: e.requestId || res.headers.get('x-request-id') || res.headers.get('apigw-requestid') || '',
       details: e.details,
     });
-    if (res.status === 401 && state.token) endSession('Your session has ended. Please sign in again.');
+    if (res.status === 401 && state.token) endSession(t('session.ended'));
     throw err;
   }
 
@@ -226,7 +232,7 @@
     routeFromHash();
     loadQueue();
     state.queueTimer = setInterval(() => {
-      if (Date.now() >= state.expiresAt) return endSession('Your session has expired. Please sign in again.');
+      if (Date.now() >= state.expiresAt) return endSession(t('session.expired'));
       if (!document.hidden) loadQueue();
     }, QUEUE_REFRESH_MS);
     state.slaTimer = setInterval(updateSla, 1000);
@@ -247,7 +253,7 @@
     $('#session-bar').hidden = true;
     $('#console').hidden = true;
     $('#sign-in-view').hidden = false;
-    document.title = 'Anshin Wallet · Operations';
+    document.title = t('app.title');
     const box = $('#sign-in-error');
     if (message) showError(box, new ApiError({ code: 'SIGNED_OUT', message }));
     else showError(box);
@@ -334,7 +340,7 @@
     const password = form.password.value;
     const code = form.code.value.trim();
     const box = $('#sign-in-error');
-    if (!email || !password) return showError(box, new ApiError({ code: 'VALIDATION_ERROR', message: 'Enter your email and password.' }));
+    if (!email || !password) return showError(box, new ApiError({ code: 'VALIDATION_ERROR', message: t('signIn.missing') }));
     if (pendingChallenge && !/^\d{6}$/.test(code)) return showError(box, new ApiError({ code: 'VALIDATION_ERROR', message: 'Enter the 6-digit code from your authenticator app.' }));
     try {
       const session = await inFlight($('fieldset', form), () => (STAFF ? staffSignInStep(email, password, code) : call('POST', '/v1/sessions', { email, password })));
@@ -342,7 +348,7 @@
       if (!session) return;
       const groups = claimsOf(session.accessToken)['cognito:groups'] || [];
       if (!groups.includes('ops')) {
-        return showError(box, new ApiError({ code: 'NOT_OPS_STAFF', message: 'This account is not in the operations group.' }));
+        return showError(box, new ApiError({ code: 'NOT_OPS_STAFF', message: t('signIn.notOps') }));
       }
       form.password.value = '';
       form.code.value = '';
@@ -424,10 +430,10 @@
       card.remove();
       state.cards.delete(caseId);
     }
-    if (gone.length) showNotice('queue', `No longer open (decided elsewhere or expired): ${gone.join(', ')}`);
+    if (gone.length) showNotice('queue', t('queue.gone', { ids: gone.join(', ') }));
     $('#queue-empty').hidden = items.length > 0;
-    const stamp = new Date().toLocaleTimeString('en-GB');
-    $('#queue-summary').textContent = `${items.length} open · refreshed ${stamp}`;
+    const stamp = new Date().toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo', hourCycle: 'h23' });
+    $('#queue-summary').textContent = t('queue.summary', { count: items.length, time: stamp });
     updateSla();
   }
 
@@ -442,12 +448,12 @@
       h(
         'fieldset',
         null,
-        h('label', { for: noteId }, 'Decision note'),
-        h('textarea', { id: noteId, name: 'note', rows: 2, required: true, maxlength: 2000, placeholder: 'Why: what you checked, who you called' }),
+        h('label', { for: noteId }, t('case.note')),
+        h('textarea', { id: noteId, name: 'note', rows: 2, required: true, maxlength: 2000, placeholder: t('case.notePlaceholder') }),
         h('div', { class: 'decision-actions' },
-          h('label', { class: 'check', for: freezeId }, h('input', { id: freezeId, name: 'freezeUser', type: 'checkbox' }), ' Freeze user'),
-          h('button', { type: 'submit', name: 'decision', value: 'APPROVE', class: 'approve' }, 'Approve'),
-          h('button', { type: 'submit', name: 'decision', value: 'REJECT', class: 'danger' }, 'Reject'),
+          h('label', { class: 'check', for: freezeId }, h('input', { id: freezeId, name: 'freezeUser', type: 'checkbox' }), ' ', t('case.freezeUser')),
+          h('button', { type: 'submit', name: 'decision', value: 'APPROVE', class: 'approve' }, t('case.approve')),
+          h('button', { type: 'submit', name: 'decision', value: 'REJECT', class: 'danger' }, t('case.reject')),
         ),
       ),
     );
@@ -456,18 +462,18 @@
       { class: 'card case', dataset: { caseId: item.caseId, chargeId: item.chargeId } },
       h(
         'article',
-        { 'aria-label': `Review case for charge ${item.chargeId}` },
+        { 'aria-label': t('case.label', { chargeId: item.chargeId }) },
         h('header', { class: 'card-head' },
           h('h2', { class: 'amount' }, yen(item.amount)),
           h('p', { class: 'sla', dataset: { due: item.dueAt, expires: item.expiresAt || '' } }, h('span', { class: 'sla-text' }, '…')),
         ),
-        reasonChips(item.reasons, 'Reasons for review'),
+        reasonChips(item.reasons, t('case.reasons')),
         definitionList([
-          ['Charge', h('code', null, item.chargeId)],
-          ['User', h('button', { type: 'button', class: 'link', title: 'Open this user', onclick: () => openUser(item.userId) }, item.userId)],
-          ['Opened', timeEl(item.createdAt)],
-          ['Due', timeEl(item.dueAt)],
-          item.expiresAt ? ['Expires unreviewed', timeEl(item.expiresAt)] : null,
+          [t('case.charge'), h('code', null, item.chargeId)],
+          [t('case.user'), h('button', { type: 'button', class: 'link', title: t('case.openUser'), onclick: () => openUser(item.userId) }, item.userId)],
+          [t('case.opened'), timeEl(item.createdAt)],
+          [t('case.due'), timeEl(item.dueAt)],
+          item.expiresAt ? [t('case.expires'), timeEl(item.expiresAt)] : null,
         ]),
         form,
         error,
@@ -479,7 +485,7 @@
       if (decision !== 'APPROVE' && decision !== 'REJECT') return;
       const note = form.note.value.trim();
       if (!note) {
-        showError(error, new ApiError({ code: 'NOTE_REQUIRED', message: 'Write a note before approving or rejecting.' }));
+        showError(error, new ApiError({ code: 'NOTE_REQUIRED', message: t('case.noteRequired') }));
         form.note.focus();
         return;
       }
@@ -491,8 +497,8 @@
         card.dataset.decided = 'true';
         card.remove();
         state.cards.delete(item.caseId);
-        const verb = decision === 'APPROVE' ? 'Approved' : 'Rejected';
-        showNotice('queue', `${verb} ${item.chargeId} (${yen(item.amount)}): the charge is now ${result.chargeStatus}${freezeUser ? '; the wallet is frozen' : ''}.`);
+        const params = { chargeId: item.chargeId, amount: yen(item.amount), status: result.chargeStatus, frozen: freezeUser ? t('case.frozenSuffix') : '' };
+        showNotice('queue', t(decision === 'APPROVE' ? 'case.approved' : 'case.rejected', params));
         $('#queue-empty').hidden = state.cards.size > 0;
         updateBadge();
       } catch (err) {
@@ -513,11 +519,11 @@
       el.classList.toggle('overdue', left <= 0);
       el.classList.toggle('soon', left > 0 && left <= SLA_WARN_MS);
       if (card) card.classList.toggle('overdue', left <= 0);
-      if (isNaN(due)) text.textContent = 'SLA unknown';
-      else if (left > 0) text.textContent = `${duration(left)} left`;
+      if (isNaN(due)) text.textContent = t('sla.unknown');
+      else if (left > 0) text.textContent = t('sla.left', { duration: duration(left) });
       else {
         overdue++;
-        text.textContent = `Overdue by ${duration(-left)}`;
+        text.textContent = t('sla.overdue', { duration: duration(-left) });
       }
     }
     updateBadge(overdue);
@@ -528,9 +534,9 @@
     if (overdue === undefined) overdue = document.querySelectorAll('#queue-list .sla.overdue').length;
     const badge = $('#queue-badge');
     badge.hidden = count === 0;
-    badge.textContent = overdue ? `${count} · ${overdue} overdue` : String(count);
+    badge.textContent = overdue ? t('queue.badgeOverdue', { count, overdue }) : String(count);
     badge.classList.toggle('overdue', overdue > 0);
-    document.title = `${count ? `(${count}${overdue ? '!' : ''}) ` : ''}Anshin Wallet · Operations`;
+    document.title = `${count ? `(${count}${overdue ? '!' : ''}) ` : ''}${t('app.title')}`;
   }
 
   $('#queue-refresh').addEventListener('click', () => loadQueue());
@@ -547,7 +553,7 @@
     const form = $('#user-form');
     showError('user');
     showNotice('user');
-    if (!UUID.test(userId)) return showError('user', new ApiError({ code: 'VALIDATION_ERROR', message: 'A user ID looks like 0f8fad5b-d9cb-469f-a165-70867728950e.' }));
+    if (!UUID.test(userId)) return showError('user', new ApiError({ code: 'VALIDATION_ERROR', message: t('user.badId') }));
     try {
       const user = await inFlight($('fieldset', form), () => call('GET', `/v1/ops/users/${encodeURIComponent(userId)}`));
       renderUser(user);
@@ -569,28 +575,28 @@
     const controlError = h('div', { class: 'alert', role: 'alert', hidden: true });
     const control = h(
       'form',
-      { class: 'panel stack', novalidate: true, 'aria-label': frozen ? 'Unfreeze the wallet' : 'Freeze the wallet' },
-      h('h2', null, frozen ? 'Unfreeze the wallet' : 'Freeze the wallet'),
+      { class: 'panel stack', novalidate: true, 'aria-label': t(frozen ? 'user.unfreezeHeading' : 'user.freezeHeading') },
+      h('h2', null, t(frozen ? 'user.unfreezeHeading' : 'user.freezeHeading')),
       h(
         'fieldset',
         null,
-        h('label', { for: 'freeze-reason' }, frozen ? 'Reason for unfreezing' : 'Reason for freezing'),
+        h('label', { for: 'freeze-reason' }, t(frozen ? 'user.unfreezeReason' : 'user.freezeReason')),
         h('textarea', { id: 'freeze-reason', name: 'reason', rows: 2, required: true, maxlength: 1000 }),
-        h('button', { type: 'submit', class: frozen ? 'approve' : 'danger' }, frozen ? 'Unfreeze wallet' : 'Freeze wallet'),
+        h('button', { type: 'submit', class: frozen ? 'approve' : 'danger' }, t(frozen ? 'user.unfreeze' : 'user.freeze')),
       ),
-      frozen ? null : h('p', { class: 'hint' }, 'Freezing cancels every charge still waiting for a code or a review.'),
+      frozen ? null : h('p', { class: 'hint' }, t('user.freezeHint')),
       controlError,
     );
     control.addEventListener('submit', async (event) => {
       event.preventDefault();
       const reason = control.reason.value.trim();
-      if (!reason) return showError(controlError, new ApiError({ code: 'REASON_REQUIRED', message: 'Write the reason first.' }));
+      if (!reason) return showError(controlError, new ApiError({ code: 'REASON_REQUIRED', message: t('user.reasonRequired') }));
       try {
         const action = frozen ? 'unfreeze' : 'freeze';
         const result = await inFlight($('fieldset', control), () => call('POST', `/v1/ops/users/${encodeURIComponent(user.userId)}/${action}`, { reason }));
-        const cancelled = result.cancelledCharges && result.cancelledCharges.length ? ` Cancelled waiting charges: ${result.cancelledCharges.join(', ')}.` : '';
+        const cancelled = result.cancelledCharges && result.cancelledCharges.length ? t('user.cancelled', { ids: result.cancelledCharges.join(', ') }) : '';
         await loadUser(user.userId);
-        showNotice('user', `The wallet is now ${result.status}.${cancelled}`);
+        showNotice('user', t('user.nowStatus', { status: result.status, cancelled }));
       } catch (err) {
         showError(controlError, err);
       }
@@ -603,45 +609,45 @@
         h('div', { class: 'panel' },
           h('h2', null, user.email || user.userId),
           definitionList([
-            ['Status', statusBadge(user.status)],
-            user.frozenReason ? ['Frozen because', user.frozenReason] : null,
-            ['Balance', h('span', { class: 'balance' }, yen(user.balance))],
-            ['User ID', h('code', null, user.userId)],
-            ['Phone', user.phoneNumber],
+            [t('user.status'), statusBadge(user.status)],
+            user.frozenReason ? [t('user.frozenBecause'), user.frozenReason] : null,
+            [t('user.balance'), h('span', { class: 'balance' }, yen(user.balance))],
+            [t('user.id'), h('code', null, user.userId)],
+            [t('user.phone'), user.phoneNumber],
             ['eKYC', statusBadge(user.kycStatus)],
-            ['Registered', timeEl(user.createdAt)],
+            [t('user.registered'), timeEl(user.createdAt)],
           ]),
-          h('button', { type: 'button', class: 'secondary', onclick: () => openAudit(user.userId) }, 'Open audit trail'),
+          h('button', { type: 'button', class: 'secondary', onclick: () => openAudit(user.userId) }, t('user.openAudit')),
         ),
         control,
       ),
-      h('h2', null, 'Bank links'),
+      h('h2', null, t('user.links')),
       links.length
         ? h('table', { class: 'grid' },
-            h('caption', { class: 'visually-hidden' }, 'Bank links'),
-            h('thead', null, h('tr', null, ['Bank', 'Branch', 'Account', 'Status', 'Linked', 'Activated', 'Link ID'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('caption', { class: 'visually-hidden' }, t('user.links')),
+            h('thead', null, h('tr', null, ['col.bank', 'col.branch', 'col.account', 'col.status', 'col.linked', 'col.activated', 'col.linkId'].map((k) => h('th', { scope: 'col' }, t(k))))),
             h('tbody', null, links.map((l) => h('tr', null,
               h('td', null, l.bankCode), h('td', null, l.branchCode), h('td', null, h('code', null, l.accountNumber)),
               h('td', null, statusBadge(l.status)), h('td', null, timeEl(l.createdAt)), h('td', null, l.activatedAt ? timeEl(l.activatedAt) : '—'),
               h('td', null, h('code', null, l.linkId)),
             ))))
-        : h('p', { class: 'muted' }, 'No bank links.'),
-      h('h2', null, 'Recent charges'),
+        : h('p', { class: 'muted' }, t('user.noLinks')),
+      h('h2', null, t('user.charges')),
       charges.length
-        ? h('table', { class: 'grid', 'aria-label': 'Recent charges' },
-            h('thead', null, h('tr', null, ['Created', 'Amount', 'Status', 'Decision', 'Reasons', 'Charge ID', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        ? h('table', { class: 'grid', 'aria-label': t('user.charges') },
+            h('thead', null, h('tr', null, ['col.created', 'col.amount', 'col.status', 'col.decision', 'col.reasons', 'col.chargeId', ''].map((k) => h('th', { scope: 'col' }, k ? t(k) : '')))),
             h('tbody', null, charges.map((c) => h('tr', { dataset: { chargeId: c.chargeId } },
               h('td', null, timeEl(c.createdAt)),
               h('td', { class: 'num' }, yen(c.amount)),
               h('td', null, statusBadge(c.status)),
               h('td', null, c.decision ? statusBadge(c.decision.outcome) : '—'),
-              h('td', null, reasonChips(c.decision && c.decision.reasons, `Decision reasons for ${c.chargeId}`)),
+              h('td', null, reasonChips(c.decision && c.decision.reasons, t('user.decisionReasons', { chargeId: c.chargeId }))),
               h('td', null, h('code', null, c.chargeId)),
               h('td', null, c.status === 'COMPLETED'
-                ? h('button', { type: 'button', class: 'link', 'aria-label': `Add ${c.chargeId} to a compensation claim`, onclick: () => addToClaim(c.chargeId) }, 'Compensate…')
+                ? h('button', { type: 'button', class: 'link', 'aria-label': t('user.compensateLabel', { chargeId: c.chargeId }), onclick: () => addToClaim(c.chargeId) }, t('user.compensate'))
                 : null),
             ))))
-        : h('p', { class: 'muted' }, 'No charges.'),
+        : h('p', { class: 'muted' }, t('user.noCharges')),
     );
   }
 
@@ -660,11 +666,11 @@
   function bankRow(bank) {
     const toggle = (label, checked) =>
       h('label', { class: 'switch' },
-        h('input', { type: 'checkbox', role: 'switch', 'aria-label': `${label} at bank ${bank.bankCode}`, checked: !!checked }),
-        h('span', { class: 'switch-text', 'aria-hidden': 'true' }, checked ? 'On' : 'Off'),
+        h('input', { type: 'checkbox', role: 'switch', 'aria-label': t('banks.switchLabel', { what: label, bankCode: bank.bankCode }), checked: !!checked }),
+        h('span', { class: 'switch-text', 'aria-hidden': 'true' }, t(checked ? 'banks.on' : 'banks.off')),
       );
-    const linking = toggle('Linking', bank.linkingEnabled);
-    const charging = toggle('Charging', bank.chargingEnabled);
+    const linking = toggle(t('col.linking'), bank.linkingEnabled);
+    const charging = toggle(t('col.charging'), bank.chargingEnabled);
     const row = h('tr', { dataset: { bankCode: bank.bankCode } },
       h('th', { scope: 'row' }, bank.bankCode),
       h('td', null, bank.name),
@@ -680,7 +686,7 @@
         const updated = await inFlight(inputs, () => call('PUT', `/v1/ops/banks/${encodeURIComponent(bank.bankCode)}`, body));
         row.replaceWith(bankRow(updated));
         showError('banks');
-        showNotice('banks', `Bank ${updated.bankCode}: linking ${updated.linkingEnabled ? 'on' : 'off'}, charging ${updated.chargingEnabled ? 'on' : 'off'}.`);
+        showNotice('banks', t('banks.updated', { bankCode: updated.bankCode, linking: t(updated.linkingEnabled ? 'banks.onWord' : 'banks.offWord'), charging: t(updated.chargingEnabled ? 'banks.onWord' : 'banks.offWord') }));
       } catch (err) {
         // The switch shows what the server holds, not what was asked for.
         inputs[0].checked = bank.linkingEnabled;
@@ -710,25 +716,25 @@
 
   function claimCard(claim) {
     const error = h('div', { class: 'alert', role: 'alert', hidden: true });
-    const pay = h('button', { type: 'button', class: 'approve' }, claim.claimStatus === 'PAYING' ? 'Pay again to finish' : 'Pay');
-    const deny = h('button', { type: 'button', class: 'danger', disabled: claim.claimStatus !== 'OPEN' }, 'Deny');
+    const pay = h('button', { type: 'button', class: 'approve' }, t(claim.claimStatus === 'PAYING' ? 'comp.payAgain' : 'comp.pay'));
+    const deny = h('button', { type: 'button', class: 'danger', disabled: claim.claimStatus !== 'OPEN' }, t('comp.deny'));
     const card = h(
       'li',
       { class: 'card claim', dataset: { claimId: claim.claimId } },
       h(
         'article',
-        { 'aria-label': `Compensation claim ${claim.claimId}` },
+        { 'aria-label': t('comp.claimLabel', { claimId: claim.claimId }) },
         h('header', { class: 'card-head' }, h('h3', { class: 'amount' }, yen(claim.amount)), statusBadge(claim.claimStatus)),
-        claim.claimStatus === 'PAYING' ? h('p', { class: 'warning' }, 'Payment stopped half-way (for example the bank was down). PAY again to finish it.') : null,
+        claim.claimStatus === 'PAYING' ? h('p', { class: 'warning' }, t('comp.paying')) : null,
         definitionList([
-          ['Claim', h('code', null, claim.claimId)],
-          ['User', h('button', { type: 'button', class: 'link', title: 'Open this user', onclick: () => openUser(claim.userId) }, claim.userId)],
-          ['Bank', claim.bankCode],
-          ['Charges', h('ul', { class: 'plain' }, (claim.chargeIds || []).map((id) => h('li', null, h('code', null, id))))],
-          ['Source', claim.source],
-          ['Note', claim.note],
-          ['Opened', [timeEl(claim.createdAt), ' by ', claim.createdBy]],
-          claim.refunded !== undefined ? ['Refunded / clawback / loss', `${yen(claim.refunded)} / ${yen(claim.clawback)} / ${yen(claim.loss)}`] : null,
+          [t('comp.claim'), h('code', null, claim.claimId)],
+          [t('case.user'), h('button', { type: 'button', class: 'link', title: t('case.openUser'), onclick: () => openUser(claim.userId) }, claim.userId)],
+          [t('comp.bank'), claim.bankCode],
+          [t('comp.charges'), h('ul', { class: 'plain' }, (claim.chargeIds || []).map((id) => h('li', null, h('code', null, id))))],
+          [t('comp.source'), claim.source],
+          [t('comp.noteTerm'), claim.note],
+          [t('comp.opened'), [timeEl(claim.createdAt), t('comp.by'), claim.createdBy]],
+          claim.refunded !== undefined ? [t('comp.money'), `${yen(claim.refunded)} / ${yen(claim.clawback)} / ${yen(claim.loss)}`] : null,
         ]),
         h('div', { class: 'actions' }, pay, deny),
         error,
@@ -738,11 +744,11 @@
       const answer = await confirmDialog(
         decision === 'PAY'
           ? {
-              title: `Pay claim ${claim.claimId}?`,
-              message: `${yen(claim.amount)} goes back to the victim's account at bank ${claim.bankCode}. The wallet is frozen and what it holds is clawed back; any shortfall is booked as operator loss.`,
-              confirm: 'Confirm PAY',
+              title: t('comp.payTitle', { claimId: claim.claimId }),
+              message: t('comp.payMessage', { amount: yen(claim.amount), bankCode: claim.bankCode }),
+              confirm: t('comp.payConfirm'),
             }
-          : { title: `Deny claim ${claim.claimId}?`, message: 'The claim is closed without payment; its charges can be claimed again later.', confirm: 'Confirm DENY' },
+          : { title: t('comp.denyTitle', { claimId: claim.claimId }), message: t('comp.denyMessage'), confirm: t('comp.denyConfirm') },
       );
       if (!answer) return;
       try {
@@ -750,7 +756,7 @@
           call('POST', `/v1/ops/compensations/${encodeURIComponent(claim.claimId)}/decision`, { decision, ...(answer.note ? { note: answer.note } : {}) }),
         );
         recordDecided(result);
-        showNotice('compensation', `Claim ${result.claimId} is ${result.claimStatus}.`);
+        showNotice('compensation', t('comp.decided', { claimId: result.claimId, status: result.claimStatus }));
         await loadClaims();
       } catch (err) {
         showError(error, err);
@@ -764,7 +770,7 @@
   /** The API lists open claims only: what was decided here stays visible for the rest of the session. */
   function recordDecided(claim) {
     const money = claim.refunded !== undefined
-      ? [h('span', null, `Refunded ${yen(claim.refunded)}`), h('span', null, `Clawback ${yen(claim.clawback)}`), h('span', { class: claim.loss ? 'loss' : '' }, `Loss ${yen(claim.loss)}`)]
+      ? [h('span', null, t('comp.refunded', { amount: yen(claim.refunded) })), h('span', null, t('comp.clawback', { amount: yen(claim.clawback) })), h('span', { class: claim.loss ? 'loss' : '' }, t('comp.loss', { amount: yen(claim.loss) }))]
       : [h('span', null, yen(claim.amount))];
     $('#claims-decided').prepend(
       h('li', { class: 'decided', dataset: { claimId: claim.claimId } },
@@ -793,13 +799,13 @@
     const note = form.note.value.trim();
     const bad = chargeIds.filter((id) => !CHARGE_ID.test(id));
     if (!chargeIds.length || bad.length) {
-      return showError('compensation', new ApiError({ code: 'VALIDATION_ERROR', message: chargeIds.length ? `Not charge IDs: ${bad.join(', ')}` : 'Enter at least one charge ID.' }));
+      return showError('compensation', new ApiError({ code: 'VALIDATION_ERROR', message: chargeIds.length ? t('comp.notIds', { ids: bad.join(', ') }) : t('comp.noIds') }));
     }
-    if (!note) return showError('compensation', new ApiError({ code: 'VALIDATION_ERROR', message: 'Write a note for the claim.' }));
+    if (!note) return showError('compensation', new ApiError({ code: 'VALIDATION_ERROR', message: t('comp.noteRequired') }));
     try {
       const created = await inFlight($('fieldset', form), () => call('POST', '/v1/ops/compensations', { chargeIds, note }));
       form.reset();
-      showNotice('compensation', `Claim ${created.claimId} opened for ${yen(created.amount)}.`);
+      showNotice('compensation', t('comp.created', { claimId: created.claimId, amount: yen(created.amount) }));
       await loadClaims();
     } catch (err) {
       showError('compensation', err);
@@ -854,7 +860,7 @@
   async function loadAudit(userId) {
     showError('audit');
     $('#audit-summary').textContent = '';
-    if (!UUID.test(userId)) return showError('audit', new ApiError({ code: 'VALIDATION_ERROR', message: 'A user ID looks like 0f8fad5b-d9cb-469f-a165-70867728950e.' }));
+    if (!UUID.test(userId)) return showError('audit', new ApiError({ code: 'VALIDATION_ERROR', message: t('user.badId') }));
     try {
       const data = await inFlight($('#audit-form fieldset'), () => call('GET', `/v1/ops/audit?userId=${encodeURIComponent(userId)}`));
       const items = (data && data.items) || [];
@@ -870,7 +876,7 @@
         ),
       );
       $('#audit-table').hidden = items.length === 0;
-      $('#audit-summary').textContent = `${items.length} entries for ${userId}, newest first.`;
+      $('#audit-summary').textContent = t('audit.summary', { count: items.length, userId });
     } catch (err) {
       $('#audit-body').replaceChildren();
       $('#audit-table').hidden = true;
@@ -879,6 +885,21 @@
   }
 
   // ------------------------------------------------------------------ start
+
+  /** The static page in the chosen language; a new choice reloads the page (the session survives in sessionStorage). */
+  function translatePage() {
+    document.documentElement.lang = lang;
+    document.title = t('app.title');
+    for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+    for (const el of document.querySelectorAll('[data-t-label]')) el.setAttribute('aria-label', t(el.dataset.tLabel));
+    const select = $('#lang-select');
+    select.value = lang;
+    select.addEventListener('change', () => {
+      localStorage.setItem(LANG_KEY, select.value);
+      location.reload();
+    });
+  }
+  translatePage();
 
   window.addEventListener('hashchange', () => state.token && routeFromHash());
 

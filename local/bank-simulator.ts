@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { BankAccountRef, BankGateway, BankMove, Clock, DebitNotice, HolderNotice, SmsSender } from '../functions/adapters/ports';
 import { DomainError } from '../functions/shared/errors';
+import { BANK_NOTICE, BANK_NOTICE_LANG as LANG, NOTICES } from '../functions/shared/messages';
 import { JsonStore } from './json-store';
 import { SimulatorError } from './ekyc-simulator';
 
@@ -75,6 +76,7 @@ const MAX_ACCOUNT_PIN_FAILURES = 6;
 const MAX_OTP_FAILURES = 3;
 
 const keyOf = (a: { bankCode: string; branchCode: string; accountNumber: string }) => `${a.bankCode}-${a.branchCode}-${a.accountNumber}`;
+const masked = (a: { accountNumber: string }) => `****${a.accountNumber.slice(-3)}`;
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
@@ -139,7 +141,7 @@ export class BankSimulator implements BankGateway {
         if (r.pinFailures >= MAX_PIN_FAILURES) r.status = 'DEAD';
       });
       if (lockedNow && account) {
-        await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] Your PIN for account ****${account.accountNumber.slice(-3)} was entered wrongly ${MAX_ACCOUNT_PIN_FAILURES} times. We locked it; call us to unlock it.`);
+        await this.sms.send(account.phoneNumber, BANK_NOTICE[LANG](account.bankCode, NOTICES.pinLocked[LANG]({ accountMasked: masked(account), failures: MAX_ACCOUNT_PIN_FAILURES })));
       }
       throw new SimulatorError(401, 'wrong PIN');
     }
@@ -153,7 +155,7 @@ export class BankSimulator implements BankGateway {
       r.otpExpiresAt = this.clock.now() + OTP_TTL_MS;
       r.otpFailures = 0;
     });
-    await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] One-time code ${otp} to let Anshin Wallet link your account ****${account.accountNumber.slice(-3)}. If you did not ask for this, do not share it and call your bank.`);
+    await this.sms.send(account.phoneNumber, BANK_NOTICE[LANG](account.bankCode, NOTICES.linkRequested[LANG](otp, { accountMasked: masked(account) })));
     return { otpSent: true };
   }
 
@@ -222,7 +224,7 @@ export class BankSimulator implements BankGateway {
     const key = 'accountRef' in input.target ? d.refs[input.target.accountRef] : d.requests[input.target.requestId]?.accountKey;
     const account = key ? d.accounts[key] : undefined;
     if (!account) return;
-    await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] ${input.message}${input.notMeUrl ? ` Not you? Report it: ${input.notMeUrl}` : ''}`);
+    await this.sms.send(account.phoneNumber, BANK_NOTICE[LANG](account.bankCode, input.message, input.notMeUrl));
   }
 
   async debit(move: BankMove & { notice?: DebitNotice }) {
@@ -234,7 +236,7 @@ export class BankSimulator implements BankGateway {
     const result = this.move('DEBIT', move);
     if (fresh && move.notice) {
       const account = this.store.read().accounts[this.store.read().refs[move.accountRef]];
-      await this.sms.send(account.phoneNumber, `[Bank ${account.bankCode}] ${move.notice.message} Not you? Report it: ${move.notice.notMeUrl}`);
+      await this.sms.send(account.phoneNumber, BANK_NOTICE[LANG](account.bankCode, move.notice.message, move.notice.notMeUrl));
     }
     if (this.faults.debitLostReplies > 0) {
       this.faults.debitLostReplies -= 1;

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handlerOf, lambdaContext } from './lambda-runtime';
 import type { ApiEvent, ApiResult } from '../functions/shared/http';
+import { errorMessage, pickLanguage } from '../functions/shared/messages';
 import { ROUTES, routeKey, type RouteDef } from '../functions/shared/routes';
 import type { Claims } from './jwt';
 
@@ -48,8 +49,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(body === undefined ? '' : JSON.stringify(body));
 }
 
+/** The gateway's own refusals speak the caller's language as the functions' do. */
 export function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string) {
-  sendJson(res, status, { error: { code, message, requestId } }, { 'x-request-id': requestId });
+  const lang = pickLanguage(res.req?.headers['accept-language']);
+  sendJson(res, status, { error: { code, message: errorMessage(code, lang, undefined, message), requestId } }, { 'x-request-id': requestId, 'content-language': lang, vary: 'accept-language' });
 }
 
 /**

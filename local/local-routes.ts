@@ -4,6 +4,7 @@ import { extname, join, normalize } from 'node:path';
 import { z } from 'zod';
 import { config } from '../functions/shared/config';
 import { Identity } from '../functions/shared/schemas';
+import { browserMessagesScript } from '../functions/shared/messages';
 import type { LocalClock } from './clock';
 import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
 import { sendJson } from './gateway';
@@ -259,6 +260,12 @@ async function serveConsole(pathname: string, res: ServerResponse): Promise<bool
     res.end("window.ANSHIN_API_URL = '';\n");
     return true;
   }
+  if (pathname === '/ops/messages.js') {
+    // The texts of the message catalog, generated as the cloud deployment generates them.
+    res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' });
+    res.end(browserMessagesScript());
+    return true;
+  }
   const relative = pathname === '/not-me' ? 'not-me.html' : pathname.slice('/ops/'.length) || 'index.html';
   const file = normalize(join(CONSOLE_DIR, relative));
   if (!file.startsWith(CONSOLE_DIR)) {
@@ -270,7 +277,7 @@ async function serveConsole(pathname: string, res: ServerResponse): Promise<bool
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
-      'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self'",
+      'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
       'x-frame-options': 'DENY',
     });
     res.end(body);

@@ -47,12 +47,12 @@ export class Api {
   }
 }
 
-/** What each SMS looks like (functions/http/one-time-codes.ts and the bank simulator's texts). */
+/** What each SMS looks like (the Japanese texts of functions/shared/messages.ts, which the wallet and the bank simulator send). */
 const SMS_PATTERNS = {
-  phone: /verification code is (\d{6})/,
-  link: /code (\d{6}) confirms linking/,
-  charge: /code (\d{6}) confirms a charge/,
-  bankOtp: /One-time code (\d{6}) to let Anshin Wallet link/,
+  phone: /電話番号の認証コード：(\d{6})/,
+  link: /口座登録の認証コード：(\d{6})/,
+  charge: /チャージ（[^）]*）の認証コード：(\d{6})/,
+  bankOtp: /登録用ワンタイムパスワード：(\d{6})/,
 } as const;
 
 /** The newest code of this kind in the local SMS outbox for a phone. */

@@ -23,7 +23,8 @@ import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import type { AuthorizeLinkBody, CodeBody, CreateLinkBody } from '../shared/schemas';
 import { keys } from '../shared/table';
-import { issueCode, SMS_TEXT, verifyCode } from './one-time-codes';
+import { BANK_NOTICE_LANG, DEFAULT_LANG, NOTICES, SMS } from '../shared/messages';
+import { issueCode, verifyCode } from './one-time-codes';
 
 const DAY = 86_400_000;
 
@@ -107,7 +108,7 @@ async function failLink(link: LinkRecord, reason: string) {
       details: { bankCode: link.bankCode, failures24h: accountStrikes.length, wallets: new Set(accountStrikes.map((s) => s.userId)).size }, at: now,
     });
     await notifyHolderSafely(link, { requestId: link.bankRequestId }, 'ACCOUNT_LOCKED',
-      `Someone tried and failed ${accountStrikes.length} times to link your account ${link.accountMasked} to an Anshin Wallet. We have locked it for linking. If this was not you, your PIN may be known to others: please contact your bank.`);
+      NOTICES.accountLocked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, failures: accountStrikes.length }));
   }
 }
 
@@ -149,7 +150,7 @@ async function authorize(req: HttpRequest<z.infer<typeof AuthorizeLinkBody>, Rec
     [linkCodePut(link.linkId, code.record)],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile');
-  await code.send(user.phoneNumber, (c) => SMS_TEXT.link(c, `${link.bankCode} ${link.accountMasked}`));
+  await code.send(user.phoneNumber, (c) => SMS.linkCode[DEFAULT_LANG](c, link));
   return { status: 200, body: { status: 'PENDING_CONFIRMATION' } };
 }
 
@@ -179,10 +180,12 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
 
   const now = p.clock.now();
   const { notMeTokenKey } = await p.secrets();
-  const token = signNotMeToken(notMeTokenKey, { linkId: link.linkId, userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID() });
+  const token = signNotMeToken(notMeTokenKey, {
+    linkId: link.linkId, userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(), event: { kind: 'LINKED', at: Math.floor(now / 1000) },
+  });
   await notifyHolderSafely(
     link, { accountRef: link.accountRef! }, 'LINKED',
-    `Your account ${link.accountMasked} was linked to an Anshin Wallet on ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} UTC. Charges to that wallet will be debited from this account.`,
+    NOTICES.linked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, at: now }),
     `${config().notMePageUrl}?token=${token}`,
   );
   return { status: 200, body: { status: 'ACTIVE' } };

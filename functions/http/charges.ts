@@ -19,7 +19,8 @@ import type { CodeBody, CreateChargeBody, TransactionsQuery } from '../shared/sc
 import { keys } from '../shared/table';
 import { credit, debit, finish, reverseAndFail } from '../workflow/charge-steps';
 import { WORKFLOW_ERRORS, WorkflowError } from '../workflow/errors';
-import { issueCode, SMS_TEXT, verifyCode } from './one-time-codes';
+import { DEFAULT_LANG, SMS } from '../shared/messages';
+import { issueCode, verifyCode } from './one-time-codes';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -139,7 +140,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   const result = await createCharge(charge);
   if (result === 'EXISTS') return replay((await getCharge(userId, chargeId))!, hash);
   await refusedByControls(result, charge);
-  await code.send(user.phoneNumber, (c) => SMS_TEXT.charge(c, `JPY ${amount.toLocaleString('en-US')} from bank ${link.bankCode} ${link.accountMasked}`));
+  await code.send(user.phoneNumber, (c) => SMS.chargeCode[DEFAULT_LANG](c, amount, link));
   try {
     await p.workflow.start(executionName, { chargeId, userId, outcome: decision.outcome, stage: 'CONFIRM' });
   } catch (error) {

@@ -8,7 +8,8 @@ import { httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
 import type { RegisterBody, SessionBody } from '../shared/schemas';
-import { issueCode, SMS_TEXT } from './one-time-codes';
+import { DEFAULT_LANG, SMS } from '../shared/messages';
+import { issueCode } from './one-time-codes';
 
 async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
   const { email, password, phoneNumber, acceptedTermsVersion } = req.body;
@@ -46,7 +47,7 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
     req.deviceId,
   );
   try {
-    await code.send(phoneNumber, SMS_TEXT.phone);
+    await code.send(phoneNumber, SMS.phoneCode[DEFAULT_LANG]);
   } catch (error) {
     // The account exists; the user can ask for another code.
     logger.error('phone code SMS failed', { userId, error: error as Error });

@@ -8,13 +8,6 @@ import type { Key } from '../shared/table';
 
 export type CodePurpose = 'phone' | 'link' | 'charge';
 
-/** What each SMS says. A code message names its purpose so a phished code is harder to misuse. */
-export const SMS_TEXT = {
-  phone: (code: string) => `Anshin Wallet: your phone verification code is ${code}. It expires in 5 minutes. Never share it with anyone.`,
-  link: (code: string, detail: string) => `Anshin Wallet: code ${code} confirms linking bank account ${detail} to your wallet. If you did not ask for this, do not enter it.`,
-  charge: (code: string, detail: string) => `Anshin Wallet: code ${code} confirms a charge of ${detail}. If you did not ask for this, do not enter it.`,
-};
-
 /** A fresh code: the record to store (its hash only) and a sender for the SMS that carries it. */
 export async function issueCode(
   p: Ports,

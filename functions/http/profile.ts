@@ -13,7 +13,8 @@ import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
 import type { CodeBody } from '../shared/schemas';
-import { issueCode, SMS_TEXT, verifyCode } from './one-time-codes';
+import { DEFAULT_LANG, SMS } from '../shared/messages';
+import { issueCode, verifyCode } from './one-time-codes';
 
 async function me(req: HttpRequest) {
   const { userId } = callerOf(req);
@@ -63,7 +64,7 @@ async function resendPhoneCode(req: HttpRequest) {
   if (!(await replaceCode(keys.phoneCode(userId), code.record, stored?.sentAt))) {
     throw new DomainError('RATE_LIMITED', 'A code was just sent', { retryAfterSeconds: 60 }, { 'retry-after': '60' });
   }
-  await code.send(user.phoneNumber, SMS_TEXT.phone);
+  await code.send(user.phoneNumber, SMS.phoneCode[DEFAULT_LANG]);
   return { status: 202, body: { accepted: true, retryAfterSeconds: 60 } };
 }
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { listCharges } from '../adapters/charges-repo';
+import { getCharge, listCharges } from '../adapters/charges-repo';
 import { ddb, isConditionFailure } from '../adapters/dynamo';
 import { getLink, moveLink } from '../adapters/links-repo';
 import { verifyNotMeToken } from '../domain/not-me-token';
@@ -9,7 +9,7 @@ import { DomainError } from '../shared/errors';
 import { httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
-import type { NotMeBody } from '../shared/schemas';
+import type { NotMeBody, NotMeQuery } from '../shared/schemas';
 import { keys } from '../shared/table';
 import { openClaim } from '../app/compensation';
 import { countBankSignal } from '../app/bank-breaker';
@@ -25,11 +25,43 @@ const ACTOR = 'holder:not-me';
  * compensation claim is opened for what already moved, in batches for any number of charges.
  * One token, one report: a retry of a report that stopped half-way finishes it.
  */
+async function claimsOf(token: string) {
+  const p = ports();
+  const check = verifyNotMeToken((await p.secrets()).notMeTokenKey, token, Math.floor(p.clock.now() / 1000));
+  if (!check.valid) throw new DomainError('INVALID_TOKEN', check.reason === 'EXPIRED' ? 'This link has expired; call your bank' : 'This link is not valid');
+  return check.claims;
+}
+
+/**
+ * What the notice behind a token was about, for the holder to recognise it before
+ * reporting: the event, the masked account, when, how much; and the report if made.
+ * Nothing the notice did not already say.
+ */
+async function details(req: HttpRequest<unknown, z.infer<typeof NotMeQuery>>) {
+  const { userId, linkId, tokenId, event } = await claimsOf(req.query.token);
+  const [link, seen, charge] = await Promise.all([
+    getLink(userId, linkId),
+    ddb().send(new GetCommand({ TableName: config().tableName, Key: keys.notMeReport(tokenId), ConsistentRead: true })),
+    event?.chargeId ? getCharge(userId, event.chargeId) : undefined,
+  ]);
+  // A token names its link; a link that is gone leaves nothing to show (the report itself still works).
+  if (!link) throw new DomainError('INVALID_TOKEN', 'This link is not valid');
+  const at = event ? new Date(event.at * 1000).toISOString() : link.activatedAt;
+  const report = seen.Item?.response as { walletFrozen: boolean; cancelledCharges: string[]; claimId?: string; amount: number } | undefined;
+  return {
+    status: 200,
+    body: {
+      event: event?.kind ?? 'LINKED', bankCode: link.bankCode, accountMasked: link.accountMasked,
+      ...(at ? { at } : {}), ...(charge ? { amount: charge.amount } : {}),
+      reported: !!report,
+      ...(report ? { report: { walletFrozen: report.walletFrozen, cancelledCharges: report.cancelledCharges, ...(report.claimId ? { claimId: report.claimId } : {}), amount: report.amount } } : {}),
+    },
+  };
+}
+
 async function notMe(req: HttpRequest<z.infer<typeof NotMeBody>>) {
   const p = ports();
-  const check = verifyNotMeToken((await p.secrets()).notMeTokenKey, req.body.token, Math.floor(p.clock.now() / 1000));
-  if (!check.valid) throw new DomainError('INVALID_TOKEN', check.reason === 'EXPIRED' ? 'This link has expired; call your bank' : 'This link is not valid');
-  const { userId, linkId, tokenId } = check.claims;
+  const { userId, linkId, tokenId } = await claimsOf(req.body.token);
   const reportKey = keys.notMeReport(tokenId);
   const table = config().tableName;
   const seen = await ddb().send(new GetCommand({ TableName: table, Key: reportKey, ConsistentRead: true }));
@@ -82,4 +114,4 @@ async function notMe(req: HttpRequest<z.infer<typeof NotMeBody>>) {
   return { status: 200, body: response };
 }
 
-export const handler = httpHandler('reports', { 'POST /v1/reports/not-me': notMe });
+export const handler = httpHandler('reports', { 'POST /v1/reports/not-me': notMe, 'GET /v1/reports/not-me': details });

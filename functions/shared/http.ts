@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import { DomainError, isDomainError } from './errors';
 import { logger } from './logger';
+import { errorMessage, pickLanguage, type Lang } from './messages';
 import type { FunctionName } from './catalog';
 import { bodyOf, routeKey, routesOf, type RouteDef } from './routes';
 
@@ -140,17 +141,27 @@ function isThrottling(error: unknown): boolean {
   return !!e && (e.$retryable?.throttling === true || ['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded'].includes(e.name ?? ''));
 }
 
+/** The language of a request's messages: its `Accept-Language`, Japanese by default. */
+export function languageOf(headers: Record<string, string | undefined> | undefined): Lang {
+  const found = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'accept-language');
+  return pickLanguage(found?.[1]);
+}
+
 /** Last in the chain: typed errors become the contract's error body; throttling a 503 to retry; anything else is a logged 500. */
 function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
     onError: async (request) => {
       const error = request.error;
       const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      // The code stays the contract's; the message speaks the caller's language.
+      const lang = languageOf(request.event.headers);
+      const langHeaders = { 'content-language': lang, vary: 'accept-language' };
       if (isDomainError(error)) {
         if (error.status >= 500) logger.error('request failed', { errorCode: error.code, requestId, routeKey: request.event.routeKey });
         else logger.info('request refused', { errorCode: error.code, requestId, routeKey: request.event.routeKey });
+        const message = errorMessage(error.code, lang, error.details, error.message);
         request.response = toResult(
-          { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message, requestId, ...(error.details ? { details: error.details } : {}) } } },
+          { status: error.status, headers: { ...langHeaders, ...error.headers }, body: { error: { code: error.code, message, requestId, ...(error.details ? { details: error.details } : {}) } } },
           requestId,
         );
         return;
@@ -158,12 +169,12 @@ function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
       if (isThrottling(error)) {
         logger.warn('throttled after retries', { requestId, routeKey: request.event.routeKey, error: error as Error });
         const busy = new DomainError('SERVICE_UNAVAILABLE', 'The service is busy; retry shortly', undefined, { 'retry-after': '1' });
-        request.response = toResult({ status: busy.status, headers: busy.headers, body: { error: { code: busy.code, message: busy.message, requestId } } }, requestId);
+        request.response = toResult({ status: busy.status, headers: { ...langHeaders, ...busy.headers }, body: { error: { code: busy.code, message: errorMessage(busy.code, lang), requestId } } }, requestId);
         return;
       }
       logger.error('unhandled error', { requestId, routeKey: request.event.routeKey, error: error as Error });
       request.response = toResult(
-        { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side', requestId } } },
+        { status: 500, headers: langHeaders, body: { error: { code: 'INTERNAL_ERROR', message: errorMessage('INTERNAL_ERROR', lang), requestId } } },
         requestId,
       );
     },

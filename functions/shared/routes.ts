@@ -115,6 +115,10 @@ export const ROUTES: RouteDef[] = [
     body: s.NotMeBody, status: 200, response: s.NotMeResponse, errors: ['INVALID_TOKEN'],
   },
   {
+    method: 'GET', path: '/v1/reports/not-me', fn: 'reports', auth: 'public', summary: 'What a not-me token is about (masked), for the not-me page: the event, account, time, amount, and whether it was reported',
+    query: s.NotMeQuery, status: 200, response: s.NotMeDetailsResponse, errors: ['INVALID_TOKEN'],
+  },
+  {
     method: 'GET', path: '/v1/ops/users/{userId}', fn: 'ops', auth: 'ops', summary: 'A user as ops see it: status, balance, links, charges',
     params: s.UserIdParams, status: 200, response: s.OpsUserResponse, errors: ['NOT_FOUND'],
   },

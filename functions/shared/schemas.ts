@@ -247,4 +247,15 @@ export const OpsUserResponse = z.object({
   charges: z.array(ChargeView),
 });
 export const NotMeBody = z.strictObject({ token: z.string().min(1).max(2000) });
+export const NotMeQuery = z.object({ token: z.string().min(1).max(2000) });
+/** What the not-me page shows before the holder reports: masked, and only what the notice already said. */
+export const NotMeDetailsResponse = z.object({
+  event: z.enum(['LINKED', 'DEBITED', 'HOLD']),
+  bankCode: z.string(),
+  accountMasked: z.string(),
+  at: z.string().optional(),
+  amount: z.number().int().optional(),
+  reported: z.boolean(),
+  report: z.object({ walletFrozen: z.boolean(), cancelledCharges: z.array(z.string()), claimId: z.string().optional(), amount: z.number().int() }).optional(),
+});
 export const NotMeResponse = z.object({ reported: z.literal(true), walletFrozen: z.boolean(), linkSuspended: z.boolean(), cancelledCharges: z.array(z.string()), claimId: z.string().optional(), amount: z.number().int() });

@@ -7,7 +7,9 @@ import { chargePostings } from '../domain/ledger';
 import type { ChargeStatus } from '../domain/charge';
 import { randomUUID } from 'node:crypto';
 import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
+import { getLink } from '../adapters/links-repo';
 import { config } from '../shared/config';
+import { BANK_NOTICE_LANG, NOTICES } from '../shared/messages';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
@@ -54,9 +56,14 @@ export async function debit(charge: ChargeRecord): Promise<{ bankTransactionId: 
   const p = ports();
   // The holder hears of every debit, not only of the link: each notice is another chance to say "not me".
   const { notMeTokenKey } = await p.secrets();
-  const token = signNotMeToken(notMeTokenKey, { linkId: charge.linkId, userId: charge.userId, expiresAt: Math.floor(p.clock.now() / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID() });
+  const now = p.clock.now();
+  const token = signNotMeToken(notMeTokenKey, {
+    linkId: charge.linkId, userId: charge.userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(),
+    event: { kind: 'DEBITED', at: Math.floor(now / 1000), chargeId: charge.chargeId },
+  });
+  const link = await getLink(charge.userId, charge.linkId);
   const notice = {
-    message: `JPY ${charge.amount.toLocaleString('en-US')} was debited from your account for an Anshin Wallet top-up.`,
+    message: NOTICES.debited[BANK_NOTICE_LANG]({ accountMasked: link?.accountMasked ?? '', amount: charge.amount, at: now }),
     notMeUrl: `${config().notMePageUrl}?token=${token}`,
   };
   try {

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceRule } from '../acknowledge';
 import type { StageConfig } from '../config';
 import { REPO_ROOT } from './function';
+import { browserMessagesScript } from '../../functions/shared/messages';
 
 /** The console's static files; deployed as they are, under CONSOLE_PREFIX. */
 export const CONSOLE_DIR = path.join(REPO_ROOT, 'console');
@@ -137,7 +138,12 @@ export class OpsConsole extends Construct {
     const files = new s3assets.Asset(this, 'Files', { path: CONSOLE_DIR });
     const config = `window.ANSHIN_API_URL = '${apiUrl}';\nwindow.ANSHIN_STAFF_SIGN_IN = { region: '${staffSignIn.region}', clientId: '${staffSignIn.clientId}' };\n`;
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
-      sources: [s3deploy.Source.bucket(files.bucket, files.s3ObjectKey), s3deploy.Source.data('config.js', config)],
+      sources: [
+        s3deploy.Source.bucket(files.bucket, files.s3ObjectKey),
+        s3deploy.Source.data('config.js', config),
+        // The pages' texts, from the one message catalog.
+        s3deploy.Source.data('messages.js', browserMessagesScript()),
+      ],
       destinationBucket: this.bucket,
       destinationKeyPrefix: `${CONSOLE_PREFIX}/`,
       // A new deploy must show at once, config.js included.

@@ -103,8 +103,16 @@ async function strictCsp(context: BrowserContext) {
   });
 }
 
-async function signIn(page: Page) {
+/** Staff choose the language (Japanese by default); most steps below read the English texts. */
+async function chooseEnglish(page: Page) {
   await page.goto(`${baseUrl()}/ops/`);
+  if ((await page.locator('html').getAttribute('lang')) === 'en') return;
+  await Promise.all([page.waitForEvent('load'), page.getByLabel('表示言語').selectOption('en')]);
+  await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+}
+
+async function signIn(page: Page) {
+  await chooseEnglish(page);
   await page.getByLabel('Email').fill(OPS_EMAIL);
   await page.getByLabel('Password').fill(OPS_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -147,6 +155,40 @@ describe('ops console (headless Chromium)', () => {
       await restoreSwitchedBank();
     } finally {
       await chromium?.close();
+    }
+  });
+
+  it('opens in Japanese by default: sign-in, the queue with reasons, time left and JST times with ages', async () => {
+    const ja = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
+    ja.setDefaultTimeout(UI_TIMEOUT);
+    await strictCsp(ja);
+    try {
+      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+      const tab = await ja.newPage();
+      tab.on('pageerror', (e) => problems.push(`page error (ja tab): ${e.message}`));
+      await tab.goto(`${baseUrl()}/ops/`);
+      expect(await tab.locator('html').getAttribute('lang')).toBe('ja');
+      await tab.getByRole('heading', { name: 'スタッフ ログイン' }).waitFor();
+      await tab.getByLabel('メールアドレス').fill(OPS_EMAIL);
+      await tab.getByLabel('パスワード').fill(OPS_PASSWORD);
+      await tab.getByRole('button', { name: 'ログイン' }).click();
+      await tab.getByRole('navigation', { name: 'コンソールの画面' }).waitFor();
+      const card = tab.getByRole('article', { name: `チャージ ${victim.chargeId} の審査案件` });
+      await card.waitFor();
+      expect(await texts(card.getByRole('list', { name: '審査理由' }).getByRole('listitem'))).toEqual(expect.arrayContaining(['高額']));
+      expect((await card.locator('.sla').textContent())!.trim()).toMatch(/^残り \d+(分 \d+秒|秒|時間 \d+分)$/);
+      // Times are JST whatever the browser's zone (New York here), with their age.
+      const opened = card.locator('time').first();
+      const iso = (await opened.getAttribute('datetime'))!;
+      const jst = new Date(Date.parse(iso) + 9 * 3600_000);
+      const hhmm = `${String(jst.getUTCHours()).padStart(2, '0')}:${String(jst.getUTCMinutes()).padStart(2, '0')}`;
+      expect(await opened.textContent()).toMatch(new RegExp(`${hhmm}:\\d{2} JST（(たった今|\\d+分前|\\d+時間 \\d+分前)）$`));
+      await tab.getByRole('button', { name: 'ユーザー', exact: true }).waitFor();
+      await tab.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-ja.png'), fullPage: true });
+      await tab.getByRole('button', { name: 'ログアウト' }).click();
+      await tab.getByRole('heading', { name: 'スタッフ ログイン' }).waitFor();
+    } finally {
+      await ja.close();
     }
   });
 
@@ -381,8 +423,8 @@ describe('ops console (headless Chromium)', () => {
     await shot(page, 'audit');
   });
 
-  it('signs out, keeps nothing in localStorage, and ran without script errors or CSP violations', async () => {
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  it('signs out, keeps nothing but the language choice in localStorage, and ran without script errors or CSP violations', async () => {
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual(['anshin-ops-lang']);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);

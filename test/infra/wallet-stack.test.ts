@@ -10,6 +10,7 @@ import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
 import { DEFAULT_ALARMS } from '../../lib/config';
 import { ROUTE_THROTTLES } from '../../lib/constructs/api';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
+import { browserMessagesScript } from '../../functions/shared/messages';
 import { SCHEDULES } from '../../lib/wallet-stack';
 import { idOf, synth, type Synth } from './synth';
 import type { Definition, State } from '../support/asl';
@@ -631,12 +632,14 @@ describe('ops console site', () => {
       DistributionId: { Ref: idOf(dev, dev.stack.console.distribution) },
       DistributionPaths: ['/ops/*'],
     });
-    // Sources: the console folder, then config.js whose markers CloudFormation replaces with the API URL, the region and the staff client.
-    const [files, config] = (props.SourceObjectKeys as string[]).map((key) => path.join(dev.outdir, `asset.${key.replace(/\.zip$/, '')}`));
+    // Sources: the console folder, then config.js whose markers CloudFormation replaces with the API URL, the region and the staff client, then the catalog's texts.
+    const [files, config, messages] = (props.SourceObjectKeys as string[]).map((key) => path.join(dev.outdir, `asset.${key.replace(/\.zip$/, '')}`));
     expect(fs.readdirSync(files)).toEqual(expect.arrayContaining(['not-me.html']));
     expect(fs.readFileSync(path.join(config, 'config.js'), 'utf8')).toBe(
       "window.ANSHIN_API_URL = '<<marker:0xbaba:0>>';\nwindow.ANSHIN_STAFF_SIGN_IN = { region: '<<marker:0xbaba:1>>', clientId: '<<marker:0xbaba:2>>' };\n",
     );
+    expect(props.SourceObjectKeys).toHaveLength(3);
+    // The synthesized markers leave out the last source's empty map.
     expect(props.SourceMarkers).toEqual([
       {},
       {
@@ -645,6 +648,7 @@ describe('ops console site', () => {
         '<<marker:0xbaba:2>>': { Ref: idOf(dev, dev.stack.identity.staffClient) },
       },
     ]);
+    expect(fs.readFileSync(path.join(messages, 'messages.js'), 'utf8')).toBe(browserMessagesScript());
   });
 
   it('outputs the console URL', () => {

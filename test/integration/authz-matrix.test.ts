@@ -94,6 +94,8 @@ async function prepare(route: RouteDef, w: World): Promise<Prepared> {
     }
     case 'POST /v1/reports/not-me':
       return { params: {}, owner: A, body: () => ({ token: 'not-a-real-token' }), expectOwner: [401] };
+    case 'GET /v1/reports/not-me':
+      return { params: {}, owner: A, query: '?token=not-a-real-token', expectOwner: [401] };
     case 'POST /v1/me/phone/verification':
       return { params: {}, owner: A, body: () => ({ code: '000000' }), expectOwner: [200] };
     case 'POST /v1/me/bank-links': {

@@ -3,6 +3,7 @@
  * they can answer. Each test uses its own wallets and its own bank accounts:
  * failed links count against both (three freeze a wallet or lock an account).
  */
+import { decodeNotMeToken } from '../../functions/domain/not-me-token';
 import {
   IDENTITY,
   api,
@@ -287,12 +288,11 @@ describe('POST /v1/me/bank-links/{linkId}/confirmation', () => {
     expect(res.body).toEqual({ status: 'ACTIVE' });
     expect(await links(user)).toEqual([expect.objectContaining({ linkId, status: 'ACTIVE', activatedAt: expect.any(String) })]);
 
-    const notices = (await smsTo(account.holderPhone)).filter((m) => /was linked/.test(m.body));
+    const notices = (await smsTo(account.holderPhone)).filter((m) => /に登録されました/.test(m.body));
     expect(notices).toHaveLength(1);
     const url = /https?:\/\/\S*[?&]token=([\w.-]+)/.exec(notices[0].body);
     expect(url).not.toBeNull();
-    const payload = JSON.parse(Buffer.from(url![1].split('.')[1], 'base64url').toString());
-    expect(payload).toEqual(expect.objectContaining({ p: 'not-me', lid: linkId, uid: user.userId }));
+    expect(decodeNotMeToken(url![1])).toEqual({ valid: true, claims: expect.objectContaining({ linkId, userId: user.userId }) });
     expect(notices[0].body).toContain(`****${account.accountNumber.slice(-3)}`);
     // The notice goes to the bank's phone for the holder, not to the wallet.
     expect((await smsTo(user.phone)).some((m) => m.body.includes('token='))).toBe(false);
@@ -313,7 +313,7 @@ describe('POST /v1/me/bank-links/{linkId}/confirmation', () => {
     // The right code is dead too, and the holder heard of no link.
     expectError(await confirm(user, linkId, code), 409, 'INVALID_STATE');
     expect(await statusOf(user, linkId)).toBe('FAILED');
-    expect((await smsTo(account.holderPhone)).some((m) => /was linked/.test(m.body))).toBe(false);
+    expect((await smsTo(account.holderPhone)).some((m) => /に登録されました/.test(m.body))).toBe(false);
   });
 
   it('409 INVALID_STATE before the bank has authorized the link', async () => {

@@ -43,7 +43,7 @@ describe('SMS challenge', () => {
     const { chargeId, code } = await challenged(w, 12_000);
     const sms = (await smsTo(w.user.phone)).filter((m) => m.body.includes(code));
     expect(sms).toHaveLength(1);
-    expect(sms[0].body).toContain('JPY 12,000');
+    expect(sms[0].body).toContain('12,000円チャージ');
     expect((await getCharge(w, chargeId)).body).toEqual(expect.objectContaining({ status: 'PENDING_CONFIRMATION', amount: 12_000 }));
     // Nothing moves before the code.
     expect(await walletBalance(w)).toBe(0);

@@ -368,7 +368,7 @@ describe('access and validation', () => {
     expectError(await api('POST', `/v1/me/charges/${chargeIdFor(w.user.userId, 'x')}/confirmation`, { token: w.user.token, body: { code: '12ab56' }, invalid: true }), 400, 'VALIDATION_ERROR');
     // A well-formed link id that is not this wallet's: 404, not a charge.
     expectError(await post({ ...good, linkId: 'lnk_00000000-0000-0000-0000-000000000000' }), 404, 'NOT_FOUND');
-    expect((await smsTo(w.user.phone)).filter((m) => m.body.includes('confirms a charge'))).toEqual([]);
+    expect((await smsTo(w.user.phone)).filter((m) => m.body.includes('チャージ（'))).toEqual([]);
     expect((await transactions(w.user)).body.items).toEqual([]);
   });
 });

@@ -269,6 +269,7 @@ function fuzzPlan(route: RouteDef, world: World): RouteFuzz {
     'GET /v1/ops/reviews': { real: {}, query: { status: 'OPEN' } },
     'POST /v1/ops/reviews/{caseId}/decision': { real: { caseId: [world.closedCaseId] }, body: fc.constant({ decision: 'APPROVE', note: 'fuzz' }) },
     'POST /v1/reports/not-me': { real: {}, body: fc.constant({ token: 'fuzz-token' }) },
+    'GET /v1/reports/not-me': { real: {}, query: { token: 'fuzz-token' } },
     'GET /v1/ops/users/{userId}': { real: { userId: [w.user.userId, bystander.userId] } },
     'POST /v1/ops/users/{userId}/freeze': { real: { userId: [bystander.userId] }, body: fc.constant({ reason: 'fuzz' }) },
     'POST /v1/ops/users/{userId}/unfreeze': { real: { userId: [bystander.userId] }, body: fc.constant({ reason: 'fuzz' }) },

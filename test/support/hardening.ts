@@ -110,10 +110,11 @@ export function confirmCharge(w: { user: TestUser; deviceId: string }, chargeId:
 
 /** The code of the newest charge SMS that names this amount (amounts tell a wallet's charges apart). */
 export async function chargeCode(phone: string, amount: number): Promise<string> {
-  const needle = `JPY ${amount.toLocaleString('en-US')} `;
+  // 「【あんしんウォレット】5,000円チャージ（口座****567から）の認証コード：123456。…」
+  const needle = `】${amount.toLocaleString('en-US')}円チャージ`;
   const messages = await smsTo(phone);
   for (let i = messages.length - 1; i >= 0; i--) {
-    const m = /code (\d{6}) confirms a charge/.exec(messages[i].body);
+    const m = /チャージ（[^）]*）の認証コード：(\d{6})/.exec(messages[i].body);
     if (m && messages[i].body.includes(needle)) return m[1];
   }
   throw new Error(`no charge code for ${needle} was sent to ${phone}`);

@@ -244,6 +244,35 @@ describe('profile handler: the chain does not trust a missing authorizer', () =>
   });
 });
 
+describe('error messages speak the caller\'s language; the code stays', () => {
+  let results: Result[];
+  beforeAll(() => {
+    const bad = { body: json({ ...GOOD, email: 'not-an-email' }) };
+    ({ results } = invoke('functions/http/identity.ts', [
+      event('POST /v1/users', bad),
+      event('POST /v1/users', { ...bad, headers: { 'Accept-Language': 'en-GB,en;q=0.9' } }),
+      event('POST /v1/users', { ...bad, headers: { 'accept-language': 'de' } }),
+      event('POST /v1/users', { body: json(GOOD), headers: { 'accept-language': 'en' } }),
+    ]));
+  }, SPAWN_TIMEOUT_MS);
+
+  it('Japanese by default and for a language we lack, English on request, with Content-Language', () => {
+    for (const r of results.slice(0, 3)) expectError(r, 400, 'VALIDATION_ERROR');
+    expect(results[0].body.error.message).toBe('入力内容に誤りがあります。');
+    expect(results[0].headers['content-language']).toBe('ja');
+    expect(results[1].body.error.message).toBe('The request is not valid');
+    expect(results[1].headers['content-language']).toBe('en');
+    expect(results[2].body.error.message).toBe('入力内容に誤りがあります。');
+    // The details (field names, zod's own words) are for the client's code and stay as they are.
+    expect(results[1].body.error.details).toEqual(results[0].body.error.details);
+  });
+
+  it('the 500 too', () => {
+    expectError(results[3], 500, 'INTERNAL_ERROR');
+    expect(results[3].body.error.message).toBe('Something went wrong on our side');
+  });
+});
+
 describe('an unexpected failure behind the chain', () => {
   let result: Result;
   let logs: string;

@@ -41,6 +41,70 @@ describe('not-me token', () => {
     }));
   });
 
+  describe('v2: the compact form for ids of the usual shapes (a shorter SMS)', () => {
+    const real: NotMeClaims = {
+      linkId: 'lnk_0b7a2c1e-2f51-4bb5-9a52-5d1d0c2b8f10', userId: '0f8fad5b-d9cb-469f-a165-70867728950e', expiresAt: NOW + 30 * 86400,
+      tokenId: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b', event: { kind: 'DEBITED', at: NOW - 5, chargeId: `chg_${'0123456789abcdef'.repeat(2)}` },
+    };
+    const signRawV2 = (bytes: Buffer, key = KEY) => {
+      const p = bytes.toString('base64url');
+      return `v2.${p}.${createHmac('sha256', key).update(`not-me.v2.${p}`).digest().subarray(0, 16).toString('base64url')}`;
+    };
+
+    it('round-trips with and without an event and a charge, at about a third of the v1 length', () => {
+      for (const c of [real, { ...real, event: { kind: 'LINKED' as const, at: NOW } }, { ...real, event: { kind: 'HOLD' as const, at: NOW, chargeId: real.event!.chargeId } }, { ...real, event: undefined }]) {
+        const token = signNotMeToken(KEY, c);
+        expect(token).toMatch(/^v2\.[\w-]+\.[\w-]{22}$/);
+        expect(verifyNotMeToken(KEY, token, NOW)).toEqual({ valid: true, claims: c });
+      }
+      expect(signNotMeToken(KEY, real).length).toBeLessThanOrEqual(125);
+    });
+
+    it('falls back to v1 for ids of any other shape', () => {
+      for (const odd of [{ userId: 'user-123' }, { linkId: 'link-1' }, { tokenId: 'tok-1' }, { userId: real.userId.toUpperCase() }, { event: { kind: 'DEBITED' as const, at: NOW, chargeId: 'chg_x' } }, { expiresAt: 2 ** 33 }]) {
+        const c = { ...real, ...odd };
+        const token = signNotMeToken(KEY, c);
+        expect(token.startsWith('v1.')).toBe(true);
+        expect(verifyNotMeToken(KEY, token, NOW)).toEqual({ valid: true, claims: c });
+      }
+    });
+
+    it('refuses any single-character change, another key, a v1 MAC on a v2 payload, and expiry', () => {
+      const token = signNotMeToken(KEY, real);
+      for (let i = 3; i < token.length; i++) {
+        if (token[i] === '.') continue;
+        expect(verifyNotMeToken(KEY, token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1), NOW).valid).toBe(false);
+      }
+      expect(verifyNotMeToken('another-key', token, NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+      const [, p] = token.split('.');
+      expect(verifyNotMeToken(KEY, `v2.${p}.${createHmac('sha256', KEY).update(`v1.${p}`).digest('base64url')}`, NOW)).toEqual({ valid: false, reason: 'SIGNATURE' });
+      expect(verifyNotMeToken(KEY, token, real.expiresAt)).toEqual({ valid: false, reason: 'EXPIRED' });
+    });
+
+    it('refuses a signed payload of the wrong layout as MALFORMED', () => {
+      const good = Buffer.from(signNotMeToken(KEY, real).split('.')[1], 'base64url');
+      const cases = [
+        good.subarray(0, good.length - 1), // short
+        Buffer.concat([good, Buffer.from([0])]), // long
+        Buffer.concat([Buffer.from([good[0] | 8]), good.subarray(1)]), // unknown flag
+        Buffer.concat([Buffer.from([4]), good.subarray(1)]), // a charge without an event
+        Buffer.alloc(0),
+      ];
+      for (const bytes of cases) expect(verifyNotMeToken(KEY, signRawV2(bytes), NOW)).toEqual({ valid: false, reason: 'MALFORMED' });
+    });
+  });
+
+  it('carries the event the notice told of (for the not-me page), and refuses a malformed one', () => {
+    const withEvent: NotMeClaims = { ...claims, event: { kind: 'DEBITED', at: NOW - 60, chargeId: `chg_${'a'.repeat(32)}` } };
+    expect(verifyNotMeToken(KEY, signNotMeToken(KEY, withEvent), NOW)).toEqual({ valid: true, claims: withEvent });
+    const linked: NotMeClaims = { ...claims, event: { kind: 'LINKED', at: NOW - 60 } };
+    expect(verifyNotMeToken(KEY, signNotMeToken(KEY, linked), NOW)).toEqual({ valid: true, claims: linked });
+    const base = { p: 'not-me', lid: claims.linkId, uid: claims.userId, exp: claims.expiresAt, jti: claims.tokenId };
+    for (const bad of [{ ev: 'STOLEN', at: NOW }, { ev: 'DEBITED' }, { ev: 'DEBITED', at: '2026' }, { ev: 'DEBITED', at: NOW, cid: 7 }]) {
+      expect(verifyNotMeToken(KEY, signRaw({ ...base, ...bad }), NOW)).toEqual({ valid: false, reason: 'MALFORMED' });
+    }
+  });
+
   it('is URL-safe as it stands (it travels in a `token=` query parameter)', () => {
     const token = signNotMeToken(KEY, claims);
     expect(encodeURIComponent(token)).toBe(token);
@@ -111,7 +175,7 @@ describe('not-me token', () => {
     ['two parts', 'v1.abc'],
     ['four parts', 'v1.abc.def.ghi'],
     ['empty parts', 'v1..'],
-    ['another version', 'v2.abc.def'],
+    ['another version', 'v3.abc.def'],
     ['padding', 'v1.abc=.def='],
     ['standard base64 characters', 'v1.ab+c.de/f'],
     ['spaces', 'v1.abc .def'],

@@ -1,0 +1,464 @@
+import type { ErrorCode } from './errors';
+
+/**
+ * Every text a person reads, in one place: the wallet's SMS, the bank's notices to
+ * the account holder, API error messages, the not-me page and the ops console.
+ * Japanese first (the people this service protects and the staff who protect them
+ * read Japanese); English second. Each entry names both languages, so the compiler
+ * and `test/unit/messages.test.ts` refuse a text that lacks one. Times shown to
+ * people are JST.
+ */
+export const LANGUAGES = ['ja', 'en'] as const;
+export type Lang = (typeof LANGUAGES)[number];
+export const DEFAULT_LANG: Lang = 'ja';
+
+/** One text in every language. */
+export type Text<T> = { [L in Lang]: T };
+
+/** `Accept-Language` → the best language we have: a q-weighted pick, Japanese when nothing matches. */
+export function pickLanguage(acceptLanguage: string | undefined): Lang {
+  if (!acceptLanguage) return DEFAULT_LANG;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)).find(Boolean);
+      return { primary: tag.split('-')[0], q: q ? Number(q[1]) : 1, index };
+    })
+    .filter((r) => r.primary !== '' && r.q > 0 && !Number.isNaN(r.q))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const r of ranked) if ((LANGUAGES as readonly string[]).includes(r.primary)) return r.primary as Lang;
+  return DEFAULT_LANG;
+}
+
+// ------------------------------------------------------------------ formats
+
+const JST_OFFSET_MS = 9 * 3600_000; // Japan has no daylight saving time: JST is always UTC+9.
+const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** An instant as people in Japan read it: `2026年11月30日 13:11` / `30 Nov 2026 13:11 JST`. */
+export function formatJst(at: number | string | Date, lang: Lang = DEFAULT_LANG): string {
+  const ms = typeof at === 'number' ? at : new Date(at).getTime();
+  const d = new Date(ms + JST_OFFSET_MS);
+  const [y, mo, day, h, mi] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()];
+  return lang === 'ja' ? `${y}年${mo + 1}月${day}日 ${pad(h)}:${pad(mi)}` : `${day} ${EN_MONTHS[mo]} ${y} ${pad(h)}:${pad(mi)} JST`;
+}
+
+/** Integer yen: `50,000円` / `¥50,000`. */
+export function formatYen(amount: number, lang: Lang = DEFAULT_LANG): string {
+  const digits = amount.toLocaleString('en-US');
+  return lang === 'ja' ? `${digits}円` : `¥${digits}`;
+}
+
+// ------------------------------------------------------------------ SMS segments
+
+// GSM 03.38: the basic set costs one septet a character, the extension table two.
+const GSM_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+const GSM_EXTENDED = new Set('^{}\\[~]|€\f');
+
+/**
+ * What an SMS costs: GSM-7 if every character is in the GSM set (160 a segment, 153
+ * when concatenated), else UCS-2 (70 UTF-16 units, 67 when concatenated). Any
+ * Japanese character makes the whole message UCS-2.
+ */
+export function smsSegments(text: string): { encoding: 'GSM-7' | 'UCS-2'; length: number; segments: number } {
+  let septets = 0;
+  let gsm = true;
+  for (const ch of text) {
+    if (GSM_BASIC.has(ch)) septets += 1;
+    else if (GSM_EXTENDED.has(ch)) septets += 2;
+    else {
+      gsm = false;
+      break;
+    }
+  }
+  if (gsm) return { encoding: 'GSM-7', length: septets, segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
+  const units = text.length; // UTF-16 code units, which is what UCS-2 counts
+  return { encoding: 'UCS-2', length: units, segments: units <= 70 ? 1 : Math.ceil(units / 67) };
+}
+
+// ------------------------------------------------------------------ the wallet's SMS
+
+const BRAND: Text<string> = { ja: 'あんしんウォレット', en: 'Anshin Wallet' };
+
+export interface AccountRef {
+  bankCode: string;
+  /** `****567`: never more of the account number than its last three digits. */
+  accountMasked: string;
+}
+
+/**
+ * The wallet's code messages. Each names its purpose (a code for a phone, a link or a
+ * charge cannot pass for another) and says never to share it. Japanese ones fit one
+ * 70-character SMS segment; `test/unit/messages.test.ts` holds them to it.
+ */
+export const SMS = {
+  phoneCode: {
+    ja: (code: string) => `【${BRAND.ja}】電話番号の認証コード：${code}（5分間有効）。このコードは誰にも教えないでください。`,
+    en: (code: string) => `${BRAND.en}: your phone verification code is ${code}. It expires in 5 minutes. Never share it with anyone.`,
+  },
+  linkCode: {
+    ja: (code: string, a: AccountRef) => `【${BRAND.ja}】口座登録の認証コード：${code}（銀行${a.bankCode} 口座${a.accountMasked}）。誰にも教えないでください。`,
+    en: (code: string, a: AccountRef) => `${BRAND.en}: code ${code} confirms linking bank ${a.bankCode} account ${a.accountMasked} to your wallet. Never share it; if you did not ask for this, do not enter it.`,
+  },
+  chargeCode: {
+    ja: (code: string, amount: number, a: AccountRef) => `【${BRAND.ja}】${formatYen(amount, 'ja')}チャージ（口座${a.accountMasked}から）の認証コード：${code}。誰にも教えないでください。`,
+    en: (code: string, amount: number, a: AccountRef) => `${BRAND.en}: code ${code} confirms a charge of ${formatYen(amount, 'en')} from bank ${a.bankCode} account ${a.accountMasked}. Never share it; if you did not ask for this, do not enter it.`,
+  },
+} satisfies Record<string, Text<(...args: never[]) => string>>;
+
+// ------------------------------------------------------------------ the bank's notices to the holder
+
+/**
+ * What the bank tells its account holder, on the bank's own channel. The wallet writes
+ * the body (it knows what happened); the bank frames it with its name and the not-me
+ * link (`bankNotice`). Times are JST.
+ */
+export const NOTICES = {
+  /** The bank's own one-time code for a link the holder is asked to authorize (the "link requested" notice). */
+  linkRequested: {
+    ja: (otp: string, a: { accountMasked: string }) => `${BRAND.ja}への口座${a.accountMasked}の登録用ワンタイムパスワード：${otp}。お申し込みでなければ誰にも教えず、当行へご連絡ください。`,
+    en: (otp: string, a: { accountMasked: string }) => `One-time code ${otp} to let ${BRAND.en} link your account ${a.accountMasked}. If you did not ask for this, do not share it and call your bank.`,
+  },
+  linked: {
+    ja: (a: { accountMasked: string; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}が${BRAND.ja}に登録されました。今後のチャージはこの口座から引き落とされます。`,
+    en: (a: { accountMasked: string; at: number }) => `Your account ${a.accountMasked} was linked to an ${BRAND.en} on ${formatJst(a.at, 'en')}. Charges to that wallet will be debited from this account.`,
+  },
+  debited: {
+    ja: (a: { accountMasked: string; amount: number; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}から${BRAND.ja}へのチャージで${formatYen(a.amount, 'ja')}を引き落としました。`,
+    en: (a: { accountMasked: string; amount: number; at: number }) => `${formatYen(a.amount, 'en')} was debited from your account ${a.accountMasked} on ${formatJst(a.at, 'en')} for an ${BRAND.en} top-up.`,
+  },
+  /** Before a held charge is debited: the holder can still stop it. */
+  preDebitHold: {
+    ja: (a: { accountMasked: string; amount: number; availableAt: number }) => `口座${a.accountMasked}から${BRAND.ja}への${formatYen(a.amount, 'ja')}のチャージを受け付けました。${formatJst(a.availableAt, 'ja')}以降に引き落とします。お心当たりがなければそれまでにご報告ください。`,
+    en: (a: { accountMasked: string; amount: number; availableAt: number }) => `A ${formatYen(a.amount, 'en')} ${BRAND.en} top-up from your account ${a.accountMasked} will be debited after ${formatJst(a.availableAt, 'en')}. If it was not you, report it before then.`,
+  },
+  accountLocked: {
+    ja: (a: { accountMasked: string; failures: number }) => `口座${a.accountMasked}を${BRAND.ja}に登録しようとする失敗が${a.failures}回ありました。登録できないようロックしました。お心当たりがなければ暗証番号が漏れているおそれがあります。当行へご連絡ください。`,
+    en: (a: { accountMasked: string; failures: number }) => `Someone tried and failed ${a.failures} times to link your account ${a.accountMasked} to an ${BRAND.en}. We have locked it for linking. If this was not you, your PIN may be known to others: please contact your bank.`,
+  },
+  /** The bank's own: its cash-card PIN was entered wrongly too often. */
+  pinLocked: {
+    ja: (a: { accountMasked: string; failures: number }) => `口座${a.accountMasked}の暗証番号が${a.failures}回誤って入力されたため、ロックしました。解除は当行へお電話ください。`,
+    en: (a: { accountMasked: string; failures: number }) => `Your PIN for account ${a.accountMasked} was entered wrongly ${a.failures} times. We locked it; call us to unlock it.`,
+  },
+} satisfies Record<string, Text<(...args: never[]) => string>>;
+
+/** Japanese banks write to their account holders in Japanese. */
+export const BANK_NOTICE_LANG: Lang = 'ja';
+
+/** The bank's frame around a notice: its name first, the not-me link last. */
+export const BANK_NOTICE = {
+  ja: (bankCode: string, body: string, notMeUrl?: string) => `【銀行${bankCode}】${body}${notMeUrl ? ` お心当たりのない場合：${notMeUrl}` : ''}`,
+  en: (bankCode: string, body: string, notMeUrl?: string) => `[Bank ${bankCode}] ${body}${notMeUrl ? ` Not you? Report it: ${notMeUrl}` : ''}`,
+} satisfies Text<(...args: never[]) => string>;
+
+// ------------------------------------------------------------------ API error messages
+
+type ErrorDetails = Record<string, unknown> | undefined;
+type ErrorText = (details: ErrorDetails) => string;
+const fixed = (text: string): ErrorText => () => text;
+
+/**
+ * The `message` of an API error, by code. The code is the contract; the message is for
+ * the person behind the client. English answers keep the handler's own message where it
+ * has one (it names the case); these are the Japanese texts and the English defaults.
+ */
+export const API_ERRORS: Record<ErrorCode, Text<ErrorText>> = {
+  VALIDATION_ERROR: { ja: fixed('入力内容に誤りがあります。'), en: fixed('The request is not valid') },
+  UNAUTHORIZED: { ja: fixed('ログインが必要です。もう一度ログインしてください。'), en: fixed('A valid access token is required') },
+  INVALID_CREDENTIALS: { ja: fixed('メールアドレスまたはパスワードが違います。'), en: fixed('Wrong email or password') },
+  INVALID_SIGNATURE: { ja: fixed('署名がないか、古いか、正しくありません。'), en: fixed('The webhook signature is missing, stale or wrong') },
+  INVALID_TOKEN: { ja: fixed('このリンクは無効か、有効期限が切れています。お取引の銀行へご連絡ください。'), en: fixed('This link is not valid or has expired; call your bank') },
+  FORBIDDEN: { ja: fixed('この操作は許可されていません。'), en: fixed('This route is for operations staff') },
+  PHONE_UNVERIFIED: { ja: fixed('先に電話番号の認証を済ませてください。'), en: fixed('Verify your phone number first') },
+  KYC_REQUIRED: { ja: fixed('口座を登録する前に本人確認（eKYC）を済ませてください。'), en: fixed('Verify your identity (eKYC) before linking a bank account') },
+  ACCOUNT_FROZEN: { ja: fixed('このウォレットは凍結されています。サポートへお問い合わせください。'), en: fixed('This wallet is frozen; contact support') },
+  BANK_ACCOUNT_LOCKED: { ja: fixed('この口座は登録できないようロックされています。口座名義人には通知済みです。'), en: fixed('This bank account is locked for linking; its holder has been told') },
+  NOT_FOUND: { ja: fixed('見つかりません。'), en: fixed('Not found') },
+  METHOD_NOT_ALLOWED: { ja: fixed('この操作はここでは使えません。'), en: fixed('This method is not allowed here') },
+  EMAIL_TAKEN: { ja: fixed('このメールアドレスは既に登録されています。'), en: fixed('An account with this email already exists') },
+  IDEMPOTENCY_KEY_REUSED: { ja: fixed('この Idempotency-Key は別のリクエストに使われています。'), en: fixed('This Idempotency-Key was used for a different request') },
+  ACCOUNT_ALREADY_LINKED: { ja: fixed('この口座は既に別のウォレットに登録されています。'), en: fixed('This bank account is already linked to a wallet') },
+  PHONE_ALREADY_VERIFIED: { ja: fixed('電話番号は認証済みです。'), en: fixed('The phone number is already verified') },
+  KYC_ALREADY_VERIFIED: { ja: fixed('本人確認は完了しています。'), en: fixed('Identity is already verified') },
+  INVALID_STATE: { ja: fixed('現在の状態ではこの操作はできません。最新の状態をご確認ください。'), en: fixed('This cannot be done in the current state') },
+  INVALID_CODE: {
+    ja: (d) => (typeof d?.attemptsLeft === 'number' ? `認証コードが違います。あと${d.attemptsLeft}回入力できます。` : '認証コードが無効か、有効期限が切れています。新しいコードを請求してください。'),
+    en: (d) => (typeof d?.attemptsLeft === 'number' ? `The code is wrong; ${d.attemptsLeft} tries left` : 'The code is not valid or has expired; ask for a new one'),
+  },
+  BANK_AUTHORIZATION_FAILED: { ja: fixed('銀行で認可を確認できませんでした。もう一度お試しください。'), en: fixed('The bank did not accept the authorization code') },
+  BANK_NOT_SUPPORTED: { ja: fixed('この銀行には対応していません。'), en: fixed('This bank is not supported') },
+  BANK_DECLINED: { ja: fixed('銀行が引き落としを受け付けませんでした。'), en: fixed('The bank declined') },
+  HOLDER_MISMATCH: { ja: fixed('口座名義人が、このウォレットで本人確認された方と一致しません。'), en: fixed('The bank account holder is not the person whose identity this wallet verified') },
+  LIMIT_EXCEEDED: { ja: fixed('チャージの上限を超えています。'), en: fixed('This charge is over a limit') },
+  CHARGE_DECLINED: { ja: fixed('このチャージはお受けできません。'), en: fixed('This charge was declined') },
+  PAYLOAD_TOO_LARGE: { ja: fixed('送信データが大きすぎます。'), en: fixed('The body is too large') },
+  TOO_MANY_ATTEMPTS: { ja: fixed('誤った入力が多すぎるため、このコードは使えなくなりました。'), en: fixed('Too many wrong codes; this code no longer works') },
+  RATE_LIMITED: {
+    ja: (d) => (typeof d?.retryAfterSeconds === 'number' ? `リクエストが多すぎます。${d.retryAfterSeconds}秒後にもう一度お試しください。` : 'リクエストが多すぎます。しばらくしてからもう一度お試しください。'),
+    en: (d) => (typeof d?.retryAfterSeconds === 'number' ? `Too many requests; retry in ${d.retryAfterSeconds} s` : 'Too many requests; retry later'),
+  },
+  INTERNAL_ERROR: { ja: fixed('システムでエラーが発生しました。しばらくしてからもう一度お試しください。'), en: fixed('Something went wrong on our side') },
+  BANK_UNAVAILABLE: { ja: fixed('銀行から応答がありません。しばらくしてからもう一度お試しください。'), en: fixed('The bank did not answer') },
+  BANK_SUSPENDED: { ja: fixed('この銀行の受付を一時停止しています。'), en: fixed('This bank is suspended for now') },
+  SERVICE_UNAVAILABLE: { ja: fixed('ただいま混み合っています。少し待ってからもう一度お試しください。'), en: fixed('The service is busy; retry shortly') },
+  EKYC_UNAVAILABLE: { ja: fixed('本人確認サービスに接続できません。しばらくしてからもう一度お試しください。'), en: fixed('The identity provider is unavailable') },
+};
+
+/**
+ * The message of an error answer in `lang`. English keeps the handler's own message
+ * (specific to the case) when there is one; Japanese comes from the catalog by code.
+ * A code outside the contract's list (the local gateway's) keeps its message.
+ */
+export function errorMessage(code: string, lang: Lang, details?: ErrorDetails, thrown?: string): string {
+  const entry = (API_ERRORS as Record<string, Text<ErrorText>>)[code];
+  if (!entry) return thrown ?? code;
+  if (lang === 'en' && thrown) return thrown;
+  return entry[lang](details);
+}
+
+// ------------------------------------------------------------------ pages (browser): strings with {placeholders}
+
+/** Support for account holders; the not-me page and its result name it. */
+export const SUPPORT = {
+  phone: '0120-000-000',
+  hours: { ja: '24時間・年中無休', en: '24 hours a day, every day' } satisfies Text<string>,
+};
+
+/**
+ * The bank holder's not-me page (console/not-me.html). `{x}` placeholders are filled in
+ * the browser; the page gets these through `/ops/messages.js`.
+ */
+export const NOT_ME_PAGE = {
+  title: { ja: 'お心当たりのない取引の報告｜あんしんウォレット', en: 'Report what was not you | Anshin Wallet' },
+  heading: { ja: 'お心当たりのない取引ですか？', en: 'Was this not you?' },
+  loading: { ja: 'お知らせの内容を確認しています…', en: 'Checking the notice…' },
+  whatHappened: { ja: '銀行からお知らせした内容', en: 'What your bank told you' },
+  eventLinked: { ja: '口座があんしんウォレットに登録されました', en: 'Your account was linked to an Anshin Wallet' },
+  eventDebited: { ja: 'あんしんウォレットへのチャージで引き落とされました', en: 'Money was debited for an Anshin Wallet top-up' },
+  eventHold: { ja: 'あんしんウォレットへのチャージを受け付けました（引き落とし前）', en: 'An Anshin Wallet top-up is waiting to be debited' },
+  account: { ja: '口座', en: 'Account' },
+  accountValue: { ja: '銀行{bankCode}　{accountMasked}', en: 'Bank {bankCode}, {accountMasked}' },
+  when: { ja: '日時', en: 'When' },
+  amount: { ja: '金額', en: 'Amount' },
+  explain: {
+    ja: 'ご自身の操作でなければ、下のボタンを押してください。すぐにそのウォレットを凍結し、お支払いを止め、被害額を全額お返しする手続きを始めます。',
+    en: 'If you did not do this, press the button below. We freeze that wallet at once, stop its payments and start paying you back in full.',
+  },
+  button: { ja: '自分ではありません（止める）', en: 'This was not me: stop it' },
+  sending: { ja: '報告しています…', en: 'Reporting…' },
+  doneHeading: { ja: 'ご報告を受け付けました', en: 'We have your report' },
+  doneFrozen: { ja: 'ウォレットを凍結しました。これ以上お客様の口座から引き落とされることはありません。', en: 'The wallet is frozen. No more money will be taken from your account through it.' },
+  doneCancelled: { ja: '待機中のチャージ{count}件を取り消しました。', en: '{count} waiting charge(s) were cancelled.' },
+  doneClaim: { ja: '補償の受付番号：{claimId}（対象額 {amount}）', en: 'Claim number: {claimId} (amount {amount})' },
+  doneNoClaim: { ja: 'お客様の口座から引き落とされたお金はありません。', en: 'No money was taken from your account.' },
+  promise: {
+    ja: 'あんしんウォレットの利用規約により、ご本人に責任のない不正な引き落としは全額補償します。担当者から2営業日以内に、銀行を通じてご連絡します。',
+    en: 'Under the Anshin Wallet terms, money taken without your fault is paid back in full. Our team contacts you through your bank within 2 business days.',
+  },
+  support: { ja: 'お問い合わせ：あんしんウォレット 不正被害窓口 {phone}（{hours}）', en: 'Questions: Anshin Wallet fraud desk {phone} ({hours})' },
+  alreadyReported: { ja: 'このお知らせは既に報告済みです。', en: 'This notice has already been reported.' },
+  failed: { ja: '報告を受け付けられませんでした：{message}　お手数ですが、お取引の銀行へお電話ください。', en: 'We could not take this report: {message} Please call your bank.' },
+  invalidLink: { ja: 'このリンクは無効か、有効期限が切れています。お取引の銀行へお電話ください。', en: 'This link is not valid or has expired. Please call your bank.' },
+  network: { ja: '通信できませんでした。電波の良い場所でもう一度お試しください。', en: 'We could not reach the service. Please try again.' },
+} satisfies Record<string, Text<string>>;
+
+/** The ops console (console/index.html and app.js). Staff choose the language; times are JST. */
+export const CONSOLE = {
+  'app.title': { ja: 'あんしんウォレット・運用', en: 'Anshin Wallet · Operations' },
+  'brand.sub': { ja: '運用コンソール', en: 'Operations' },
+  'lang.label': { ja: '表示言語', en: 'Language' },
+  'session.signedInAs': { ja: 'ログイン中：', en: 'Signed in as' },
+  'session.signOut': { ja: 'ログアウト', en: 'Sign out' },
+  'session.ended': { ja: 'セッションが終了しました。もう一度ログインしてください。', en: 'Your session has ended. Please sign in again.' },
+  'session.expired': { ja: 'セッションの有効期限が切れました。もう一度ログインしてください。', en: 'Your session has expired. Please sign in again.' },
+  'signIn.heading': { ja: 'スタッフ ログイン', en: 'Staff sign-in' },
+  'signIn.email': { ja: 'メールアドレス', en: 'Email' },
+  'signIn.password': { ja: 'パスワード', en: 'Password' },
+  'signIn.submit': { ja: 'ログイン', en: 'Sign in' },
+  'signIn.missing': { ja: 'メールアドレスとパスワードを入力してください。', en: 'Enter your email and password.' },
+  'signIn.notOps': { ja: 'このアカウントは運用グループに属していません。', en: 'This account is not in the operations group.' },
+  'nav.label': { ja: 'コンソールの画面', en: 'Console views' },
+  'nav.queue': { ja: '審査キュー', en: 'Review queue' },
+  'nav.user': { ja: 'ユーザー', en: 'User' },
+  'nav.banks': { ja: '銀行', en: 'Banks' },
+  'nav.compensation': { ja: '補償', en: 'Compensation' },
+  'nav.audit': { ja: '監査ログ', en: 'Audit' },
+  'queue.refresh': { ja: '更新', en: 'Refresh' },
+  'queue.intro': {
+    ja: '未処理の案件（古い順）。各案件は受付から30分以内に判断してください。15秒ごとに自動更新します。',
+    en: 'Open cases, oldest first. Every case must be decided within 30 minutes of opening; it refreshes by itself every 15 seconds.',
+  },
+  'queue.listLabel': { ja: '未処理の審査案件', en: 'Open review cases' },
+  'queue.empty': { ja: '未処理の案件はありません。', en: 'No open cases.' },
+  'queue.summary': { ja: '未処理 {count}件・{time} 更新', en: '{count} open · refreshed {time}' },
+  'queue.gone': { ja: '処理済みまたは期限切れになりました：{ids}', en: 'No longer open (decided elsewhere or expired): {ids}' },
+  'queue.badgeOverdue': { ja: '{count}・期限超過 {overdue}', en: '{count} · {overdue} overdue' },
+  'case.label': { ja: 'チャージ {chargeId} の審査案件', en: 'Review case for charge {chargeId}' },
+  'case.reasons': { ja: '審査理由', en: 'Reasons for review' },
+  'case.charge': { ja: 'チャージ', en: 'Charge' },
+  'case.user': { ja: 'ユーザー', en: 'User' },
+  'case.openUser': { ja: 'このユーザーを開く', en: 'Open this user' },
+  'case.opened': { ja: '受付', en: 'Opened' },
+  'case.due': { ja: '期限', en: 'Due' },
+  'case.expires': { ja: '未審査のまま失効', en: 'Expires unreviewed' },
+  'case.note': { ja: '判断メモ', en: 'Decision note' },
+  'case.notePlaceholder': { ja: '理由：確認したこと、連絡した相手', en: 'Why: what you checked, who you called' },
+  'case.freezeUser': { ja: 'ユーザーを凍結', en: 'Freeze user' },
+  'case.approve': { ja: '承認', en: 'Approve' },
+  'case.reject': { ja: '却下', en: 'Reject' },
+  'case.noteRequired': { ja: '承認・却下の前に判断メモを書いてください。', en: 'Write a note before approving or rejecting.' },
+  'case.approved': { ja: '{chargeId}（{amount}）を承認しました。チャージの状態：{status}{frozen}', en: 'Approved {chargeId} ({amount}): the charge is now {status}{frozen}.' },
+  'case.rejected': { ja: '{chargeId}（{amount}）を却下しました。チャージの状態：{status}{frozen}', en: 'Rejected {chargeId} ({amount}): the charge is now {status}{frozen}.' },
+  'case.frozenSuffix': { ja: '。ウォレットを凍結しました', en: '; the wallet is frozen' },
+  'sla.unknown': { ja: '期限不明', en: 'SLA unknown' },
+  'sla.left': { ja: '残り {duration}', en: '{duration} left' },
+  'sla.overdue': { ja: '期限超過 {duration}', en: 'Overdue by {duration}' },
+  'duration.d': { ja: '{d}日 {h}時間', en: '{d} d {h} h' },
+  'duration.h': { ja: '{h}時間 {min}分', en: '{h} h {min} min' },
+  'duration.min': { ja: '{min}分 {s}秒', en: '{min} min {s} s' },
+  'duration.s': { ja: '{s}秒', en: '{s} s' },
+  'duration.minOnly': { ja: '{min}分', en: '{min} min' },
+  'time.withAge': { ja: '{time}（{age}）', en: '{time} ({age})' },
+  'age.now': { ja: 'たった今', en: 'just now' },
+  'age.ago': { ja: '{duration}前', en: '{duration} ago' },
+  'age.in': { ja: '{duration}後', en: 'in {duration}' },
+  'user.lookUp': { ja: '検索', en: 'Look up' },
+  'user.id': { ja: 'ユーザーID', en: 'User ID' },
+  'user.badId': { ja: 'ユーザーIDの形式：0f8fad5b-d9cb-469f-a165-70867728950e', en: 'A user ID looks like 0f8fad5b-d9cb-469f-a165-70867728950e.' },
+  'user.freezeHeading': { ja: 'ウォレットを凍結', en: 'Freeze the wallet' },
+  'user.unfreezeHeading': { ja: 'ウォレットの凍結を解除', en: 'Unfreeze the wallet' },
+  'user.freezeReason': { ja: '凍結の理由', en: 'Reason for freezing' },
+  'user.unfreezeReason': { ja: '凍結解除の理由', en: 'Reason for unfreezing' },
+  'user.freeze': { ja: 'ウォレットを凍結', en: 'Freeze wallet' },
+  'user.unfreeze': { ja: '凍結を解除', en: 'Unfreeze wallet' },
+  'user.freezeHint': { ja: '凍結すると、コード入力や審査を待っているチャージはすべて取り消されます。', en: 'Freezing cancels every charge still waiting for a code or a review.' },
+  'user.reasonRequired': { ja: '先に理由を書いてください。', en: 'Write the reason first.' },
+  'user.nowStatus': { ja: 'ウォレットの状態：{status}。{cancelled}', en: 'The wallet is now {status}.{cancelled}' },
+  'user.cancelled': { ja: '取り消した待機中のチャージ：{ids}。', en: ' Cancelled waiting charges: {ids}.' },
+  'user.status': { ja: '状態', en: 'Status' },
+  'user.frozenBecause': { ja: '凍結理由', en: 'Frozen because' },
+  'user.balance': { ja: '残高', en: 'Balance' },
+  'user.phone': { ja: '電話番号', en: 'Phone' },
+  'user.ekyc': { ja: '本人確認', en: 'eKYC' },
+  'user.registered': { ja: '登録日時', en: 'Registered' },
+  'user.openAudit': { ja: '監査ログを開く', en: 'Open audit trail' },
+  'user.links': { ja: '口座登録', en: 'Bank links' },
+  'user.noLinks': { ja: '登録口座はありません。', en: 'No bank links.' },
+  'user.charges': { ja: '最近のチャージ', en: 'Recent charges' },
+  'user.noCharges': { ja: 'チャージはありません。', en: 'No charges.' },
+  'user.compensate': { ja: '補償へ…', en: 'Compensate…' },
+  'user.compensateLabel': { ja: '{chargeId} を補償請求に追加', en: 'Add {chargeId} to a compensation claim' },
+  'user.decisionReasons': { ja: '{chargeId} の判定理由', en: 'Decision reasons for {chargeId}' },
+  'col.bank': { ja: '銀行', en: 'Bank' },
+  'col.branch': { ja: '支店', en: 'Branch' },
+  'col.account': { ja: '口座', en: 'Account' },
+  'col.status': { ja: '状態', en: 'Status' },
+  'col.linked': { ja: '申込', en: 'Linked' },
+  'col.activated': { ja: '有効化', en: 'Activated' },
+  'col.linkId': { ja: 'リンクID', en: 'Link ID' },
+  'col.created': { ja: '作成', en: 'Created' },
+  'col.amount': { ja: '金額', en: 'Amount' },
+  'col.decision': { ja: '判定', en: 'Decision' },
+  'col.reasons': { ja: '理由', en: 'Reasons' },
+  'col.chargeId': { ja: 'チャージID', en: 'Charge ID' },
+  'col.name': { ja: '名称', en: 'Name' },
+  'col.linking': { ja: '口座登録', en: 'Linking' },
+  'col.charging': { ja: 'チャージ', en: 'Charging' },
+  'col.updatedBy': { ja: '更新者', en: 'Updated by' },
+  'col.updatedAt': { ja: '更新日時', en: 'Updated at' },
+  'col.time': { ja: '日時', en: 'Time' },
+  'col.actor': { ja: '実行者', en: 'Actor' },
+  'col.action': { ja: '操作', en: 'Action' },
+  'col.reason': { ja: '理由', en: 'Reason' },
+  'col.details': { ja: '詳細', en: 'Details' },
+  'banks.refresh': { ja: '銀行一覧を更新', en: 'Refresh banks' },
+  'banks.intro': { ja: '銀行を停止すると、その銀行での新しい口座登録・チャージにすぐ反映されます。', en: 'Switching a bank off takes effect at once for every new link or charge at that bank.' },
+  'banks.caption': { ja: '銀行と受付スイッチ', en: 'Banks and their switches' },
+  'banks.switchLabel': { ja: '銀行 {bankCode} の{what}', en: '{what} at bank {bankCode}' },
+  'banks.on': { ja: '受付中', en: 'On' },
+  'banks.off': { ja: '停止', en: 'Off' },
+  'banks.updated': { ja: '銀行 {bankCode}：口座登録 {linking}、チャージ {charging}。', en: 'Bank {bankCode}: linking {linking}, charging {charging}.' },
+  'banks.onWord': { ja: '受付中', en: 'on' },
+  'banks.offWord': { ja: '停止', en: 'off' },
+  'comp.refresh': { ja: '請求一覧を更新', en: 'Refresh claims' },
+  'comp.openHeading': { ja: '補償請求を作成', en: 'Open a claim' },
+  'comp.chargeIds': { ja: 'チャージID', en: 'Charge IDs' },
+  'comp.chargeIdsHint': { ja: '同じウォレット・同じ口座の完了済みチャージ。カンマか改行で区切ります。', en: 'Completed charges of one wallet and one bank account, separated by commas or new lines.' },
+  'comp.note': { ja: '請求メモ', en: 'Claim note' },
+  'comp.open': { ja: '請求を作成', en: 'Open claim' },
+  'comp.decidedHeading': { ja: 'このセッションで判断した請求', en: 'Decided in this session' },
+  'comp.decidedLabel': { ja: 'このセッションで判断した請求', en: 'Claims decided in this session' },
+  'comp.noneYet': { ja: 'まだありません。', en: 'None yet.' },
+  'comp.openClaims': { ja: '未処理の補償請求', en: 'Open claims' },
+  'comp.listLabel': { ja: '未処理の補償請求', en: 'Open compensation claims' },
+  'comp.empty': { ja: '未処理の請求はありません。', en: 'No open claims.' },
+  'comp.claimLabel': { ja: '補償請求 {claimId}', en: 'Compensation claim {claimId}' },
+  'comp.pay': { ja: '支払う', en: 'Pay' },
+  'comp.payAgain': { ja: 'もう一度支払って完了', en: 'Pay again to finish' },
+  'comp.deny': { ja: '却下', en: 'Deny' },
+  'comp.paying': { ja: '支払いが途中で止まりました（銀行の停止など）。もう一度「支払う」で完了します。', en: 'Payment stopped half-way (for example the bank was down). PAY again to finish it.' },
+  'comp.claim': { ja: '請求', en: 'Claim' },
+  'comp.bank': { ja: '銀行', en: 'Bank' },
+  'comp.charges': { ja: 'チャージ', en: 'Charges' },
+  'comp.source': { ja: '経緯', en: 'Source' },
+  'comp.noteTerm': { ja: 'メモ', en: 'Note' },
+  'comp.opened': { ja: '作成', en: 'Opened' },
+  'comp.by': { ja: ' 作成者 ', en: ' by ' },
+  'comp.money': { ja: '返金 / 回収 / 損失', en: 'Refunded / clawback / loss' },
+  'comp.payTitle': { ja: '請求 {claimId} を支払いますか？', en: 'Pay claim {claimId}?' },
+  'comp.payMessage': {
+    ja: '{amount} を銀行 {bankCode} の被害者の口座へ返金します。ウォレットは凍結され、残高は回収されます。不足分は運営者の損失として計上します。',
+    en: "{amount} goes back to the victim's account at bank {bankCode}. The wallet is frozen and what it holds is clawed back; any shortfall is booked as operator loss.",
+  },
+  'comp.payConfirm': { ja: '支払いを確定', en: 'Confirm PAY' },
+  'comp.denyTitle': { ja: '請求 {claimId} を却下しますか？', en: 'Deny claim {claimId}?' },
+  'comp.denyMessage': { ja: '支払いをせずに請求を閉じます。対象のチャージは後で再度請求できます。', en: 'The claim is closed without payment; its charges can be claimed again later.' },
+  'comp.denyConfirm': { ja: '却下を確定', en: 'Confirm DENY' },
+  'comp.decided': { ja: '請求 {claimId}：{status}', en: 'Claim {claimId} is {status}.' },
+  'comp.refunded': { ja: '返金 {amount}', en: 'Refunded {amount}' },
+  'comp.clawback': { ja: '回収 {amount}', en: 'Clawback {amount}' },
+  'comp.loss': { ja: '損失 {amount}', en: 'Loss {amount}' },
+  'comp.notIds': { ja: 'チャージIDではありません：{ids}', en: 'Not charge IDs: {ids}' },
+  'comp.noIds': { ja: 'チャージIDを1つ以上入力してください。', en: 'Enter at least one charge ID.' },
+  'comp.noteRequired': { ja: '請求メモを書いてください。', en: 'Write a note for the claim.' },
+  'comp.created': { ja: '請求 {claimId} を {amount} で作成しました。', en: 'Claim {claimId} opened for {amount}.' },
+  'dialog.note': { ja: '判断メモ（任意）', en: 'Decision note (optional)' },
+  'dialog.cancel': { ja: 'キャンセル', en: 'Cancel' },
+  'audit.show': { ja: '表示', en: 'Show trail' },
+  'audit.caption': { ja: '監査ログ（新しい順）', en: 'Audit trail, newest first' },
+  'audit.summary': { ja: '{userId} の記録 {count}件（新しい順）', en: '{count} entries for {userId}, newest first.' },
+  'error.requestId': { ja: 'リクエストID：', en: 'Request ID: ' },
+  'error.network': { ja: 'APIに接続できません（{detail}）。', en: 'The API could not be reached ({detail}).' },
+  'error.failed': { ja: 'リクエストに失敗しました', en: 'Request failed' },
+  'reason.LARGE_AMOUNT': { ja: '高額', en: 'Large amount' },
+  'reason.NEW_LINK_LARGE_AMOUNT': { ja: '新しい口座登録・まとまった金額', en: 'New bank link, sizeable amount' },
+  'reason.NEW_WALLET_LARGE_AMOUNT': { ja: '新しいウォレット・まとまった金額', en: 'New wallet, sizeable amount' },
+  'reason.HIGH_VELOCITY': { ja: '直近1時間のチャージが多い', en: 'Many charges in the last hour' },
+  'reason.ACCOUNT_FAILED_LINKS': { ja: '他のウォレットからの登録失敗がある口座', en: 'Bank account had failed links from other wallets' },
+  'reason.FIRST_CHARGE_ON_LINK': { ja: 'この口座での初回チャージ', en: 'First charge on this link' },
+  'reason.AMOUNT_OVER_CHALLENGE': { ja: 'SMS確認が必要な金額', en: 'Amount needs SMS confirmation' },
+  'reason.NEW_DEVICE': { ja: '新しい端末', en: 'New device' },
+  'reason.WALLET_FROZEN': { ja: 'ウォレット凍結中', en: 'Wallet frozen' },
+  'reason.BANK_SUSPENDED': { ja: '銀行停止中', en: 'Bank switched off' },
+  'reason.LINK_NOT_ACTIVE': { ja: '口座登録が無効', en: 'Link not active' },
+  'reason.PER_CHARGE_LIMIT': { ja: '1回の上限超過', en: 'Over the per-charge limit' },
+  'reason.DAILY_LIMIT': { ja: '1日の上限超過', en: 'Over the daily limit' },
+  'reason.BALANCE_CAP': { ja: '残高上限超過', en: 'Over the balance cap' },
+} satisfies Record<string, Text<string>>;
+
+/** The browser's share of the catalog, as the script `/ops/messages.js` that the pages load. */
+export function browserMessagesScript(): string {
+  const byLang = (table: Record<string, Text<string>>) => Object.fromEntries(LANGUAGES.map((l) => [l, Object.fromEntries(Object.entries(table).map(([k, v]) => [k, v[l]]))]));
+  const bundle = {
+    defaultLang: DEFAULT_LANG,
+    support: { phone: SUPPORT.phone, hours: SUPPORT.hours },
+    notMe: byLang(NOT_ME_PAGE),
+    console: byLang(CONSOLE),
+  };
+  return `// Generated from functions/shared/messages.ts: edit the catalog, not this file.\nwindow.ANSHIN_MESSAGES = ${JSON.stringify(bundle)};\n`;
+}

@@ -121,6 +121,28 @@ describe('claims: a charge is compensated at most once', () => {
   });
 });
 
+describe('claims: an abandoned claim does not hold its charges forever', () => {
+  // Not fixed: needs a way to find and undo OPENING claims left by a crash (an ops claim's id is random,
+  // so nothing resumes it; OPENING claims are listed nowhere). Marked failing while the hole is open.
+  it.failing('an ops claim that died after marking some charges does not keep them from every later claim', async () => {
+    const userId = uid('u');
+    const linkId = uid('l');
+    const x = await completedCharge(userId, linkId, 5_000);
+    const y = await completedCharge(userId, linkId, 7_000);
+    // The first ops request wrote its claim OPENING and marked X, then its Lambda timed out.
+    const dead = `clm_${'1'.repeat(8)}-0000-4000-8000-${Date.now().toString(16).padStart(12, '0').slice(-12)}`;
+    await m.putOpeningClaim({
+      claimId: dead, userId, linkId, bankCode: '0001', accountRef: 'acct-1', chargeIds: [x.chargeId, y.chargeId], amount: 12_000,
+      claimStatus: 'OPENING', source: 'OPS', note: 'died', createdAt: new Date(Date.now() - 3600_000).toISOString(), createdBy: 'ops:test',
+    });
+    const { claimChargeItem } = await import('../../functions/adapters/claims-repo');
+    await m.transact([claimChargeItem(x, dead)]);
+    // An hour later ops try again: the victim must be compensable.
+    const again = await m.openClaim([x, y], 'second try', 'OPS', 'ops:test');
+    expect(again.claimStatus).toBe('OPEN');
+  });
+});
+
 describe('the waiting list on an activity item written before it existed', () => {
   // Not fixed (a deploy-time migration: backfill `waiting = {}` on every ACTIVITY item before the new code serves).
   // Marked failing so the suite stays green while the hole is open: it turns red once it is closed; then drop `.failing`.

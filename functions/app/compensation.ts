@@ -56,7 +56,10 @@ export async function openClaim(charges: ChargeRecord[], note: string, source: s
     if (existing.claimStatus !== 'OPENING') return existing; // a retry of a claim that opened already
   }
   const claim = (await getClaim(claimId))!;
-  const ours = charges.filter((c) => claim.chargeIds.includes(c.chargeId));
+  // Every charge the stored claim names is marked, not only those this call was given: a retry
+  // (a not-me report resumed after a crash) may no longer list a charge another claim took
+  // meanwhile, and opening without marking it would pay that charge twice.
+  const ours = claim.chargeIds.map((chargeId) => ({ userId: claim.userId, chargeId }));
   for (const batch of batches(ours)) {
     try {
       await transact(batch.map((c) => claimChargeItem(c, claimId)));

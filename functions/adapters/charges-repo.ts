@@ -102,11 +102,20 @@ export async function getCharge(userId: string, chargeId: string): Promise<Charg
 
 export async function getActivity(userId: string): Promise<Activity> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activity(userId), ConsistentRead: true }));
-  const item = out.Item as { version: number; recent: RecentCharge[]; confirmedLinks?: Set<string>; waiting?: Record<string, number> } | undefined;
-  return item
-    ? { version: item.version, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])], waiting: item.waiting ?? {} }
-    : { version: 0, recent: [], confirmedLinks: [], waiting: {} };
+  const item = out.Item as ({ version: number; recent: RecentCharge[]; confirmedLinks?: Set<string> } & Record<string, unknown>) | undefined;
+  if (!item) return { version: 0, recent: [], confirmedLinks: [], waiting: {} };
+  const waiting = Object.fromEntries(
+    Object.entries(item).filter(([k]) => k.startsWith(WAITING_PREFIX)).map(([k, v]) => [k.slice(WAITING_PREFIX.length), v as number]),
+  );
+  return { version: item.version, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])], waiting };
 }
+
+/**
+ * Each waiting charge is a top-level attribute of the activity item (`waiting:<chargeId>` = when
+ * it was created), not an entry of one map: removing one is then a plain REMOVE, which is a no-op
+ * when it is absent, whatever the item looked like before (no document path to be missing).
+ */
+const WAITING_PREFIX = 'waiting:';
 
 function activityWrite(userId: string, previousVersion: number, next: Omit<Activity, 'version'>): TransactItem & { Put: NonNullable<TransactItem['Put']> } {
   return {
@@ -114,7 +123,8 @@ function activityWrite(userId: string, previousVersion: number, next: Omit<Activ
       TableName: table(),
       // confirmedLinks is a string set so confirmations can ADD to it without reading; an empty set is left out.
       Item: {
-        ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent, waiting: next.waiting,
+        ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent,
+        ...Object.fromEntries(Object.entries(next.waiting).map(([chargeId, at]) => [`${WAITING_PREFIX}${chargeId}`, at])),
         confirmedLinks: next.confirmedLinks.length ? new Set(next.confirmedLinks) : undefined,
       },
       ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
@@ -393,8 +403,8 @@ export function confirmLinkItem(userId: string, linkId: string, doneWaiting?: st
     Update: {
       TableName: table(),
       Key: keys.activity(userId),
-      UpdateExpression: `ADD confirmedLinks :l, version :one SET #t = :type, recent = if_not_exists(recent, :empty)${doneWaiting ? ' REMOVE waiting.#w' : ''}`,
-      ExpressionAttributeNames: { '#t': 'type', ...(doneWaiting ? { '#w': doneWaiting } : {}) },
+      UpdateExpression: `ADD confirmedLinks :l, version :one SET #t = :type, recent = if_not_exists(recent, :empty)${doneWaiting ? ' REMOVE #w' : ''}`,
+      ExpressionAttributeNames: { '#t': 'type', ...(doneWaiting ? { '#w': `${WAITING_PREFIX}${doneWaiting}` } : {}) },
       ExpressionAttributeValues: { ':l': new Set([linkId]), ':one': 1, ':type': 'ACTIVITY', ':empty': [] },
     },
   };
@@ -406,8 +416,8 @@ export function doneWaitingItem(userId: string, chargeId: string): TransactItem 
     Update: {
       TableName: table(),
       Key: keys.activity(userId),
-      UpdateExpression: 'REMOVE waiting.#w ADD version :one',
-      ExpressionAttributeNames: { '#w': chargeId },
+      UpdateExpression: 'REMOVE #w ADD version :one',
+      ExpressionAttributeNames: { '#w': `${WAITING_PREFIX}${chargeId}` },
       ExpressionAttributeValues: { ':one': 1 },
     },
   };

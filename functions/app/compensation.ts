@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { auditPut } from '../adapters/audit';
 import { claimChargeItem, deleteOpeningClaim, getClaim, moveClaimItem, openClaimItem, putOpeningClaim, unclaimChargeItem, type Claim } from '../adapters/claims-repo';
 import type { TransactItem } from '../adapters/audit';
-import type { ChargeRecord } from '../adapters/charges-repo';
+import { getCharge, type ChargeRecord } from '../adapters/charges-repo';
 import { cancellationReasons } from '../adapters/dynamo';
 import { getWallet, transact } from '../adapters/users-repo';
 import { compensationPostings } from '../domain/ledger';
@@ -29,6 +29,28 @@ async function eachIgnoringConditions(items: TransactItem[]): Promise<string[]> 
     }
   }
   return failed;
+}
+
+/** An OPENING claim this old was left by a request that died: nothing will finish it. */
+const ABANDONED_AFTER_MS = 15 * 60_000;
+
+/** Undoes the claims, OPENING and abandoned, that hold charges of `batch`; true if it freed any. */
+async function freeFromAbandonedClaims(batch: Pick<ChargeRecord, 'userId' | 'chargeId'>[], claimId: string): Promise<boolean> {
+  const holders = new Set<string>();
+  for (const c of batch) {
+    const fresh = await getCharge(c.userId, c.chargeId);
+    if (fresh?.claimId && fresh.claimId !== claimId) holders.add(fresh.claimId);
+  }
+  let freed = false;
+  const now = ports().clock.now();
+  for (const holder of holders) {
+    const other = await getClaim(holder);
+    if (!other || other.claimStatus !== 'OPENING' || now - Date.parse(other.createdAt) < ABANDONED_AFTER_MS) continue;
+    await eachIgnoringConditions(other.chargeIds.map((chargeId) => unclaimChargeItem({ userId: other.userId, chargeId }, holder)));
+    await deleteOpeningClaim(holder);
+    freed = true;
+  }
+  return freed;
 }
 
 /**
@@ -63,13 +85,23 @@ export async function openClaim(charges: ChargeRecord[], note: string, source: s
   for (const batch of batches(ours)) {
     try {
       await transact(batch.map((c) => claimChargeItem(c, claimId)));
+      continue;
     } catch (e) {
       if (!cancellationReasons(e)) throw e;
-      // A charge is in another claim (or no longer completed): undo this claim's marks and refuse it.
-      await eachIgnoringConditions(ours.map((c) => unclaimChargeItem(c, claimId)));
-      await deleteOpeningClaim(claimId);
-      throw new DomainError('INVALID_STATE', 'A charge is already part of another claim');
     }
+    // A charge held by a claim that died while OPENING (a crashed request) is set free, then the batch is tried again.
+    if (await freeFromAbandonedClaims(batch, claimId)) {
+      try {
+        await transact(batch.map((c) => claimChargeItem(c, claimId)));
+        continue;
+      } catch (e) {
+        if (!cancellationReasons(e)) throw e;
+      }
+    }
+    // A charge is in another claim (or no longer completed): undo this claim's marks and refuse it.
+    await eachIgnoringConditions(ours.map((c) => unclaimChargeItem(c, claimId)));
+    await deleteOpeningClaim(claimId);
+    throw new DomainError('INVALID_STATE', 'A charge is already part of another claim');
   }
   try {
     await transact([

@@ -174,12 +174,12 @@ async function executeNow(charge: ChargeRecord, requestId: string, balanceHint?:
         response = errorResponse('CHARGE_DECLINED', 'The bank declined the debit', requestId, { reasons: ['BANK_DECLINED'] });
         break;
       case WORKFLOW_ERRORS.creditRejected:
-        await reverseAndFail(charge, 'BALANCE_CAP');
+        await reverseOrPage(charge, 'BALANCE_CAP', 'FAILED');
         response = errorResponse('LIMIT_EXCEEDED', 'The wallet would exceed its balance cap', requestId, { reasons: ['BALANCE_CAP'] });
         break;
       case WORKFLOW_ERRORS.stopped: {
         // A control failed at the credit (a freeze or switch-off raced this request): the debit goes back.
-        await reverseAndFail(charge, e.message, 'CANCELLED', 'system:charge-guard');
+        await reverseOrPage(charge, e.message, 'CANCELLED');
         const stop = guardError(e.message as GuardReason, charge.chargeId);
         response = errorResponse(stop.code, stop.message, requestId, stop.details);
         break;
@@ -194,6 +194,20 @@ async function executeNow(charge: ChargeRecord, requestId: string, balanceHint?:
     }
     await setResponse(charge, response);
     return response;
+  }
+}
+
+/**
+ * The in-request reversal. No execution stands behind this request, so a reversal the bank
+ * refuses now would be retried by nothing: ops are paged (as the workflow's ReversalFailed
+ * does) and reconciliation shows the debit until it is reversed by hand.
+ */
+async function reverseOrPage(charge: ChargeRecord, reason: string, status: 'FAILED' | 'CANCELLED') {
+  try {
+    await reverseAndFail(charge, reason, status, status === 'CANCELLED' ? 'system:charge-guard' : 'system:charge-saga');
+  } catch (error) {
+    await ports().alerts.notify('Debit reversal failed', `Charge ${charge.chargeId} (${charge.amount} yen, bank ${charge.bankCode}) ended ${status} (${reason}) but its debit could not be reversed: reverse it by hand; npm run reconcile shows it.`).catch(() => undefined);
+    throw error;
   }
 }
 

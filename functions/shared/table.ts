@@ -40,7 +40,8 @@ export const keys = {
    * 16 shards by the first hex digit of the charge id so no one partition key takes every write.
    */
   openChargesShard: (chargeId: string) => `CHARGE#OPEN#${chargeId.charAt(4) || '0'}`,
-  openChargesShards: () => Array.from({ length: 16 }, (_, i) => `CHARGE#OPEN#${i.toString(16)}`),
+  // `CHARGE#OPEN` is the unsharded key of charges written before the shards: still read, so none is lost.
+  openChargesShards: () => [...Array.from({ length: 16 }, (_, i) => `CHARGE#OPEN#${i.toString(16)}`), 'CHARGE#OPEN'],
   activity: (userId: string) => ({ pk: `USER#${userId}`, sk: 'ACTIVITY' }),
   entry: (userId: string, at: string, entryId: string) => ({ pk: `USER#${userId}`, sk: `ENTRY#${at}#${entryId}` }),
   entryPrefix: 'ENTRY#',

@@ -122,9 +122,8 @@ describe('claims: a charge is compensated at most once', () => {
 });
 
 describe('claims: an abandoned claim does not hold its charges forever', () => {
-  // Not fixed: needs a way to find and undo OPENING claims left by a crash (an ops claim's id is random,
-  // so nothing resumes it; OPENING claims are listed nowhere). Marked failing while the hole is open.
-  it.failing('an ops claim that died after marking some charges does not keep them from every later claim', async () => {
+  // Fixed: a claim that finds a charge held by an OPENING claim older than 15 minutes undoes that claim first.
+  it('an ops claim that died after marking some charges does not keep them from every later claim', async () => {
     const userId = uid('u');
     const linkId = uid('l');
     const x = await completedCharge(userId, linkId, 5_000);
@@ -144,9 +143,8 @@ describe('claims: an abandoned claim does not hold its charges forever', () => {
 });
 
 describe('the waiting list on an activity item written before it existed', () => {
-  // Not fixed (a deploy-time migration: backfill `waiting = {}` on every ACTIVITY item before the new code serves).
-  // Marked failing so the suite stays green while the hole is open: it turns red once it is closed; then drop `.failing`.
-  it.failing('confirming to PROCESSING (REMOVE waiting.#w) on an activity item without a waiting map does not fail', async () => {
+  // Fixed: each waiting charge is a top-level attribute, so its REMOVE is a no-op on any older item.
+  it('confirming to PROCESSING (REMOVE waiting.#w) on an activity item without a waiting map does not fail', async () => {
     const userId = uid('u');
     // An activity item as the code before issue 10 wrote it: no `waiting` attribute.
     await m.ddb().send(new PutCommand({ TableName: TABLE, Item: { ...m.keys.activity(userId), type: 'ACTIVITY', version: 3, recent: [] } }));
@@ -154,8 +152,8 @@ describe('the waiting list on an activity item written before it existed', () =>
     await expect(m.transact([m.doneWaitingItem(userId, 'chg_legacy')])).resolves.not.toThrow();
   });
 
-  // Not fixed, same migration: open charges written before the sharded sweeper index keep gsi1pk = CHARGE#OPEN.
-  it.failing('a charge left PROCESSING (debited, not credited) before the sharded sweeper index is still found by the sweeper', async () => {
+  // Fixed: the sweeper also reads the unsharded key that open charges written before the shards keep.
+  it('a charge left PROCESSING (debited, not credited) before the sharded sweeper index is still found by the sweeper', async () => {
     const userId = uid('u');
     const chargeId = `chg_${uid('legacy')}`;
     const at = new Date(Date.now() - 3600_000).toISOString();

@@ -94,6 +94,10 @@ describe('ops console: cloud staff sign-in with an authenticator code (headless 
       apiSessions.push(route.request().url());
       return route.fallback();
     });
+    // The console is Japanese by default; these steps read its English texts (the staff member's choice, kept in localStorage).
+    await context.addInitScript(() => {
+      if (!localStorage.getItem('anshin-ops-lang')) localStorage.setItem('anshin-ops-lang', 'en');
+    });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
+import { invocation } from './iam';
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -41,6 +42,11 @@ export function lambdaContext(fn: FunctionName, requestId: string = randomUUID()
 
 /** Invokes a function the way Lambda would: same handler, a fresh context. */
 export async function invokeLocal(fn: FunctionName, event: unknown): Promise<unknown> {
-  const handler = await handlerOf<unknown, unknown>(fn);
-  return handler(event, lambdaContext(fn));
+  return invokeAs(fn, event, lambdaContext(fn));
+}
+
+/** Runs the handler as `fn`: every AWS call it makes is checked against fn's synthesized role (local/iam.ts). */
+export async function invokeAs<E, R>(fn: FunctionName, event: E, context: Context): Promise<R> {
+  const handler = await handlerOf<E, R>(fn);
+  return invocation.run({ fn }, () => handler(event, context));
 }

@@ -15,6 +15,7 @@ import { serializedIdentity } from './serialized-identity';
 import { LocalFaults } from './faults';
 import { invokeLocal } from './lambda-runtime';
 import { LocalWorkflowEngine } from './workflow-engine';
+import { guardPorts, iamRequestsOf, LocalIam, synthesizedIam, synthesizeTemplate } from './iam';
 import { synthesizeChargeDefinition } from './workflow-definition';
 
 export interface LocalStackOptions {
@@ -79,7 +80,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const quiet = (line: string) => {
       if (process.env.ANSHIN_EMULATOR_LOGS) o.log(line);
     };
-    const [dynamoDbUrl, cognitoUrl] = await Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
+    const emulators = Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
+    // The template's role policies, synthesized while the emulators boot.
+    const template = synthesizeTemplate();
+    const [dynamoDbUrl, cognitoUrl] = await emulators;
     const url = `http://127.0.0.1:${o.port}`;
     const tableName = 'anshin-local';
     Object.assign(process.env, LOCAL_AWS_ENV, {
@@ -107,14 +111,22 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
     const workflow = new LocalWorkflowEngine(synthesizeChargeDefinition(), invokeLocal, o.log);
     const faults = new LocalFaults();
+    const iam = new LocalIam(synthesizedIam({ tableName, userPoolId: pool.userPoolId }, template), o.log);
+    const { installSdkRequestHook } = await import('../functions/adapters/local-hooks');
+    installSdkRequestHook(({ headers, body }) => {
+      const target = headers['x-amz-target'] ?? headers['X-Amz-Target'];
+      if (target) iam.authorize(iamRequestsOf(target, JSON.parse(String(body ?? '{}')) as Record<string, unknown>));
+    });
     const { interceptDynamo } = await import('../functions/adapters/dynamo');
     interceptDynamo(() => faults.dynamoAttempt());
     const alerts: { subject: string; message: string; at: string }[] = [];
-    usePorts({
-      sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
-      identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
-      alerts: { notify: async (subject, message) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
-    });
+    usePorts(
+      guardPorts(iam, {
+        sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
+        identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
+        alerts: { notify: async (subject: string, message: string) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
+      }),
+    );
     const { seedBank } = await import('../functions/adapters/banks-repo');
     for (const bankCode of ['0001', '9900']) {
       await seedBank({ bankCode, name: `Bank ${bankCode}`, linkingEnabled: true, chargingEnabled: true, updatedAt: new Date().toISOString(), updatedBy: 'system:seed' });

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { watched } from './local-hooks';
 
 let client: DynamoDBDocumentClient | undefined;
 type Interceptor = (command: string) => void;
@@ -8,7 +9,7 @@ let interceptor: Interceptor | undefined;
 /** One document client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 export function ddb(): DynamoDBDocumentClient {
   if (!client) {
-    const base = new DynamoDBClient({ maxAttempts: 4 });
+    const base = watched(new DynamoDBClient({ maxAttempts: 4 }));
     // Fault injection for the local stack's hardening tests; nothing installs one in the cloud.
     base.middlewareStack.add(
       (next, context) => async (args) => {

@@ -35,7 +35,8 @@ export const FUNCTIONS = {
   profile: {
     entry: 'functions/http/profile.ts',
     description: 'The user profile, phone verification and eKYC start',
-    table: RW,
+    // DeleteItem: phone verification spends the code with a Delete inside its transaction.
+    table: [...RW, 'dynamodb:DeleteItem'],
     capabilities: ['sms', 'secrets'],
   },
   ekycWebhook: {

@@ -115,7 +115,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const { installSdkRequestHook } = await import('../functions/adapters/local-hooks');
     installSdkRequestHook(({ headers, body }) => {
       const target = headers['x-amz-target'] ?? headers['X-Amz-Target'];
-      if (target) iam.authorize(iamRequestsOf(target, JSON.parse(String(body ?? '{}')) as Record<string, unknown>));
+      if (!target) return;
+      const text = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '{}';
+      iam.authorize(iamRequestsOf(target, JSON.parse(text || '{}') as Record<string, unknown>));
     });
     const { interceptDynamo } = await import('../functions/adapters/dynamo');
     interceptDynamo(() => faults.dynamoAttempt());

@@ -79,7 +79,7 @@ let prod: Synth;
 beforeAll(() => {
   // Bundles every function with esbuild once; prod reuses the bundles (see synth.ts).
   dev = synth('dev');
-  prod = synth('prod');
+  prod = synth('prod', { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' });
 }, 120_000);
 
 describe('API', () => {
@@ -330,6 +330,18 @@ describe('identity and secrets', () => {
     });
     dev.template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'ops' });
     prod.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+
+  it('app client: no OAuth flows or callback URLs, and no attribute a user could write with their own token', () => {
+    for (const s of [dev, prod]) {
+      s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        AllowedOAuthFlowsUserPoolClient: false,
+        AllowedOAuthFlows: Match.absent(),
+        CallbackURLs: Match.absent(),
+        // An absent list would make every attribute writable, the e-mail (the sign-in name) included.
+        WriteAttributes: [],
+      });
+    }
   });
 
   it('generates the master key into the JSON the functions read, with a placeholder for each provider value', () => {

@@ -20,6 +20,8 @@ export interface FunctionSpec {
   capabilities: Capability[];
   memoryMb?: number;
   timeoutSeconds?: number;
+  /** Reserved concurrency: a ceiling, and a floor no other function can take. Unset: the account's pool. */
+  reservedConcurrency?: number;
 }
 
 const RW: TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
@@ -77,6 +79,8 @@ export const FUNCTIONS = {
     table: [...RW, 'dynamodb:Query'],
     capabilities: ['startWorkflow', 'resumeWorkflow'],
     timeoutSeconds: 60,
+    // One sweep at a time: two overlapping sweeps would race for the same stuck charges.
+    reservedConcurrency: 1,
   },
   ops: {
     entry: 'functions/http/ops.ts',

@@ -7,6 +7,7 @@ import { METRIC } from '../../functions/shared/metrics';
 import { ROUTES, routeKey } from '../../functions/shared/routes';
 import { TABLE } from '../../functions/shared/table';
 import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
+import { LAMBDA_THROTTLES } from '../../lib/constructs/charge-definition';
 import { DEFAULT_ALARMS } from '../../lib/config';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
 import { SCHEDULES } from '../../lib/wallet-stack';
@@ -421,6 +422,19 @@ describe('charge workflow', () => {
     expect(debit.Next).toBe('CreditWallet');
   });
 
+  it('every task retries Lambda throttling before any catch-all, so a throttled task does not end the charge', () => {
+    const tasksOf = Object.entries(S).filter(([, s]) => s.Type === 'Task');
+    expect(tasksOf.length).toBeGreaterThan(5);
+    for (const [name, state] of tasksOf) {
+      const retriers = state.Retry ?? [];
+      const throttle = retriers.findIndex((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+      const catchAll = retriers.findIndex((r) => r.ErrorEquals.includes('States.ALL'));
+      expect([name, throttle >= 0]).toEqual([name, true]);
+      if (catchAll >= 0) expect([name, throttle < catchAll]).toEqual([name, true]);
+      expect(retriers[throttle]).toMatchObject({ ErrorEquals: LAMBDA_THROTTLES, MaxAttempts: 8 });
+    }
+  });
+
   it('CreditWallet retries LedgerBusy and compensates any failure with ReverseDebit', () => {
     const credit = S.CreditWallet;
     expect(credit.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: [WORKFLOW_ERRORS.ledgerBusy] }));
@@ -459,6 +473,12 @@ describe('charge workflow', () => {
 });
 
 describe('sweeper schedule', () => {
+  it('runs one sweep at a time (reserved concurrency 1); no other function reserves any', () => {
+    const sweeper = dev.template.findResources('AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: 1 } });
+    expect(Object.keys(sweeper)).toEqual([idOf(dev, dev.stack.functions.sweeper.lambda)]);
+    expect(Object.keys(dev.template.findResources('AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: Match.anyValue() } }))).toHaveLength(1);
+  });
+
   it('runs the sweeper every minute, with 2 retries and a dead-letter queue', () => {
     const sweeper = { 'Fn::GetAtt': [idOf(dev, dev.stack.functions.sweeper.lambda), 'Arn'] };
     const dlq = { 'Fn::GetAtt': [idOf(dev, dev.stack.schedules.sweeper!.deadLetters), 'Arn'] };

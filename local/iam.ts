@@ -32,6 +32,7 @@ export interface Statement {
 export interface LocalResources {
   tableName: string;
   userPoolId: string;
+  clientId?: string;
 }
 
 export interface SynthesizedIam {
@@ -42,7 +43,7 @@ export interface SynthesizedIam {
 }
 
 type Cfn = unknown;
-type Resources = Record<string, { Type: string; Properties?: Record<string, any> }>;
+export type Resources = Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
 
 const PSEUDO: Record<string, string> = {
   'AWS::Partition': 'aws',
@@ -53,7 +54,7 @@ const PSEUDO: Record<string, string> = {
 };
 
 /** Resolves the intrinsics of a policy statement to the local names of the resources they point at. */
-function resolver(resources: Resources, local: LocalResources) {
+export function resolver(resources: Resources, local: LocalResources) {
   const arnOf = (service: string, rest: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${rest}`;
   const ref = (id: string): string => {
     if (id in PSEUDO) return PSEUDO[id];
@@ -64,6 +65,8 @@ function resolver(resources: Resources, local: LocalResources) {
         return local.tableName;
       case 'AWS::Cognito::UserPool':
         return local.userPoolId;
+      case 'AWS::Cognito::UserPoolClient':
+        return local.clientId ?? id;
       case 'AWS::SecretsManager::Secret':
         return arnOf('secretsmanager', `secret:${id}`);
       case 'AWS::SNS::Topic':
@@ -128,14 +131,20 @@ export function rolePolicies(template: { Resources: Resources }, roleIds: Record
     if (ids.length !== 1) throw new Error(`expected one ${type} in the template, found ${ids.length}`);
     return ids[0];
   };
+  // The ARN a cloud adapter calls is the one in its function's environment: resolved from the same
+  // template expression as the policy (a CLI synth may write a literal region into both).
+  const fromEnv = (name: string): string | undefined => {
+    for (const f of Object.values(functionsInTemplate(template))) if (f.environment[name] !== undefined) return resolve(f.environment[name]);
+    return undefined;
+  };
   return {
     policies,
     arns: {
       table: resolve({ 'Fn::GetAtt': [only('AWS::DynamoDB::Table'), 'Arn'] }),
       userPool: resolve({ 'Fn::GetAtt': [only('AWS::Cognito::UserPool'), 'Arn'] }),
-      stateMachine: resolve({ Ref: only('AWS::StepFunctions::StateMachine') }),
-      secret: resolve({ Ref: only('AWS::SecretsManager::Secret') }),
-      alertsTopic: resolve({ Ref: only('AWS::SNS::Topic') }),
+      stateMachine: fromEnv('STATE_MACHINE_ARN') ?? resolve({ Ref: only('AWS::StepFunctions::StateMachine') }),
+      secret: fromEnv('SECRETS_ARN') ?? resolve({ Ref: only('AWS::SecretsManager::Secret') }),
+      alertsTopic: fromEnv('ALERTS_TOPIC_ARN') ?? resolve({ Ref: only('AWS::SNS::Topic') }),
     },
   };
 }
@@ -145,23 +154,50 @@ export interface SynthesizedTemplate {
   roleIds: Record<FunctionName, string>;
 }
 
+export interface TemplateFunction {
+  lambdaId: string;
+  roleId: string;
+  environment: Record<string, unknown>;
+  /** The S3 key of the deployed bundle: `<asset hash>.zip`. */
+  codeKey?: string;
+}
+
 /**
- * Synthesizes the dev stack as `cdk synth` does (without running esbuild: the template is
- * the same) and notes each function's role.
+ * Each catalog function's resources in a template, found by the description the catalog gives
+ * it, so a template written by `cdk synth` (no construct tree at hand) can be read as well.
  */
-export function synthesizeTemplate(): SynthesizedTemplate {
-  const outdir = mkdtempSync(join(tmpdir(), 'anshin-iam-'));
+export function functionsInTemplate(template: { Resources: Resources }): Record<FunctionName, TemplateFunction> {
+  const out = {} as Record<FunctionName, TemplateFunction>;
+  const lambdas = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+  for (const fn of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const found = lambdas.filter(([, r]) => r.Properties?.Description === FUNCTIONS[fn].description);
+    if (found.length !== 1) throw new Error(`expected one Lambda function described "${FUNCTIONS[fn].description}" in the template, found ${found.length}`);
+    const [lambdaId, r] = found[0];
+    const roleId = r.Properties?.Role?.['Fn::GetAtt']?.[0] as string | undefined;
+    if (!roleId) throw new Error(`the ${fn} function has no role of the stack`);
+    const key = r.Properties?.Code?.S3Key;
+    out[fn] = { lambdaId, roleId, environment: r.Properties?.Environment?.Variables ?? {}, codeKey: typeof key === 'string' ? key : undefined };
+  }
+  return out;
+}
+
+/**
+ * Synthesizes the dev stack as `cdk synth` does. Without `bundle`, esbuild does not run: the
+ * template is the same, only the function code is a placeholder.
+ */
+export function synthesizeTemplate(options: { bundle?: boolean; outdir?: string } = {}): SynthesizedTemplate & { outdir: string } {
+  const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'anshin-iam-'));
   try {
-    const app = new App({ outdir, context: { stage: 'dev', 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir, context: { stage: 'dev', ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
     const config = stageConfig((k) => app.node.tryGetContext(k), {});
     const stack = new WalletStack(app, 'AnshinWallet-dev', { config });
-    const roleIds = {} as Record<FunctionName, string>;
-    for (const fn of Object.keys(FUNCTIONS) as FunctionName[]) {
-      roleIds[fn] = stack.getLogicalId(stack.functions[fn].role.node.defaultChild as never);
-    }
-    return { template: Template.fromStack(stack).toJSON() as { Resources: Resources }, roleIds };
+    const template = Template.fromStack(stack).toJSON() as { Resources: Resources };
+    if (options.bundle) app.synth();
+    const fns = functionsInTemplate(template);
+    const roleIds = Object.fromEntries((Object.keys(fns) as FunctionName[]).map((fn) => [fn, fns[fn].roleId])) as Record<FunctionName, string>;
+    return { template, roleIds, outdir };
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
   }
 }
 

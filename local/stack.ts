@@ -13,7 +13,8 @@ import { assertPortFree, stopChildren } from './process';
 import { SmsOutbox } from './sms-outbox';
 import { serializedIdentity } from './serialized-identity';
 import { LocalFaults } from './faults';
-import { invokeLocal } from './lambda-runtime';
+import { invokeLocal, useBundles } from './lambda-runtime';
+import { loadBundles, templateEnvironment } from './bundles';
 import { LocalWorkflowEngine } from './workflow-engine';
 import { guardPorts, iamRequestsOf, LocalIam, synthesizedIam, synthesizeTemplate } from './iam';
 import { synthesizeChargeDefinition } from './workflow-definition';
@@ -81,8 +82,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       if (process.env.ANSHIN_EMULATOR_LOGS) o.log(line);
     };
     const emulators = Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
-    // The template's role policies, synthesized while the emulators boot.
-    const template = synthesizeTemplate();
+    // The template's role policies (and with ANSHIN_BUNDLES, the deployed bundles), synthesized while the emulators boot.
+    const bundles = process.env.ANSHIN_BUNDLES ? loadBundles(process.env.ANSHIN_BUNDLES) : undefined;
+    const template = bundles ?? synthesizeTemplate();
     const [dynamoDbUrl, cognitoUrl] = await emulators;
     const url = `http://127.0.0.1:${o.port}`;
     const tableName = 'anshin-local';
@@ -99,6 +101,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const [pool] = await Promise.all([ensureUserPool(cognitoUrl, 'anshin-local'), ensureTable(dynamoDbUrl, tableName)]);
     await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);
     Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId });
+    if (bundles) {
+      Object.assign(process.env, templateEnvironment(bundles, { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId, url }));
+      useBundles(bundles.entries);
+      o.log(`Running the deployed bundles of ${process.env.ANSHIN_BUNDLES} with the template's environment`);
+    }
 
     // Handler code is loaded only now, after the environment it reads is in place.
     const { usePorts } = await import('../functions/shared/runtime');

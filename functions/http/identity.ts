@@ -17,6 +17,8 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
       issues: [{ in: 'body', path: 'acceptedTermsVersion', message: `must be ${config().termsVersion}` }],
     });
   }
+  // Secrets before any side effect: a secret that cannot be read must not leave a reserved email or a Cognito user behind.
+  await p.secrets();
   const normalizedEmail = email.toLowerCase();
   const reservationId = randomUUID();
   if (!(await reserveEmail(normalizedEmail, reservationId, p.clock.now()))) {

@@ -16,7 +16,8 @@ let bundles: ReturnType<typeof loadBundles>;
 const saved = { ...process.env };
 
 beforeAll(() => {
-  bundles = loadBundles('1');
+  // CI has just run `npx cdk synth` (ANSHIN_BUNDLES=cdk.out); elsewhere synthesize the bundles first.
+  bundles = loadBundles(process.env.ANSHIN_BUNDLES || '1');
   Object.assign(process.env, templateEnvironment(bundles, { tableName: 'anshin-smoke', userPoolId: 'local_smoke', clientId: 'smoke-client', url: 'http://127.0.0.1:9' }), {
     AWS_REGION: 'ap-northeast-1',
     AWS_ACCESS_KEY_ID: 'local',

@@ -72,13 +72,22 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`Context "alarmEmail" is not an email address: "${alarmEmail}"`);
   }
 
+  const ekycProviderUrl = url(context, 'ekycProviderUrl');
+  const bankGatewayUrl = url(context, 'bankGatewayUrl');
+  if (stage === 'prod') {
+    // Without them every eKYC start or every debit would fail at run time: refuse to deploy instead.
+    for (const [key, value] of Object.entries({ ekycProviderUrl, bankGatewayUrl })) {
+      if (value === undefined) throw new ConfigError(`Context "${key}" is required for stage prod (an https URL): cdk deploy -c stage=prod -c ${key}=https://...`);
+    }
+  }
+
   return {
     stage,
     account,
     region,
     alarmEmail,
-    ekycProviderUrl: url(context, 'ekycProviderUrl'),
-    bankGatewayUrl: url(context, 'bankGatewayUrl'),
+    ekycProviderUrl,
+    bankGatewayUrl,
     allowedOrigins: origins(context, stage),
     retainData: stage === 'prod',
     alarms: {

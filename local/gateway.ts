@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { handlerOf, lambdaContext } from './lambda-runtime';
+import { invokeAs, lambdaContext } from './lambda-runtime';
 import type { ApiEvent, ApiResult } from '../functions/shared/http';
 import { errorMessage, pickLanguage } from '../functions/shared/messages';
 import { ROUTES, routeKey, type RouteDef } from '../functions/shared/routes';
@@ -95,8 +95,7 @@ export function createGateway(options: { verify: (authorization: string | undefi
         if (!claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid access token is required', requestId);
       }
       const event = toEvent(req, url, route, body, requestId, pathParameters, claims);
-      const handler = await handlerOf<ApiEvent, ApiResult>(route.fn);
-      const result = await handler(event, lambdaContext(route.fn, requestId));
+      const result = await invokeAs<ApiEvent, ApiResult>(route.fn, event, lambdaContext(route.fn, requestId));
       const headers: Record<string, string> = { 'apigw-requestid': requestId };
       for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
       res.writeHead(result.statusCode ?? 200, headers);

@@ -14,8 +14,10 @@ import { assertPortFree, stopChildren } from './process';
 import { SmsOutbox } from './sms-outbox';
 import { serializedIdentity } from './serialized-identity';
 import { LocalFaults } from './faults';
-import { invokeLocal } from './lambda-runtime';
+import { invokeLocal, useBundles } from './lambda-runtime';
+import { loadBundles, templateEnvironment } from './bundles';
 import { LocalWorkflowEngine } from './workflow-engine';
+import { guardPorts, iamRequestsOf, LocalIam, synthesizedIam, synthesizeTemplate } from './iam';
 import { synthesizeChargeDefinition } from './workflow-definition';
 
 export interface LocalStackOptions {
@@ -82,7 +84,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const quiet = (line: string) => {
       if (process.env.ANSHIN_EMULATOR_LOGS) o.log(line);
     };
-    const [dynamoDbUrl, cognitoUrl] = await Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
+    const emulators = Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
+    // The template's role policies (and with ANSHIN_BUNDLES, the deployed bundles), synthesized while the emulators boot.
+    const bundles = process.env.ANSHIN_BUNDLES ? loadBundles(process.env.ANSHIN_BUNDLES) : undefined;
+    const template = bundles ?? synthesizeTemplate();
+    const [dynamoDbUrl, cognitoUrl] = await emulators;
     const url = `http://127.0.0.1:${o.port}`;
     const tableName = 'anshin-local';
     Object.assign(process.env, LOCAL_AWS_ENV, {
@@ -103,6 +109,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const [pool] = await Promise.all([ensureUserPool(cognitoUrl, 'anshin-local'), ensureTable(dynamoDbUrl, tableName)]);
     await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);
     Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId });
+    if (bundles) {
+      Object.assign(process.env, templateEnvironment(bundles, { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId, url }));
+      useBundles(bundles.entries);
+      o.log(`Running the deployed bundles of ${process.env.ANSHIN_BUNDLES} with the template's environment`);
+    }
 
     // Handler code is loaded only now, after the environment it reads is in place.
     const { usePorts } = await import('../functions/shared/runtime');
@@ -115,14 +126,24 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const bank = new BankSimulator(join(o.dataDir, 'bank-simulator.json'), () => url, outbox, clock);
     const workflow = new LocalWorkflowEngine(synthesizeChargeDefinition(), invokeLocal, o.log);
     const faults = new LocalFaults();
+    const iam = new LocalIam(synthesizedIam({ tableName, userPoolId: pool.userPoolId }, template), o.log);
+    const { installSdkRequestHook } = await import('../functions/adapters/local-hooks');
+    installSdkRequestHook(({ headers, body }) => {
+      const target = headers['x-amz-target'] ?? headers['X-Amz-Target'];
+      if (!target) return;
+      const text = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '{}';
+      iam.authorize(iamRequestsOf(target, JSON.parse(text || '{}') as Record<string, unknown>));
+    });
     const { interceptDynamo } = await import('../functions/adapters/dynamo');
     interceptDynamo(() => faults.dynamoAttempt());
     const alerts: { subject: string; message: string; at: string }[] = [];
-    usePorts({
-      sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
-      identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
-      alerts: { notify: async (subject, message) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
-    });
+    usePorts(
+      guardPorts(iam, {
+        sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
+        identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
+        alerts: { notify: async (subject: string, message: string) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
+      }),
+    );
     const { seedBank } = await import('../functions/adapters/banks-repo');
     for (const bankCode of ['0001', '9900']) {
       await seedBank({ bankCode, name: `Bank ${bankCode}`, linkingEnabled: true, chargingEnabled: true, updatedAt: new Date().toISOString(), updatedBy: 'system:seed' });

@@ -52,8 +52,12 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     }
     const token = `local-token-${randomUUID()}`;
     const resumed = new Promise<unknown>((resolve, reject) => this.waiting.set(token, { resolve, reject }));
-    await this.invoke(fn, { ...input.Payload, taskToken: token });
+    // Under load the decision can arrive (SendTaskFailure: a rejected review) before the task's own
+    // invocation has returned; nothing awaits `resumed` yet, and an unhandled rejection would end the
+    // whole local stack. Marking it handled here keeps the rejection for the await below.
+    resumed.catch(() => undefined);
     try {
+      await this.invoke(fn, { ...input.Payload, taskToken: token });
       return await resumed;
     } finally {
       this.waiting.delete(token);

@@ -34,9 +34,9 @@ export function auditPut(tableName: string, entry: AuditEntry): TransactItem {
         reason: entry.reason,
         // Audit is read by staff: it keeps facts, never codes, PINs or personal data.
         details: entry.details ? redact(entry.details) : undefined,
+        // No index entry: the trail is read by subject (its own partition); one shared index key for
+        // every audit record of the service was a hot partition that nothing queried.
         at,
-        gsi1pk: 'AUDIT',
-        gsi1sk: `${at}#${id}`,
       },
     },
   };

@@ -1,3 +1,4 @@
+import { outboundBudgetMs } from '../shared/deadline';
 import { DomainError } from '../shared/errors';
 import type { BankGateway, BankMove, DebitNotice, HolderInfo, HolderNotice, BankAccountRef } from './ports';
 
@@ -6,11 +7,15 @@ export interface BankHttpOptions {
   apiKey: () => Promise<string>;
   timeoutMs?: number;
   maxAttempts?: number;
+  /** Time left for outbound calls; defaults to the running invocation's (functions/shared/deadline.ts). */
+  budgetMs?: () => number | undefined;
   /** Injected so tests need not wait for real back-off. */
   sleep?: (ms: number) => Promise<void>;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Below this an attempt could not get an answer from a bank anyway. */
+const MIN_ATTEMPT_MS = 300;
 
 /**
  * The bank gateway's HTTPS API. Every call carries an Idempotency-Key, so a retry
@@ -20,11 +25,13 @@ export class HttpBankGateway implements BankGateway {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly budgetMs: () => number | undefined;
 
   constructor(private readonly o: BankHttpOptions) {
     this.timeoutMs = o.timeoutMs ?? 4000;
     this.maxAttempts = o.maxAttempts ?? 3;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.budgetMs = o.budgetMs ?? outboundBudgetMs;
   }
 
   async createAuthorizationRequest(input: { account: BankAccountRef; state: string }) {
@@ -70,12 +77,18 @@ export class HttpBankGateway implements BankGateway {
     const apiKey = await this.o.apiKey();
     for (let attempt = 1; ; attempt++) {
       let status: number | undefined;
+      // Each attempt gets what is left of the invocation, so 3 × 4 s can never outlast a 10 s function.
+      const left = this.budgetMs();
+      if (left !== undefined && left < MIN_ATTEMPT_MS) {
+        throw new DomainError('BANK_UNAVAILABLE', `The bank did not answer in the time this request has (${attempt - 1} attempts)`);
+      }
+      const timeoutMs = left === undefined ? this.timeoutMs : Math.min(this.timeoutMs, left);
       try {
         const res = await fetch(url, {
           method,
           headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'idempotency-key': key },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
         status = res.status;
         if (res.ok) return (await res.json()) as T;

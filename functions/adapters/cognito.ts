@@ -8,13 +8,14 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DomainError } from '../shared/errors';
+import { watched } from './local-hooks';
 import type { IdentityProvider, Tokens } from './ports';
 
 const nameOf = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: string }).name : undefined);
 
 /** Cognito holds every password; nothing of ours ever stores one. */
 export class CognitoIdentity implements IdentityProvider {
-  private readonly client = new CognitoIdentityProviderClient({});
+  private readonly client = watched(new CognitoIdentityProviderClient({}));
   constructor(private readonly userPoolId: string, private readonly clientId: string) {}
 
   async createUser(email: string, password: string): Promise<{ userId: string }> {

@@ -1,18 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { watched } from './local-hooks';
 
 let client: DynamoDBDocumentClient | undefined;
 type Interceptor = (command: string) => void;
-let interceptor: Interceptor | undefined;
+/** On globalThis so that the deployed bundles the local stack can run (each with its own copy of this module) see it too. */
+const INTERCEPTOR = Symbol.for('anshin.local.dynamoInterceptor');
+const slot = globalThis as { [INTERCEPTOR]?: Interceptor };
 
 /** One document client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 export function ddb(): DynamoDBDocumentClient {
   if (!client) {
-    const base = new DynamoDBClient({ maxAttempts: 4 });
+    const base = watched(new DynamoDBClient({ maxAttempts: 4 }));
     // Fault injection for the local stack's hardening tests; nothing installs one in the cloud.
     base.middlewareStack.add(
       (next, context) => async (args) => {
-        interceptor?.(context.commandName ?? 'unknown');
+        slot[INTERCEPTOR]?.(context.commandName ?? 'unknown');
         return next(args);
       },
       { step: 'finalizeRequest', name: 'anshinFaults', priority: 'low' },
@@ -24,7 +27,7 @@ export function ddb(): DynamoDBDocumentClient {
 
 /** Runs before every DynamoDB request attempt (inside the SDK's retries); may throw to simulate a fault. */
 export function interceptDynamo(fn: Interceptor | undefined): void {
-  interceptor = fn;
+  slot[INTERCEPTOR] = fn;
 }
 
 /** The reasons of a cancelled transaction, by item index, or undefined for other errors. */

@@ -1,3 +1,4 @@
+import { outboundBudgetMs } from '../shared/deadline';
 import { DomainError } from '../shared/errors';
 import type { EkycProvider } from './ports';
 
@@ -8,12 +9,15 @@ export class HttpEkycProvider implements EkycProvider {
   async startSession(input: { reference: string; callbackUrl: string }): Promise<{ sessionId: string; redirectUrl: string }> {
     const key = await this.apiKey();
     for (let attempt = 1; ; attempt++) {
+      // Bounded by the invocation's time left: two 5 s attempts would outlast a 10 s function.
+      const left = outboundBudgetMs();
+      if (left !== undefined && left < 300) throw new DomainError('EKYC_UNAVAILABLE', 'The identity provider did not answer in the time this request has');
       try {
         const res = await fetch(new URL('/v1/sessions', this.baseUrl), {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'idempotency-key': input.reference },
           body: JSON.stringify(input),
-          signal: AbortSignal.timeout(5000),
+          signal: AbortSignal.timeout(Math.min(5000, left ?? 5000)),
         });
         if (!res.ok) throw new DomainError('EKYC_UNAVAILABLE', `The identity provider answered ${res.status}`);
         const body = (await res.json()) as { sessionId?: string; redirectUrl?: string };

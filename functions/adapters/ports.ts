@@ -118,7 +118,8 @@ export interface Faults {
 export interface Secrets {
   /** Key of the HMAC that stores one-time codes as hashes. */
   codeKey: string;
-  ekycWebhookSecret: string;
+  /** Undefined until the deployer sets the provider's secret (at least 16 characters): the webhook then refuses every call. */
+  ekycWebhookSecret?: string;
   /** Key that signs not-me report tokens sent to bank account holders. */
   notMeTokenKey: string;
   /** Key of the HMAC under which bank account numbers are stored. */

@@ -26,12 +26,12 @@ export const PLACEHOLDER = 'set-me';
 const usable = (value: string | undefined) => (value && value !== PLACEHOLDER ? value : undefined);
 
 export function secretsFrom(stored: Partial<StoredSecret>): Secrets {
-  if (!stored.masterKey || !stored.ekycWebhookSecret) throw new Error('The service secret lacks masterKey or ekycWebhookSecret');
-  // A known webhook secret would let anyone sign an eKYC approval: refuse to run on the placeholder.
-  if (stored.ekycWebhookSecret === PLACEHOLDER || stored.ekycWebhookSecret.length < 16) {
-    throw new Error("ekycWebhookSecret is still the placeholder or shorter than 16 characters: set the provider's secret");
-  }
-  return { ...deriveKeys(stored.masterKey), ekycWebhookSecret: stored.ekycWebhookSecret, ekycApiKey: usable(stored.ekycApiKey), bankApiKey: usable(stored.bankApiKey),
+  if (!stored.masterKey) throw new Error('The service secret lacks masterKey');
+  // A known webhook secret would let anyone sign an eKYC approval, so the placeholder is never used
+  // to verify one; but only the webhook refuses to work on it: a fresh deploy signs users up at once.
+  const webhook = stored.ekycWebhookSecret;
+  const ekycWebhookSecret = webhook && webhook !== PLACEHOLDER && webhook.length >= 16 ? webhook : undefined;
+  return { ...deriveKeys(stored.masterKey), ekycWebhookSecret, ekycApiKey: usable(stored.ekycApiKey), bankApiKey: usable(stored.bankApiKey),
     bankWebhookSecret: stored.bankWebhookSecret && stored.bankWebhookSecret !== PLACEHOLDER && stored.bankWebhookSecret.length >= 16 ? stored.bankWebhookSecret : undefined,
   };
 }

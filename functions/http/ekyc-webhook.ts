@@ -12,6 +12,10 @@ import type { EkycWebhookBody } from '../shared/schemas';
 async function checkSignature(headers: Record<string, string>, rawBody: string) {
   const p = ports();
   const { ekycWebhookSecret } = await p.secrets();
+  if (!ekycWebhookSecret) {
+    logger.error('eKYC webhook refused: ekycWebhookSecret is not set in the service secret (see README, Deploying)');
+    throw new DomainError('SERVICE_UNAVAILABLE', 'Webhooks are not accepted yet', undefined, { 'retry-after': '300' });
+  }
   const check = verifyWebhook(headers['x-ekyc-signature'], rawBody, ekycWebhookSecret, Math.floor(p.clock.now() / 1000), WEBHOOK_POLICY.toleranceSeconds);
   if (!check.valid) {
     logger.warn('eKYC webhook refused', { reason: check.reason });

@@ -19,6 +19,8 @@ async function register(req: HttpRequest<z.infer<typeof RegisterBody>>) {
     ...[countryCodeIssue(phoneNumber)].filter((i) => i !== undefined),
   ];
   if (issues.length > 0) throw new DomainError('VALIDATION_ERROR', 'The request is not valid', { issues });
+  // Secrets before any side effect: a secret that cannot be read must not leave a reserved email or a Cognito user behind.
+  await p.secrets();
   // Counted before anything is created or sent, whatever the outcome: a taken email costs an attempt too.
   await countSmsSend({ phoneNumber, sourceIp: req.sourceIp, now: p.clock.now() });
   const normalizedEmail = email.toLowerCase();

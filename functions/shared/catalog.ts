@@ -20,6 +20,8 @@ export interface FunctionSpec {
   capabilities: Capability[];
   memoryMb?: number;
   timeoutSeconds?: number;
+  /** Reserved concurrency: a ceiling, and a floor no other function can take. Unset: the account's pool. */
+  reservedConcurrency?: number;
 }
 
 const RW: TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
@@ -35,7 +37,8 @@ export const FUNCTIONS = {
   profile: {
     entry: 'functions/http/profile.ts',
     description: 'The user profile, phone verification and eKYC start',
-    table: RW,
+    // DeleteItem: phone verification spends the code with a Delete inside its transaction.
+    table: [...RW, 'dynamodb:DeleteItem'],
     capabilities: ['sms', 'secrets'],
   },
   ekycWebhook: {
@@ -77,6 +80,8 @@ export const FUNCTIONS = {
     table: [...RW, 'dynamodb:Query'],
     capabilities: ['startWorkflow', 'resumeWorkflow'],
     timeoutSeconds: 60,
+    // One sweep at a time: two overlapping sweeps would race for the same stuck charges.
+    reservedConcurrency: 1,
   },
   ops: {
     entry: 'functions/http/ops.ts',

@@ -40,8 +40,16 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** Shared by every copy of this module: the local stack's adapters and the deployed bundles each have one. */
+const DOMAIN_ERROR = Symbol.for('anshin.DomainError');
+
 export class DomainError extends Error {
   readonly status: number;
+  readonly [DOMAIN_ERROR] = true;
+  /** `instanceof` by brand, so an error thrown by a local simulator is recognized inside a bundle. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [DOMAIN_ERROR]?: boolean })[DOMAIN_ERROR] === true;
+  }
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -1,6 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { withinInvocation } from './deadline';
 import { DomainError, isDomainError } from './errors';
 import { logger } from './logger';
 import { errorMessage, pickLanguage, type Lang } from './messages';
@@ -193,10 +194,10 @@ export function httpHandler(fn: FunctionName, impls: Record<string, RouteImpl>, 
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(requestParser(routes, options.preflight))
     .use(errorMapper())
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const req = parsedRequests.get(event);
       if (!req) throw new Error('request parser did not run');
-      const result = await impls[req.route.method + ' ' + req.route.path](req);
+      const result = await withinInvocation(context, () => impls[req.route.method + ' ' + req.route.path](req));
       return toResult(result, req.requestId);
     });
 }

@@ -37,12 +37,17 @@ const cloud: Factories = {
     ),
 };
 
-let installed: Partial<Ports> = {};
+/*
+ * Installed adapters live on globalThis, not in this module: the local stack can run the deployed
+ * esbuild bundles, each with its own copy of this module, and they must all find the same ports.
+ */
+const INSTALLED = Symbol.for('anshin.local.ports');
+const installed = (): Partial<Ports> => (globalThis as { [INSTALLED]?: Partial<Ports> })[INSTALLED] ?? {};
 const built: Partial<Ports> = {};
 
 /** The local runtime installs its adapters here before the first request. */
 export function usePorts(overrides: Partial<Ports>): void {
-  installed = { ...installed, ...overrides };
+  (globalThis as { [INSTALLED]?: Partial<Ports> })[INSTALLED] = { ...installed(), ...overrides };
   for (const k of Object.keys(built) as (keyof Ports)[]) delete built[k];
 }
 
@@ -50,7 +55,7 @@ const view = {} as Ports;
 for (const name of Object.keys(cloud) as (keyof Ports)[]) {
   Object.defineProperty(view, name, {
     enumerable: true,
-    get: () => (built[name] ??= (installed[name] ?? cloud[name]()) as never),
+    get: () => (built[name] ??= (installed()[name] ?? cloud[name]()) as never),
   });
 }
 

@@ -1,4 +1,6 @@
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { withinInvocation } from '../shared/deadline';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getCharge, type ChargeRecord } from '../adapters/charges-repo';
 import { isConditionFailure, ddb } from '../adapters/dynamo';
@@ -126,7 +128,7 @@ async function run(event: TaskEvent): Promise<Record<string, unknown>> {
 }
 
 /** The charge workflow's one task handler; the state name picks the action. */
-export const handler = middy(async (event: TaskEvent) => {
+export const handler = middy(async (event: TaskEvent, context: Context) => {
   logger.info('workflow task', { action: event.action, chargeId: event.chargeId });
-  return run(event);
+  return withinInvocation(context, () => run(event));
 });

@@ -7,6 +7,9 @@ import type { FunctionName } from '../../functions/shared/catalog';
 import { CHARGE_TIMEOUTS } from '../../functions/domain/policy';
 import { WORKFLOW_ERRORS as E } from '../../functions/workflow/errors';
 
+/** What Lambda answers when the function's or the account's concurrency is used up. */
+export const LAMBDA_THROTTLES = ['Lambda.TooManyRequestsException', 'Lambda.ResourceConflictException', 'Lambda.EC2ThrottledException'];
+
 /** Every function of the catalog by name; the definition picks its task Lambda from here. */
 export type WorkflowTasks = Record<FunctionName, lambda.IFunction>;
 
@@ -30,22 +33,36 @@ export function chargeWorkflowDefinition(scope: Construct, fns: WorkflowTasks): 
   const ids = { chargeId: sfn.JsonPath.stringAt('$.chargeId'), userId: sfn.JsonPath.stringAt('$.userId') };
   const errorPath = '$.steps.error';
 
+  /**
+   * LambdaInvoke retries Lambda's service errors by itself, but not throttling: at payday load a
+   * throttled task would otherwise fall into the catch-all and end the charge. Added first, so it
+   * comes before any States.ALL retrier.
+   */
+  const retryThrottles = (t: tasks.LambdaInvoke) => {
+    t.addRetry({ errors: LAMBDA_THROTTLES, interval: Duration.seconds(1), maxAttempts: 8, backoffRate: 2, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL });
+    return t;
+  };
+
   const invoke = (id: string, action: string, extra: Record<string, unknown> = {}, resultPath = `$.steps.${id.charAt(0).toLowerCase()}${id.slice(1)}`) =>
-    new tasks.LambdaInvoke(scope, id, {
-      lambdaFunction: fn,
-      payload: sfn.TaskInput.fromObject({ action, ...ids, ...extra }),
-      resultSelector: { 'value.$': '$.Payload' },
-      resultPath,
-    });
+    retryThrottles(
+      new tasks.LambdaInvoke(scope, id, {
+        lambdaFunction: fn,
+        payload: sfn.TaskInput.fromObject({ action, ...ids, ...extra }),
+        resultSelector: { 'value.$': '$.Payload' },
+        resultPath,
+      }),
+    );
 
   const callback = (id: string, action: string, timeoutSeconds: number, resultPath: string) =>
-    new tasks.LambdaInvoke(scope, id, {
-      lambdaFunction: fn,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ action, ...ids, taskToken: sfn.JsonPath.taskToken }),
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutSeconds)),
-      resultPath,
-    });
+    retryThrottles(
+      new tasks.LambdaInvoke(scope, id, {
+        lambdaFunction: fn,
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({ action, ...ids, taskToken: sfn.JsonPath.taskToken }),
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutSeconds)),
+        resultPath,
+      }),
+    );
 
   const ended = new sfn.Succeed(scope, 'Ended', { comment: 'The charge ended without moving money' });
   const finishFailed = new sfn.Fail(scope, 'FinishFailed', { error: 'FinishFailed', cause: 'The charge could not be ended; the sweeper will retry' });

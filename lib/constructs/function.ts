@@ -87,6 +87,7 @@ export class WalletFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb ?? 512,
       timeout: Duration.seconds(spec.timeoutSeconds ?? 10),
+      reservedConcurrentExecutions: spec.reservedConcurrency,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
@@ -112,7 +113,7 @@ export class WalletFunction extends Construct {
     acknowledge(
       this.lambda,
       'AwsSolutions-L1',
-      'DESIGN.md fixes the runtime at Node.js 22 (supported by Lambda until 2027-04-30): bundles target node22 and the local stack runs the same handlers on Node 20/22; moving to Node 24 is a deliberate, tested upgrade, not a lint fix',
+      'DESIGN.md fixes the runtime at Node.js 22 (supported by Lambda until 2027-04-30): bundles target node22 and the tests and the local stack run the same handlers on Node 22 (the `node` devDependency); moving to Node 24 is a deliberate, tested upgrade, not a lint fix',
     );
   }
 

@@ -63,6 +63,12 @@ export class Identity extends Construct {
       refreshTokenValidity: Duration.days(30),
       // Sign-in must not reveal whether an email is registered.
       preventUserExistenceErrors: true,
+      // No hosted UI or OAuth flows: the API signs users in (POST /v1/sessions). CDK's default would
+      // enable the implicit grant with an example.com callback.
+      disableOAuth: true,
+      // Users may not change their own attributes with their access token: the e-mail is the sign-in
+      // name and must stay the one our records hold, so no attribute is writable by the client.
+      writeAttributes: new cognito.ClientAttributes(),
     });
 
     this.staffPool = new cognito.UserPool(this, 'StaffPool', {

@@ -1,5 +1,7 @@
 import { ConfigError, DEFAULT_ALARMS, stageConfig } from '../../lib/config';
 
+const PROD_PROVIDERS = { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' };
+
 describe('stage configuration', () => {
   const read = (values: Record<string, unknown>) => (key: string) => values[key];
 
@@ -20,16 +22,22 @@ describe('stage configuration', () => {
     });
   });
 
+  it('refuses a prod synth without a provider URL, naming the missing context key', () => {
+    expect(() => stageConfig(read({ stage: 'prod', ekycProviderUrl: PROD_PROVIDERS.ekycProviderUrl }), {})).toThrow(/"bankGatewayUrl" is required for stage prod/);
+    expect(() => stageConfig(read({ stage: 'prod', bankGatewayUrl: PROD_PROVIDERS.bankGatewayUrl }), {})).toThrow(/"ekycProviderUrl" is required for stage prod/);
+    expect(stageConfig(read({ stage: 'prod', ...PROD_PROVIDERS }), {})).toMatchObject(PROD_PROVIDERS);
+  });
+
   it('refuses malformed values instead of deploying them', () => {
     expect(() => stageConfig(read({ allowedOrigins: 'https://app.example.com/' }), {})).toThrow(/allowedOrigins/);
-    expect(() => stageConfig(read({ stage: 'prod', allowedOrigins: '*' }), {})).toThrow(/allowedOrigins/);
+    expect(() => stageConfig(read({ ...PROD_PROVIDERS, stage: 'prod', allowedOrigins: '*' }), {})).toThrow(/allowedOrigins/);
     expect(() => stageConfig(read({ alarmEmail: 'not-an-email' }), {})).toThrow(/alarmEmail/);
     expect(() => stageConfig(read({ ekycProviderUrl: 'http://ekyc.example.com' }), {})).toThrow(/https/);
     expect(() => stageConfig(read({ account: '12' }), {})).toThrow(/account/);
   });
 
   it('splits the allowed origins list and retains data only in prod', () => {
-    const config = stageConfig(read({ stage: 'prod', allowedOrigins: 'https://a.example.com, https://b.example.com' }), {});
+    const config = stageConfig(read({ ...PROD_PROVIDERS, stage: 'prod', allowedOrigins: 'https://a.example.com, https://b.example.com' }), {});
     expect(config.allowedOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(config.retainData).toBe(true);
     expect(stageConfig(read({}), {}).retainData).toBe(false);

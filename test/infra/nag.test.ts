@@ -35,7 +35,9 @@ it('is not a rubber stamp: a bucket with default settings is reported', () => {
 });
 
 describe.each(STAGES)('cdk-nag AwsSolutions, %s', (stage) => {
-  const s = () => synth(stage, {}, { bundle: false });
+  // prod refuses to synthesize without its provider URLs (lib/config.ts).
+  const providers: Record<string, string> = stage === 'prod' ? { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' } : {};
+  const s = () => synth(stage, providers, { bundle: false });
 
   it('leaves no unacknowledged error or warning', () => {
     const report = new AwsSolutionsChecks().validateScope(s().stack);

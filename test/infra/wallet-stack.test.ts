@@ -7,6 +7,7 @@ import { METRIC } from '../../functions/shared/metrics';
 import { ROUTES, routeKey } from '../../functions/shared/routes';
 import { TABLE } from '../../functions/shared/table';
 import { WORKFLOW_ERRORS } from '../../functions/workflow/errors';
+import { LAMBDA_THROTTLES } from '../../lib/constructs/charge-definition';
 import { DEFAULT_ALARMS } from '../../lib/config';
 import { ROUTE_THROTTLES } from '../../lib/constructs/api';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
@@ -81,7 +82,7 @@ let prod: Synth;
 beforeAll(() => {
   // Bundles every function with esbuild once; prod reuses the bundles (see synth.ts).
   dev = synth('dev');
-  prod = synth('prod');
+  prod = synth('prod', { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' });
 }, 120_000);
 
 describe('API', () => {
@@ -414,6 +415,18 @@ describe('identity and secrets', () => {
     expect(envOf(custom)).toMatchObject({ ALLOWED_COUNTRY_CODES: '+81,+1', SMS_LIMIT_PER_ADDRESS: '50' });
   });
 
+  it('app client: no OAuth flows or callback URLs, and no attribute a user could write with their own token', () => {
+    for (const s of [dev, prod]) {
+      s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        AllowedOAuthFlowsUserPoolClient: false,
+        AllowedOAuthFlows: Match.absent(),
+        CallbackURLs: Match.absent(),
+        // An absent list would make every attribute writable, the e-mail (the sign-in name) included.
+        WriteAttributes: [],
+      });
+    }
+  });
+
   it('generates the master key into the JSON the functions read, with a placeholder for each provider value', () => {
     dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: {
@@ -491,6 +504,19 @@ describe('charge workflow', () => {
     expect(debit.Next).toBe('CreditWallet');
   });
 
+  it('every task retries Lambda throttling before any catch-all, so a throttled task does not end the charge', () => {
+    const tasksOf = Object.entries(S).filter(([, s]) => s.Type === 'Task');
+    expect(tasksOf.length).toBeGreaterThan(5);
+    for (const [name, state] of tasksOf) {
+      const retriers = state.Retry ?? [];
+      const throttle = retriers.findIndex((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+      const catchAll = retriers.findIndex((r) => r.ErrorEquals.includes('States.ALL'));
+      expect([name, throttle >= 0]).toEqual([name, true]);
+      if (catchAll >= 0) expect([name, throttle < catchAll]).toEqual([name, true]);
+      expect(retriers[throttle]).toMatchObject({ ErrorEquals: LAMBDA_THROTTLES, MaxAttempts: 8 });
+    }
+  });
+
   it('CreditWallet retries LedgerBusy and compensates any failure with ReverseDebit', () => {
     const credit = S.CreditWallet;
     expect(credit.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: [WORKFLOW_ERRORS.ledgerBusy] }));
@@ -529,6 +555,12 @@ describe('charge workflow', () => {
 });
 
 describe('sweeper schedule', () => {
+  it('runs one sweep at a time (reserved concurrency 1); no other function reserves any', () => {
+    const sweeper = dev.template.findResources('AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: 1 } });
+    expect(Object.keys(sweeper)).toEqual([idOf(dev, dev.stack.functions.sweeper.lambda)]);
+    expect(Object.keys(dev.template.findResources('AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: Match.anyValue() } }))).toHaveLength(1);
+  });
+
   it('runs the sweeper every minute, with 2 retries and a dead-letter queue', () => {
     const sweeper = { 'Fn::GetAtt': [idOf(dev, dev.stack.functions.sweeper.lambda), 'Arn'] };
     const dlq = { 'Fn::GetAtt': [idOf(dev, dev.stack.schedules.sweeper!.deadLetters), 'Arn'] };

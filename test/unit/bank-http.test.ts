@@ -225,3 +225,27 @@ describe('HttpBankGateway', () => {
     expect(sleeps).toHaveLength(1);
   });
 });
+
+describe('time budget', () => {
+  it('never outlasts the invocation: with 1.8 s left, a hanging bank gets one attempt and BANK_UNAVAILABLE, not 3 × 4 s', async () => {
+    script = ['HANG'];
+    let left = 1800;
+    const g = gateway({ timeoutMs: 4000, budgetMs: () => left, sleep: async (ms) => void (left -= ms + 1800) });
+    const error = await failure(g.debit({ bankCode: '0001', accountRef: 'ref', amount: 1000, idempotencyKey: 'chg_budget' }));
+    expect(error.code).toBe('BANK_UNAVAILABLE');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('reads the budget from the running invocation (functions/shared/deadline.ts)', async () => {
+    const { withinInvocation, outboundBudgetMs, RESERVE_MS } = await import('../../functions/shared/deadline');
+    expect(outboundBudgetMs()).toBeUndefined();
+    const seenBudget = await withinInvocation({ getRemainingTimeInMillis: () => 9000 }, async () => outboundBudgetMs());
+    expect(seenBudget).toBe(9000 - RESERVE_MS);
+    script = [{ status: 200, body: { bankTransactionId: 'btx' } }];
+    const refused = await withinInvocation({ getRemainingTimeInMillis: () => RESERVE_MS + 100 }, () =>
+      failure(gateway().debit({ bankCode: '0001', accountRef: 'ref', amount: 1000, idempotencyKey: 'chg_late' })),
+    );
+    expect(refused.code).toBe('BANK_UNAVAILABLE');
+    expect(seen).toHaveLength(0);
+  });
+});

@@ -141,7 +141,8 @@ export function rolePolicies(template: { Resources: Resources }, roleIds: Record
     policies,
     arns: {
       table: resolve({ 'Fn::GetAtt': [only('AWS::DynamoDB::Table'), 'Arn'] }),
-      userPool: resolve({ 'Fn::GetAtt': [only('AWS::Cognito::UserPool'), 'Arn'] }),
+      // The cloud has two pools (wallet users, staff); locally both are the one cognito-local pool.
+      userPool: resolve({ 'Fn::GetAtt': [Object.keys(resources).find((id) => resources[id].Type === 'AWS::Cognito::UserPool') ?? only('AWS::Cognito::UserPool'), 'Arn'] }),
       stateMachine: fromEnv('STATE_MACHINE_ARN') ?? resolve({ Ref: only('AWS::StepFunctions::StateMachine') }),
       secret: fromEnv('SECRETS_ARN') ?? resolve({ Ref: only('AWS::SecretsManager::Secret') }),
       alertsTopic: fromEnv('ALERTS_TOPIC_ARN') ?? resolve({ Ref: only('AWS::SNS::Topic') }),

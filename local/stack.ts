@@ -110,7 +110,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);
     Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId });
     if (bundles) {
-      Object.assign(process.env, templateEnvironment(bundles, { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId, url }));
+      // The template's values, except the SMS limits one machine needs raised (see above).
+      const local = { SMS_LIMIT_PER_ADDRESS: process.env.SMS_LIMIT_PER_ADDRESS!, SMS_LIMIT_OVERALL: process.env.SMS_LIMIT_OVERALL! };
+      Object.assign(process.env, templateEnvironment(bundles, { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId, url }), local);
       useBundles(bundles.entries);
       o.log(`Running the deployed bundles of ${process.env.ANSHIN_BUNDLES} with the template's environment`);
     }

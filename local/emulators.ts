@@ -137,6 +137,12 @@ export async function ensureOpsUser(endpoint: string, pool: LocalPool, email: st
   await client.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.userPoolId, Username: email, GroupName: 'ops' }));
 }
 
+/** Puts a user in the `ops` group (POST /local/staff: four-eyes rules need a second member of staff). */
+export async function addToOpsGroup(endpoint: string, pool: LocalPool, email: string): Promise<void> {
+  const client = new CognitoIdentityProviderClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+  await client.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.userPoolId, Username: email, GroupName: 'ops' }));
+}
+
 export const LOCAL_AWS_ENV = {
   AWS_REGION: REGION,
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

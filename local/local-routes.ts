@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { z } from 'zod';
-import { Identity } from '../functions/shared/schemas';
+import { Email, Identity, Password } from '../functions/shared/schemas';
 import type { LocalClock } from './clock';
 import { SimulatorError, type EkycSimulator } from './ekyc-simulator';
 import { sendJson } from './gateway';
@@ -20,6 +20,7 @@ export interface LocalServices {
   faults: LocalFaults;
   sweep: () => Promise<unknown>;
   alerts: { subject: string; message: string; at: string }[];
+  createStaff: (email: string, password: string) => Promise<{ userId: string; email: string }>;
 }
 
 type LocalRoute = {
@@ -118,6 +119,19 @@ export function localRoutes(s: LocalServices) {
       pattern: /^\/local\/faults$/,
       body: z.strictObject({ afterDebit: z.number().int().min(0).max(100).optional(), beforeCredit: z.number().int().min(0).max(100).optional(), dynamoThrottles: z.number().int().min(0).max(1000).optional() }),
       run: async ({ body }) => ({ status: 200, body: Object.assign(s.faults.armed, body) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/local\/staff$/,
+      body: z.strictObject({ email: Email, password: Password }),
+      run: async ({ body }) => {
+        try {
+          return { status: 201, body: await s.createStaff(body.email, body.password) };
+        } catch (e) {
+          if ((e as { code?: string }).code === 'EMAIL_TAKEN') return { status: 409, body: { error: { code: 'EMAIL_TAKEN', message: 'A user with this e-mail exists' } } };
+          throw e;
+        }
+      },
     },
     {
       method: 'GET',

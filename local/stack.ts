@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { LocalClock } from './clock';
 import { BankSimulator } from './bank-simulator';
 import { EkycSimulator } from './ekyc-simulator';
-import { LOCAL_AWS_ENV, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
+import { LOCAL_AWS_ENV, addToOpsGroup, ensureOpsUser, ensureTable, ensureUserPool, startCognitoLocal, startDynamoDbLocal } from './emulators';
 import { createGateway } from './gateway';
 import { createJwtVerifier } from './jwt';
 import { localRoutes } from './local-routes';
@@ -100,6 +100,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const { usePorts } = await import('../functions/shared/runtime');
     const { secretsFrom } = await import('../functions/adapters/secrets');
     const { CognitoIdentity } = await import('../functions/adapters/cognito');
+    const identity = serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId));
     const clock = new LocalClock();
     const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.jsonl'), clock);
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
@@ -112,7 +113,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const alerts: { subject: string; message: string; at: string }[] = [];
     usePorts({
       sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
-      identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
+      identity,
       alerts: { notify: async (subject, message) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
     });
     const { seedBank } = await import('../functions/adapters/banks-repo');
@@ -120,8 +121,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       await seedBank({ bankCode, name: `Bank ${bankCode}`, linkingEnabled: true, chargingEnabled: true, updatedAt: new Date().toISOString(), updatedBy: 'system:seed' });
     }
 
+    // Another member of staff: created like any sign-up (one cognito-local write at a time), then put in `ops`.
+    const createStaff = async (email: string, password: string) => {
+      const { userId } = await identity.createUser(email.toLowerCase(), password);
+      await addToOpsGroup(cognitoUrl, pool, email.toLowerCase());
+      return { userId, email: email.toLowerCase() };
+    };
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
-    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}) }), log: o.log });
+    server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}), createStaff }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(o.port, '127.0.0.1', () => resolveListen());

@@ -13,7 +13,7 @@ import { cancelBankCharges } from '../app/charge-lifecycle';
 import { getUser, getWallet, requestUnfreeze, transact, unfreezeUser } from '../adapters/users-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
-import { callerOf, httpHandler, type Caller, type HttpRequest } from '../shared/http';
+import { httpHandler, type Caller, type HttpRequest } from '../shared/http';
 import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
 import type { AuditQuery, BankSettingsBody, ClaimsQuery, CompensationBody, CompensationDecisionBody, ListEntryBody, ReasonBody } from '../shared/schemas';

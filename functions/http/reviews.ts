@@ -116,7 +116,8 @@ async function decide(req: HttpRequest<z.infer<typeof ReviewDecisionBody>, Recor
       checkDecider(fresh, staff, decision); // another approved first: this one is the second approval if it is someone else
       return decide(req);
     }
-    if (freezeUser) await freezeWallet(c.userId, `REVIEW ${decision}: ${note}`, actor);
+    // A freeze asked with the first approval would cancel the very charge awaiting its second approver:
+    // freezing waits for the final decision (or POST /v1/ops/users/{userId}/freeze).
     return { status: 202, body: { caseId: c.caseId, decision, status: 'AWAITING_SECOND_APPROVAL', firstApprover: staff.email, chargeStatus: 'PENDING_REVIEW' } };
   }
 

@@ -69,6 +69,24 @@ describe('case ownership', () => {
     expect((await queueItem(review.caseId))).toBeUndefined();
   });
 
+  it('two members of staff taking one case at once: one holds it, the other is told who does', async () => {
+    const { review } = await smallReview();
+    const answers = await Promise.all([A, B].map((who) => as(who, 'POST', `/v1/ops/reviews/${review.caseId}/assignment`, {})));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const winner = answers.find((a) => a.status === 200)!.body.assignee;
+    expect(answers.find((a) => a.status === 409)!.body.error.details.assignee).toBe(winner);
+    expect((await queueItem(review.caseId)).assignee).toBe(winner);
+    expect((await decide(winner === A.email ? A : B, review.caseId, 'REJECT')).status).toBe(200);
+  });
+
+  it('two approvals of a large case at once: one is the first (202), the other the second (200)', async () => {
+    const w = await readyWallet();
+    const { review } = await pendingReview(w, 220_000);
+    const answers = await Promise.all([A, B].map((who) => decide(who, review.caseId, 'APPROVE')));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 202]);
+    await waitForStatus(w, review.chargeId, 'COMPLETED');
+  });
+
   it('an unowned case may be decided by any member of staff; unknown cases are 404', async () => {
     const { w, review } = await smallReview();
     expect((await decide(B, review.caseId, 'APPROVE')).status).toBe(200);
@@ -146,12 +164,13 @@ describe('four eyes on money', () => {
   });
 });
 
-const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+/** An hour from the service clock (other suites move it forward). */
+const inAnHour = async () => new Date(Date.parse((await api('GET', '/local/clock')).body.now) + 3600_000).toISOString();
 
 describe('lists', () => {
   it('a DENY device entry declines charges (422 CHARGE_DECLINED, LISTED_DEVICE) until it is removed or expires; every change is audited', async () => {
     const w = await readyWallet();
-    const put = await as(A, 'PUT', `/v1/ops/lists/DEVICE/${encodeURIComponent(w.deviceId)}`, { action: 'DENY', until: inAnHour(), reason: 'device seen in a mule ring' });
+    const put = await as(A, 'PUT', `/v1/ops/lists/DEVICE/${encodeURIComponent(w.deviceId)}`, { action: 'DENY', until: await inAnHour(), reason: 'device seen in a mule ring' });
     expect(put.status).toBe(200);
     expect(put.body).toEqual(expect.objectContaining({ kind: 'DEVICE', value: w.deviceId, action: 'DENY', createdBy: `ops:${A.email}` }));
     expect(((await as(A, 'GET', '/v1/ops/lists')).body.items as any[]).some((e) => e.kind === 'DEVICE' && e.value === w.deviceId)).toBe(true);
@@ -182,7 +201,7 @@ describe('lists', () => {
   it('a REVIEW bank-account entry sends the charge to a human (LISTED_BANK_ACCOUNT); a DENY one refuses new links (403 BANK_ACCOUNT_LOCKED)', async () => {
     const w = await readyWallet();
     const value = `${w.account.bankCode}-${w.account.branchCode}-${w.account.accountNumber}`;
-    const put = await as(A, 'PUT', `/v1/ops/lists/BANK_ACCOUNT/${value}`, { action: 'REVIEW', until: inAnHour(), reason: 'holder asked us to check' });
+    const put = await as(A, 'PUT', `/v1/ops/lists/BANK_ACCOUNT/${value}`, { action: 'REVIEW', until: await inAnHour(), reason: 'holder asked us to check' });
     expect(put.status).toBe(200);
     expect(put.body.value).not.toContain(w.account.accountNumber); // the number is stored only as the links' keyed hash
     const res = await postCharge(w, 1_000);
@@ -191,7 +210,7 @@ describe('lists', () => {
     expect(charge.decision).toEqual({ outcome: 'REVIEW', reasons: expect.arrayContaining(['LISTED_BANK_ACCOUNT']) });
 
     const other = await verifiedUser();
-    expect((await as(A, 'PUT', `/v1/ops/lists/BANK_ACCOUNT/${value}`, { action: 'DENY', until: inAnHour(), reason: 'compromised' })).status).toBe(200);
+    expect((await as(A, 'PUT', `/v1/ops/lists/BANK_ACCOUNT/${value}`, { action: 'DENY', until: await inAnHour(), reason: 'compromised' })).status).toBe(200);
     const link = await api('POST', '/v1/me/bank-links', { token: other.token, body: { bankCode: w.account.bankCode, branchCode: w.account.branchCode, accountNumber: w.account.accountNumber } });
     expectError(link, 403, 'BANK_ACCOUNT_LOCKED');
     expect(link.body.error.details.reasons).toEqual(['LISTED_BANK_ACCOUNT']);
@@ -200,7 +219,7 @@ describe('lists', () => {
 
   it('a PHONE entry matches the wallet phone', async () => {
     const w = await readyWallet();
-    expect((await as(A, 'PUT', `/v1/ops/lists/PHONE/${encodeURIComponent(w.user.phone)}`, { action: 'DENY', until: inAnHour(), reason: 'SIM swap reported' })).status).toBe(200);
+    expect((await as(A, 'PUT', `/v1/ops/lists/PHONE/${encodeURIComponent(w.user.phone)}`, { action: 'DENY', until: await inAnHour(), reason: 'SIM swap reported' })).status).toBe(200);
     const res = await postCharge(w, 1_000);
     expectError(res, 422, 'CHARGE_DECLINED');
     expect(res.body.error.details.reasons).toEqual(['LISTED_PHONE']);
@@ -208,7 +227,7 @@ describe('lists', () => {
   });
 
   it('refuses malformed kinds, values and times with 400 and stores nothing', async () => {
-    const body = { action: 'DENY', until: inAnHour(), reason: 'x' };
+    const body = { action: 'DENY', until: await inAnHour(), reason: 'x' };
     expectError(await as(A, 'PUT', '/v1/ops/lists/EMAIL/a@b.c', body), 400, 'VALIDATION_ERROR');
     expectError(await as(A, 'PUT', '/v1/ops/lists/PHONE/0901234', body), 400, 'VALIDATION_ERROR');
     expectError(await as(A, 'PUT', '/v1/ops/lists/BANK_ACCOUNT/0001-001', body), 400, 'VALIDATION_ERROR');
@@ -253,7 +272,7 @@ describe('review context', () => {
 
     // A REVIEW list entry on the identity: the next charge's case names the entry as its facts.
     const value = `${kana}_${identity.dateOfBirth}`;
-    const put = await as(A, 'PUT', `/v1/ops/lists/EKYC_IDENTITY/${encodeURIComponent(value)}`, { action: 'REVIEW', until: inAnHour(), reason: 'identity reported stolen' });
+    const put = await as(A, 'PUT', `/v1/ops/lists/EKYC_IDENTITY/${encodeURIComponent(value)}`, { action: 'REVIEW', until: await inAnHour(), reason: 'identity reported stolen' });
     expect(put.status).toBe(200);
     expect(put.body.value).toBe(`${kana.replace(/\s/g, '')}_${identity.dateOfBirth}`);
     const listed = await challenged(twin, 1_000, { deviceId: w.deviceId });

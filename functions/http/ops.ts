@@ -178,7 +178,17 @@ async function decideClaim(req: HttpRequest<z.infer<typeof CompensationDecisionB
 
 /** Lists: values are checked and made canonical here; a bank account is kept only as its keyed hash and masked. */
 async function listValue(params: { kind: ListKind; value: string }) {
-  const canonical = canonicalValue(params.kind, params.value);
+  // A phone's `+` or a kana name arrives percent-encoded if the gateway passed the path raw; only a
+  // device id may contain a literal `%`, so the others are decoded once more when they still look encoded.
+  let raw = params.value;
+  if (params.kind !== 'DEVICE' && raw.includes('%')) {
+    try {
+      raw = decodeURIComponent(raw);
+    } catch {
+      /* not encoded after all: validated as it is */
+    }
+  }
+  const canonical = canonicalValue(params.kind, raw);
   if ('error' in canonical) throw new DomainError('VALIDATION_ERROR', 'The list value is not valid', { issues: [{ in: 'path', path: 'value', message: canonical.error }] });
   const key = await listKey(params.kind, canonical.value);
   const shown = params.kind === 'BANK_ACCOUNT' ? canonical.value.replace(/\d{4}$/, '****') : canonical.value;

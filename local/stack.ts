@@ -121,6 +121,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const { usePorts } = await import('../functions/shared/runtime');
     const { secretsFrom } = await import('../functions/adapters/secrets');
     const { CognitoIdentity } = await import('../functions/adapters/cognito');
+    const identity = serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId));
     const clock = new LocalClock();
     const outbox = new SmsOutbox(join(o.dataDir, 'sms-outbox.jsonl'), clock);
     const ekyc = new EkycSimulator(join(o.dataDir, 'ekyc-simulator.json'), () => url, o.ekycWebhookSecret, clock);
@@ -142,7 +143,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     usePorts(
       guardPorts(iam, {
         sms: outbox, ekyc, bank, clock, workflow, faults, secrets: async () => secrets,
-        identity: serializedIdentity(new CognitoIdentity(pool.userPoolId, pool.clientId)),
+        identity,
         alerts: { notify: async (subject: string, message: string) => void alerts.push({ subject, message, at: new Date(clock.now()).toISOString() }) },
       }),
     );

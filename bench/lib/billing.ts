@@ -61,6 +61,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       readUnits(0, true) + // the charge, not there yet
       readUnits(itemSize(user), false) + readUnits(size.wallet, false) + readUnits(itemSize(link), true) +
       readUnits(itemSize(bank), true) + readUnits(device ? itemSize(device) : 0, false) + readUnits(0, true) + // strikes: none
+      4 * readUnits(0, false) + // list entries (device, phone, bank account, eKYC identity): none
       readUnits(size.activity, true) + readUnits(size.wallet, false);
   }
   const per = (v: number) => round(v / Math.max(1, n), 3);

@@ -13,6 +13,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
  *   GetItem charge (consistent, absent)
  *   GetItem user ‖ GetItem wallet ‖ GetItem link (consistent)
  *   GetItem bank (consistent) ‖ GetItem device ‖ Query strikes of the account (consistent)
+ *     ‖ 4 × GetItem list entry (device, phone, bank account, eKYC identity; absent)
  *   GetItem activity (consistent)
  *   PutItem activity (conditional on its version)
  *   PutItem charge (conditional; open-charge index and id index)
@@ -29,6 +30,7 @@ type Repos = {
   ledger: typeof import('../../functions/domain/ledger');
   risk: typeof import('../../functions/domain/risk');
   policy: typeof import('../../functions/domain/policy');
+  lists: typeof import('../../functions/adapters/lists-repo');
 };
 
 let repos: Repos | undefined;
@@ -67,6 +69,7 @@ export async function initFloor(dynamoDbUrl: string): Promise<void> {
     ledger: await import('../../functions/domain/ledger'),
     risk: await import('../../functions/domain/risk'),
     policy: await import('../../functions/domain/policy'),
+    lists: await import('../../functions/adapters/lists-repo'),
   };
   // Asks every call for the capacity it consumed while `recording` is on (a separate, untimed pass).
   repos.dynamo.ddb().middlewareStack.add(
@@ -136,11 +139,11 @@ const completedResponse = (chargeId: string) => (balance: number) => ({ status: 
 /** One low-risk charge's DynamoDB calls, against real wallet, link and activity items. */
 export async function floorCharge(w: FloorWallet, amount: number, now: number): Promise<void> {
   if (!repos) throw new Error('initFloor first');
-  const { charges, users, links, banks, charge: c, ledger, risk, policy } = repos;
+  const { charges, users, links, banks, charge: c, ledger, risk, policy, lists } = repos;
   const chargeId = c.chargeIdFor(w.userId, randomUUID());
   const hash = c.requestHash({ linkId: w.linkId, amount });
   // The same two parallel read rounds as create() in functions/http/charges.ts.
-  const [existing, , firstWallet, link, , firstActivity] = await Promise.all([
+  const [existing, user, firstWallet, link, , firstActivity] = await Promise.all([
     charges.getCharge(w.userId, chargeId), users.requireUser(w.userId), users.getWallet(w.userId), links.getLink(w.userId, w.linkId),
     users.isDeviceTrusted(w.userId, w.deviceId), charges.getActivity(w.userId),
   ]);
@@ -149,6 +152,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
   await Promise.all([
     banks.getBank(link.bankCode),
     links.strikesSince(`ACCOUNT#${link.accountHash}`, now - policy.RISK_POLICY.review.accountFailedLinksDays * DAY),
+    lists.listHits({ deviceId: w.deviceId, phoneNumber: user.phoneNumber, accountHash: link.accountHash, identity: user.identity }, now),
   ]);
   // As in create(): write the window back conditionally, reading it again if another charge won.
   let saved = false;

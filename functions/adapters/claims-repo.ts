@@ -43,6 +43,14 @@ export async function openClaims(): Promise<Claim[]> {
   return (out.Items ?? []) as Claim[];
 }
 
+/** Decided claims (PAID, DENIED), newest opened first; claims decided before this index existed are not listed. */
+export async function closedClaims(limit = 200): Promise<Claim[]> {
+  const out = await ddb().send(
+    new QueryCommand({ TableName: table(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :c', ExpressionAttributeValues: { ':c': keys.closedClaimsIndexKey }, ScanIndexForward: false, Limit: limit }),
+  );
+  return (out.Items ?? []) as Claim[];
+}
+
 /** The user-partition key of a charge found by its id alone (the keys-only index). */
 export async function findChargeKey(chargeId: string): Promise<{ pk: string; sk: string } | undefined> {
   const out = await ddb().send(
@@ -123,12 +131,16 @@ export function moveClaimItem(claimId: string, from: ClaimStatus, to: ClaimStatu
     values[`:v${i}`] = v;
     sets.push(`#k${i} = :v${i}`);
   });
-  const done = to === 'PAID' || to === 'DENIED';
+  // A decided claim leaves the open queue for the closed one (listable with ?status=CLOSED).
+  if (to === 'PAID' || to === 'DENIED') {
+    values[':closed'] = keys.closedClaimsIndexKey;
+    sets.push('gsi1pk = :closed');
+  }
   return {
     Update: {
       TableName: table(),
       Key: keys.claim(claimId),
-      UpdateExpression: `SET ${sets.join(', ')}${done ? ' REMOVE gsi1pk, gsi1sk' : ''}`,
+      UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: '#s = :from',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
+import { identityValue } from '../domain/lists';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry } from './audit';
 import { cancellationReasons, ddb } from './dynamo';
@@ -84,10 +85,11 @@ export async function applyEkycResult(input: {
       Update: {
         TableName: t,
         Key: keys.user(session.userId),
-        UpdateExpression: result === 'APPROVED' ? 'SET kycStatus = :s, #identity = :id' : 'SET kycStatus = :s',
+        // The verified identity is also a second key of the wallet (gsi2): wallets of one person are found by it.
+        UpdateExpression: result === 'APPROVED' ? 'SET kycStatus = :s, #identity = :id, gsi2pk = :idk' : 'SET kycStatus = :s',
         ConditionExpression: 'ekycSessionId = :sid',
         ...(result === 'APPROVED' ? { ExpressionAttributeNames: { '#identity': 'identity' } } : {}),
-        ExpressionAttributeValues: { ':s': result === 'APPROVED' ? 'VERIFIED' : 'REJECTED', ':sid': session.sessionId, ...(result === 'APPROVED' ? { ':id': identity } : {}) },
+        ExpressionAttributeValues: { ':s': result === 'APPROVED' ? 'VERIFIED' : 'REJECTED', ':sid': session.sessionId, ...(result === 'APPROVED' && identity ? { ':id': identity, ':idk': keys.identityIndexKey(identityValue(identity.fullNameKana, identity.dateOfBirth)) } : {}) },
       },
     });
   }

@@ -20,6 +20,12 @@ export interface ReviewCase {
   decidedBy?: string;
   decidedAt?: string;
   note?: string;
+  /** The member of staff who owns the case (Cognito sub), their e-mail, and since when. */
+  assigneeId?: string;
+  assignee?: string;
+  assignedAt?: string;
+  /** Four eyes: the first APPROVE of a large charge, waiting for a second, distinct approver. */
+  firstApproval?: { byId: string; by: string; at: string; note: string };
 }
 
 const table = () => config().tableName;
@@ -89,9 +95,53 @@ export function closeCaseItem(caseId: string, status: Exclude<CaseStatus, 'OPEN'
     Update: {
       TableName: table(),
       Key: keys.reviewCase(caseId),
-      UpdateExpression: 'SET caseStatus = :s, decidedBy = :by, decidedAt = :at, note = :note REMOVE gsi1pk, gsi1sk',
+      // Leaves the open queue for the closed one (GET /v1/ops/reviews?status=CLOSED, newest decision first).
+      UpdateExpression: 'SET caseStatus = :s, decidedBy = :by, decidedAt = :at, note = :note, gsi1pk = :closed, gsi1sk = :closedsk',
       ConditionExpression: 'caseStatus = :open',
-      ExpressionAttributeValues: { ':s': status, ':by': by, ':at': new Date(now).toISOString(), ':note': note ?? null, ':open': 'OPEN' },
+      ExpressionAttributeValues: {
+        ':s': status, ':by': by, ':at': new Date(now).toISOString(), ':note': note ?? null, ':open': 'OPEN',
+        ':closed': keys.closedReviewsIndexKey, ':closedsk': `${new Date(now).toISOString()}#${caseId}`,
+      },
+    },
+  };
+}
+
+/** Decided or otherwise closed cases, newest first (cases closed before this index existed are not listed). */
+export async function closedCases(limit = 100): Promise<ReviewCase[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: table(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :c', ExpressionAttributeValues: { ':c': keys.closedReviewsIndexKey },
+      ScanIndexForward: false, Limit: limit,
+    }),
+  );
+  return (out.Items ?? []) as ReviewCase[];
+}
+
+/**
+ * Gives an open case to a member of staff. Without `takeOver` only an unowned case (or one the caller
+ * holds already) can be taken; the condition makes two reviewers racing for a case end with one owner.
+ */
+export function assignCaseItem(caseId: string, staff: { id: string; email: string }, now: number, takeOver: boolean): TransactItem {
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.reviewCase(caseId),
+      UpdateExpression: 'SET assigneeId = :id, assignee = :email, assignedAt = :at',
+      ConditionExpression: takeOver ? 'caseStatus = :open' : 'caseStatus = :open AND (attribute_not_exists(assigneeId) OR assigneeId = :id)',
+      ExpressionAttributeValues: { ':id': staff.id, ':email': staff.email, ':at': new Date(now).toISOString(), ':open': 'OPEN' },
+    },
+  };
+}
+
+/** The first of two approvals: recorded once, while the case is open and nobody has approved yet. */
+export function firstApprovalItem(caseId: string, approval: NonNullable<ReviewCase['firstApproval']>): TransactItem {
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.reviewCase(caseId),
+      UpdateExpression: 'SET firstApproval = :a',
+      ConditionExpression: 'caseStatus = :open AND attribute_not_exists(firstApproval)',
+      ExpressionAttributeValues: { ':a': approval, ':open': 'OPEN' },
     },
   };
 }

@@ -30,6 +30,8 @@ export interface UserRecord {
   identity?: VerifiedIdentity;
   frozenReason?: string;
   deniedWhileFrozen?: number;
+  /** Four eyes: the first of two unfreezes of a wallet a holder or a bank reported. */
+  unfreezeRequest?: { byId: string; by: string; at: string; reason: string };
 }
 
 export interface WalletRecord {
@@ -143,7 +145,8 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
           ExpressionAttributeValues: { ':u': user.userId, ':r': reservationId },
         },
       },
-      { Put: { TableName: t, Item: { ...keys.user(user.userId), type: 'USER', ...user }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      // The phone is a second key of the wallet (gsi1): wallets sharing a phone are found by it.
+      { Put: { TableName: t, Item: { ...keys.user(user.userId), type: 'USER', ...user, gsi1pk: keys.phoneIndexKey(user.phoneNumber), gsi1sk: user.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0 } } },
       { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },
       auditPut(t, audit),
@@ -181,7 +184,7 @@ export async function freezeUser(userId: string, reason: string, audit: AuditEnt
         Update: {
           TableName: t,
           Key: keys.user(userId),
-          UpdateExpression: 'SET #s = :frozen, frozenReason = :reason, frozenAt = :at',
+          UpdateExpression: 'SET #s = :frozen, frozenReason = :reason, frozenAt = :at REMOVE unfreezeRequest',
           ConditionExpression: 'attribute_exists(pk) AND #s <> :frozen',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':frozen': 'FROZEN', ':reason': reason, ':at': new Date(audit.at).toISOString() },
@@ -208,11 +211,26 @@ export async function countDeniedWhileFrozen(userId: string): Promise<void> {
   });
 }
 
-const deviceHash = (deviceId: string) => createHash('sha256').update(deviceId).digest('hex').slice(0, 32);
+export const deviceHash = (deviceId: string) => createHash('sha256').update(deviceId).digest('hex').slice(0, 32);
 
 /** A device the user proved with an SMS code; charges from it need no new-device challenge. */
 export function trustedDeviceItem(userId: string, deviceId: string, now: number): TransactItem {
-  return { Put: { TableName: table(), Item: { ...keys.device(userId, deviceHash(deviceId)), type: 'DEVICE', trustedAt: new Date(now).toISOString() } } };
+  const hash = deviceHash(deviceId);
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.device(userId, hash),
+      // First seen is kept; the device is a second key of the wallet (gsi1): wallets sharing it are found by it.
+      UpdateExpression: 'SET #type = :type, trustedAt = :at, firstSeenAt = if_not_exists(firstSeenAt, :at), gsi1pk = :d, gsi1sk = :u',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':type': 'DEVICE', ':at': new Date(now).toISOString(), ':d': keys.deviceIndexKey(hash), ':u': userId },
+    },
+  };
+}
+
+export async function getDevice(userId: string, deviceId: string): Promise<{ trustedAt: string; firstSeenAt?: string } | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, deviceHash(deviceId)) }));
+  return out.Item as { trustedAt: string; firstSeenAt?: string } | undefined;
 }
 
 export async function isDeviceTrusted(userId: string, deviceId: string | undefined): Promise<boolean> {
@@ -229,13 +247,36 @@ export async function unfreezeUser(userId: string, audit: AuditEntry): Promise<b
         Update: {
           TableName: t,
           Key: keys.user(userId),
-          UpdateExpression: 'SET #s = :active REMOVE frozenReason, frozenAt',
+          UpdateExpression: 'SET #s = :active REMOVE frozenReason, frozenAt, unfreezeRequest',
           ConditionExpression: 'attribute_exists(pk) AND #s = :frozen',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':frozen': 'FROZEN', ':active': 'ACTIVE' },
         },
       },
       auditPut(t, audit),
+    ]);
+    return true;
+  } catch (e) {
+    if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
+    throw e;
+  }
+}
+
+/** Records the first of two unfreezes (once, while the wallet is frozen); false if one is recorded already. */
+export async function requestUnfreeze(userId: string, request: NonNullable<UserRecord['unfreezeRequest']>, audit: AuditEntry): Promise<boolean> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: table(),
+          Key: keys.user(userId),
+          UpdateExpression: 'SET unfreezeRequest = :r',
+          ConditionExpression: '#s = :frozen AND attribute_not_exists(unfreezeRequest)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':r': request, ':frozen': 'FROZEN' },
+        },
+      },
+      auditPut(table(), audit),
     ]);
     return true;
   } catch (e) {

@@ -67,3 +67,19 @@ export const CHARGE_TIMEOUTS = {
   /** A charge that should be moving but is not, for this long, is picked up by the sweeper. */
   stuckAfterSeconds: 2 * 60,
 } as const;
+
+/**
+ * Four eyes on money (issue 13): what one member of staff may not do alone. A review's APPROVE at or
+ * over `reviewApprovalAmountAtLeast` needs a second, distinct approver; a wallet frozen for one of
+ * `unfreezeReasonPrefixes` needs a second staff member to unfreeze it; a compensation claim is paid
+ * by someone other than the one who opened it.
+ */
+export const FOUR_EYES = {
+  reviewApprovalAmountAtLeast: 200_000,
+  unfreezeReasonPrefixes: ['NOT_ME_REPORT', 'BANK_'],
+} as const;
+
+/** Lists (issue 13): how far ahead an entry may expire, in days. */
+export const LIST_POLICY = {
+  maxDays: 3650,
+} as const;

@@ -23,7 +23,12 @@ export type ReasonCode =
   // CHALLENGE
   | 'FIRST_CHARGE_ON_LINK'
   | 'AMOUNT_OVER_CHALLENGE'
-  | 'NEW_DEVICE';
+  | 'NEW_DEVICE'
+  // lists (issue 13): DENY or REVIEW as the entry says
+  | 'LISTED_DEVICE'
+  | 'LISTED_PHONE'
+  | 'LISTED_BANK_ACCOUNT'
+  | 'LISTED_EKYC_IDENTITY';
 
 export interface ChargeFacts {
   amount: number;
@@ -85,6 +90,7 @@ export function denyError(reasons: ReasonCode[]): 'ACCOUNT_FROZEN' | 'BANK_SUSPE
   if (reasons.includes('WALLET_FROZEN')) return 'ACCOUNT_FROZEN';
   if (reasons.includes('BANK_SUSPENDED')) return 'BANK_SUSPENDED';
   if (reasons.includes('LINK_NOT_ACTIVE')) return 'CHARGE_DECLINED';
+  if (reasons.some((r) => r.startsWith('LISTED_'))) return 'CHARGE_DECLINED';
   return 'LIMIT_EXCEEDED';
 }
 

@@ -13,6 +13,8 @@ import { cancelWaiting } from '../app/charge-lifecycle';
 import { freezeWallet } from '../app/wallet-controls';
 import { accountHash, LINK_ABUSE, maskAccount } from '../domain/bank-link';
 import { holderMatches } from '../domain/kana';
+import { listHits } from '../adapters/lists-repo';
+import { LIST_REASON } from '../domain/lists';
 import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
 import { CODE_POLICY } from '../domain/policy';
 import { config } from '../shared/config';
@@ -60,7 +62,15 @@ async function create(req: HttpRequest<z.infer<typeof CreateLinkBody>>) {
   }
   await requireLinkingEnabled(req.body.bankCode);
   const hash = accountHash((await p.secrets()).accountKey, req.body);
-  if (await getAccountLock(hash, now)) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
+  const [lock, listed] = await Promise.all([
+    getAccountLock(hash, now),
+    listHits({ deviceId: req.deviceId, phoneNumber: user.phoneNumber, accountHash: hash, identity: user.identity }, now),
+  ]);
+  if (lock) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
+  // A DENY list entry refuses the link as a locked account would (the contract's closest code); a
+  // REVIEW entry lets it be made: every charge through it then matches the same entry and goes to a human.
+  const denied = listed.filter((h) => h.action === 'DENY');
+  if (denied.length) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account cannot be linked to this wallet', { reasons: denied.map((h) => LIST_REASON[h.kind]) });
   if (await getAccountClaim(hash)) throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account is already linked to a wallet');
 
   const linkId = `lnk_${randomUUID()}`;

@@ -10,6 +10,8 @@ import { countDeniedWhileFrozen, getWallet, isDeviceTrusted, requireUser, truste
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash } from '../domain/charge';
 import { CODE_POLICY, LIMITS, RISK_POLICY } from '../domain/policy';
 import { decide, denyError, jstDay, type Decision } from '../domain/risk';
+import { listHits } from '../adapters/lists-repo';
+import { applyListHits } from '../domain/lists';
 import { DomainError, ERROR_STATUS } from '../shared/errors';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
@@ -64,9 +66,11 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
     await countDeniedWhileFrozen(userId);
     throw guardError('WALLET_FROZEN');
   }
-  const [bank, accountStrikes] = await Promise.all([
+  const [bank, accountStrikes, listed] = await Promise.all([
     getBank(link.bankCode),
     strikesSince(`ACCOUNT#${link.accountHash}`, p.clock.now() - RISK_POLICY.review.accountFailedLinksDays * DAY),
+    // Deny/review lists: up to four GetItems by key, in the same round.
+    listHits({ deviceId: req.deviceId, phoneNumber: user.phoneNumber, accountHash: link.accountHash, identity: user.identity }, p.clock.now()),
   ]);
 
   // Decide and reserve the day limit together: a concurrent charge changes the window, so both re-decide.
@@ -80,7 +84,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
     // A concurrent duplicate of this request may have reserved already: its reservation is this
     // charge, so it must not count against itself (it would turn into a DAILY_LIMIT or a velocity REVIEW).
     const others = recent.filter((r) => r.chargeId !== chargeId);
-    const d = decide({
+    const d = applyListHits(decide({
       amount, now,
       walletStatus: user.status, walletCreatedAt: Date.parse(user.createdAt), balance: wallet?.balance ?? 0,
       dayTotal: dayTotal(others, today),
@@ -90,7 +94,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
       chargesInLastHour: countSince(others, now - HOUR),
       deviceSeen,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
-    });
+    }), listed);
     const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW';
     let waiting = activity.waiting;
     if (waits && !(chargeId in waiting) && Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {

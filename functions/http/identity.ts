@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { countSmsSend, countryCodeIssue } from '../adapters/sms-limits';
 import { createUser, recordSignInCreated, releaseEmail, reserveEmail, type EmailReservation } from '../adapters/users-repo';
+import { recordStaffSignIn } from '../adapters/staff-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { httpHandler, type HttpRequest } from '../shared/http';
@@ -84,6 +85,7 @@ async function createIdentityUser(email: string, password: string, previous: Ema
 
 async function signIn(req: HttpRequest<z.infer<typeof SessionBody>>) {
   const tokens = await ports().identity.signIn(req.body.email.toLowerCase(), req.body.password);
+  await recordStaffSignIn(tokens.accessToken, req.body.email.toLowerCase(), ports().clock.now());
   return { status: 200, body: tokens };
 }
 

@@ -1,22 +1,27 @@
 import type { z } from 'zod';
 import { auditPut, auditTrail } from '../adapters/audit';
 import { bankItem, getBank, listBanks, type BankSettings } from '../adapters/banks-repo';
-import { findChargeKey, getClaim, openClaims } from '../adapters/claims-repo';
+import { closedClaims, findChargeKey, getClaim, openClaims } from '../adapters/claims-repo';
+import { deleteEntryItem, listAudit, listEntries, listKey, putEntryItem, type ListEntry } from '../adapters/lists-repo';
+import { staffOf } from '../adapters/staff-repo';
+import { cancellationReasons } from '../adapters/dynamo';
+import { canonicalValue, type ListKind } from '../domain/lists';
+import { FOUR_EYES, LIST_POLICY } from '../domain/policy';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
 import { getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
 import { cancelBankCharges } from '../app/charge-lifecycle';
-import { getUser, getWallet, transact, unfreezeUser } from '../adapters/users-repo';
+import { getUser, getWallet, requestUnfreeze, transact, unfreezeUser } from '../adapters/users-repo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
-import { callerOf, httpHandler, type Caller, type HttpRequest } from '../shared/http';
+import { httpHandler, type Caller, type HttpRequest } from '../shared/http';
 import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
-import type { AuditQuery, BankSettingsBody, CompensationBody, CompensationDecisionBody, ReasonBody } from '../shared/schemas';
+import type { AuditQuery, BankSettingsBody, ClaimsQuery, CompensationBody, CompensationDecisionBody, ListEntryBody, ReasonBody } from '../shared/schemas';
 import { denyClaim, openClaim, payClaim } from '../app/compensation';
 import { freezeWallet } from '../app/wallet-controls';
 
-/** Every ops action is recorded against the member of staff who took it. */
-const staff = (req: { caller?: Caller }) => `ops:${callerOf(req).userId}`;
+/** Every ops action is recorded against the member of staff who took it, by e-mail. */
+const staff = async (req: { caller?: Caller }) => (await staffOf(req)).actor;
 
 async function requireUser(userId: string) {
   const user = await getUser(userId);
@@ -43,13 +48,37 @@ async function userView(req: HttpRequest<unknown, Record<string, string>, { user
 
 async function freeze(req: HttpRequest<z.infer<typeof ReasonBody>, Record<string, string>, { userId: string }>) {
   await requireUser(req.params.userId);
-  const result = await freezeWallet(req.params.userId, req.body.reason, staff(req));
+  const result = await freezeWallet(req.params.userId, req.body.reason, (await staff(req)));
   return { status: 200, body: { userId: req.params.userId, status: 'FROZEN', cancelledCharges: result.cancelledCharges } };
 }
 
+const needsTwoToUnfreeze = (frozenReason: string | undefined) => !!frozenReason && FOUR_EYES.unfreezeReasonPrefixes.some((p) => frozenReason.startsWith(p));
+
+/**
+ * A wallet frozen because its holder or a bank reported it is unfrozen by two staff members: the
+ * first answers 202 and is recorded, the same person again 403, a second one unfreezes.
+ */
 async function unfreeze(req: HttpRequest<z.infer<typeof ReasonBody>, Record<string, string>, { userId: string }>) {
-  await requireUser(req.params.userId);
-  await unfreezeUser(req.params.userId, { userId: req.params.userId, actor: staff(req), action: 'USER_UNFROZEN', reason: req.body.reason, at: ports().clock.now() });
+  const user = await requireUser(req.params.userId);
+  const st = await staffOf(req);
+  const now = ports().clock.now();
+  if (user.status === 'FROZEN' && needsTwoToUnfreeze(user.frozenReason)) {
+    const first = user.unfreezeRequest;
+    if (first?.byId === st.id) {
+      throw new DomainError('SECOND_APPROVER_REQUIRED', `${first.by} asked to unfreeze this wallet already; a second, different member of staff must confirm`, { firstApprover: first.by });
+    }
+    if (!first) {
+      const recorded = await requestUnfreeze(user.userId, { byId: st.id, by: st.email, at: new Date(now).toISOString(), reason: req.body.reason }, {
+        userId: user.userId, actor: st.actor, action: 'USER_UNFREEZE_REQUESTED', reason: req.body.reason, details: { frozenReason: user.frozenReason }, at: now,
+      });
+      if (recorded) return { status: 202, body: { userId: user.userId, status: 'AWAITING_SECOND_APPROVAL', firstApprover: st.email } };
+      return unfreeze(req); // another request landed first (or the wallet changed): decide again on what is there now
+    }
+  }
+  await unfreezeUser(req.params.userId, {
+    userId: req.params.userId, actor: st.actor, action: 'USER_UNFROZEN', reason: req.body.reason,
+    ...(user.unfreezeRequest ? { details: { firstApprover: user.unfreezeRequest.by, firstReason: user.unfreezeRequest.reason } } : {}), at: now,
+  });
   return { status: 200, body: { userId: req.params.userId, status: 'ACTIVE' } };
 }
 
@@ -67,23 +96,24 @@ async function banks() {
 /** Creates the bank if it is new, so a deployment is seeded by the first switch. Read on every link and charge: effective at once. */
 async function putBank(req: HttpRequest<z.infer<typeof BankSettingsBody>, Record<string, string>, { bankCode: string }>) {
   const now = ports().clock.now();
+  const actor = await staff(req);
   const current = await getBank(req.params.bankCode);
   const settings = {
     bankCode: req.params.bankCode, name: req.body.name ?? current?.name ?? `Bank ${req.params.bankCode}`,
-    linkingEnabled: req.body.linkingEnabled, chargingEnabled: req.body.chargingEnabled, updatedAt: new Date(now).toISOString(), updatedBy: staff(req),
+    linkingEnabled: req.body.linkingEnabled, chargingEnabled: req.body.chargingEnabled, updatedAt: new Date(now).toISOString(), updatedBy: actor,
     ...(req.body.breaker ?? current?.breaker ? { breaker: req.body.breaker ?? current?.breaker } : {}),
   };
   await transact([
     { Put: { TableName: config().tableName, Item: bankItem(settings) } },
     auditPut(config().tableName, {
-      userId: `bank-${settings.bankCode}`, actor: staff(req), action: 'BANK_SWITCHED',
+      userId: `bank-${settings.bankCode}`, actor, action: 'BANK_SWITCHED',
       details: { bankCode: settings.bankCode, from: current ? { linkingEnabled: current.linkingEnabled, chargingEnabled: current.chargingEnabled } : null, to: { linkingEnabled: settings.linkingEnabled, chargingEnabled: settings.chargingEnabled } },
       at: now,
     }),
   ]);
   // Charging switched off: charges of this bank still waiting for a code or a human stop now;
   // one racing the switch fails its own guard at its next step.
-  if (!settings.chargingEnabled && current?.chargingEnabled !== false) await cancelBankCharges(settings.bankCode, staff(req));
+  if (!settings.chargingEnabled && current?.chargingEnabled !== false) await cancelBankCharges(settings.bankCode, actor);
   return { status: 200, body: bankView(settings) };
 }
 
@@ -95,14 +125,15 @@ async function releaseLink(req: HttpRequest<z.infer<typeof ReasonBody>, Record<s
   const now = ports().clock.now();
   const moved = await moveLink(
     link, 'REMOVED', now,
-    { userId: link.userId, actor: staff(req), action: 'LINK_RELEASED', reason: req.body.reason, details: { linkId: link.linkId, bankCode: link.bankCode }, at: now },
+    { userId: link.userId, actor: (await staff(req)), action: 'LINK_RELEASED', reason: req.body.reason, details: { linkId: link.linkId, bankCode: link.bankCode }, at: now },
     {}, [releaseClaimItem(link)],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
   return { status: 200, body: { linkId: link.linkId, status: 'REMOVED' } };
 }
 
-async function listClaims() {
+async function listClaims(req: HttpRequest<unknown, z.infer<typeof ClaimsQuery>>) {
+  if (req.query.status === 'CLOSED') return { status: 200, body: { items: (await closedClaims()).map(claimView) } };
   const claims = await openClaims();
   claims.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   return { status: 200, body: { items: claims.map(claimView) } };
@@ -130,13 +161,80 @@ async function createClaim(req: HttpRequest<z.infer<typeof CompensationBody>>) {
       )),
     );
   }
-  const claim = await openClaim(charges, req.body.note, 'OPS', staff(req));
+  const claim = await openClaim(charges, req.body.note, 'OPS', (await staff(req)));
   return { status: 201, body: { claimId: claim.claimId, amount: claim.amount } };
 }
 
 async function decideClaim(req: HttpRequest<z.infer<typeof CompensationDecisionBody>, Record<string, string>, { claimId: string }>) {
-  const claim = req.body.decision === 'PAY' ? await payClaim(req.params.claimId, staff(req), req.body.note) : await denyClaim(req.params.claimId, staff(req), req.body.note);
+  const st = await staffOf(req);
+  if (req.body.decision === 'PAY') {
+    // Four eyes on money: whoever opened a claim cannot also pay it. Claims opened by a holder's
+    // not-me report (actor system:*) may be paid by any member of staff.
+    const existing = await getClaim(req.params.claimId);
+    if (existing && (existing.claimStatus === 'OPEN' || existing.claimStatus === 'PAYING') && [st.actor, `ops:${st.id}`].includes(existing.createdBy)) {
+      throw new DomainError('SECOND_APPROVER_REQUIRED', 'You opened this claim; another member of staff must pay it');
+    }
+  }
+  const claim = req.body.decision === 'PAY' ? await payClaim(req.params.claimId, st.actor, req.body.note) : await denyClaim(req.params.claimId, st.actor, req.body.note);
   return { status: 200, body: claimView(claim) };
+}
+
+/** Lists: values are checked and made canonical here; a bank account is kept only as its keyed hash and masked. */
+async function listValue(params: { kind: ListKind; value: string }) {
+  // A phone's `+` or a kana name arrives percent-encoded if the gateway passed the path raw; only a
+  // device id may contain a literal `%`, so the others are decoded once more when they still look encoded.
+  let raw = params.value;
+  if (params.kind !== 'DEVICE' && raw.includes('%')) {
+    try {
+      raw = decodeURIComponent(raw);
+    } catch {
+      /* not encoded after all: validated as it is */
+    }
+  }
+  const canonical = canonicalValue(params.kind, raw);
+  if ('error' in canonical) throw new DomainError('VALIDATION_ERROR', 'The list value is not valid', { issues: [{ in: 'path', path: 'value', message: canonical.error }] });
+  const key = await listKey(params.kind, canonical.value);
+  const shown = params.kind === 'BANK_ACCOUNT' ? canonical.value.replace(/\d{4}$/, '****') : canonical.value;
+  return { key, shown };
+}
+
+const LISTS_AUDIT_SUBJECT = 'lists';
+
+async function lists() {
+  const items = await listEntries(ports().clock.now());
+  items.sort((a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
+  return { status: 200, body: { items: items.map(entryView) } };
+}
+
+const entryView = (e: ListEntry) => ({ kind: e.kind, value: e.value, action: e.action, until: e.until, reason: e.reason, createdAt: e.createdAt, createdBy: e.createdBy });
+
+async function putList(req: HttpRequest<z.infer<typeof ListEntryBody>, Record<string, string>, { kind: ListKind; value: string }>) {
+  const now = ports().clock.now();
+  const until = Date.parse(req.body.until);
+  if (until <= now || until > now + LIST_POLICY.maxDays * 86_400_000) {
+    throw new DomainError('VALIDATION_ERROR', 'until must be in the future', { issues: [{ in: 'body', path: 'until', message: `must be after now and within ${LIST_POLICY.maxDays} days` }] });
+  }
+  const { key, shown } = await listValue(req.params);
+  const actor = await staff(req);
+  const entry: ListEntry = { kind: req.params.kind, value: shown, action: req.body.action, until: new Date(until).toISOString(), reason: req.body.reason, createdAt: new Date(now).toISOString(), createdBy: actor };
+  await transact([
+    putEntryItem(key, entry),
+    listAudit({ userId: LISTS_AUDIT_SUBJECT, actor, action: 'LIST_ENTRY_PUT', reason: req.body.reason, details: { kind: entry.kind, value: shown, action: entry.action, until: entry.until }, at: now }),
+  ]);
+  return { status: 200, body: entryView(entry) };
+}
+
+async function deleteList(req: HttpRequest<unknown, Record<string, string>, { kind: ListKind; value: string }>) {
+  const now = ports().clock.now();
+  const { key, shown } = await listValue(req.params);
+  const actor = await staff(req);
+  try {
+    await transact([deleteEntryItem(req.params.kind, key), listAudit({ userId: LISTS_AUDIT_SUBJECT, actor, action: 'LIST_ENTRY_DELETED', details: { kind: req.params.kind, value: shown }, at: now })]);
+  } catch (e) {
+    if (cancellationReasons(e)) throw new DomainError('NOT_FOUND', 'No such list entry');
+    throw e;
+  }
+  return { status: 204 };
 }
 
 async function audit(req: HttpRequest<unknown, z.infer<typeof AuditQuery>>) {
@@ -164,4 +262,7 @@ export const handler = httpHandler('ops', {
   'POST /v1/ops/compensations': createClaim,
   'POST /v1/ops/compensations/{claimId}/decision': decideClaim,
   'GET /v1/ops/audit': audit,
+  'GET /v1/ops/lists': lists,
+  'PUT /v1/ops/lists/{kind}/{value}': putList,
+  'DELETE /v1/ops/lists/{kind}/{value}': deleteList,
 });

@@ -2,41 +2,128 @@ import type { z } from 'zod';
 import { auditPut } from '../adapters/audit';
 import { doneWaitingItem, finishUnsuccessfully, getCharge, moveChargeItem, transactGuarded } from '../adapters/charges-repo';
 import { guardError, stopCharge } from '../app/charge-lifecycle';
-import { closeCaseItem, getCase, openCases } from '../adapters/reviews-repo';
+import { assignCaseItem, closeCaseItem, closedCases, firstApprovalItem, getCase, openCases, type ReviewCase } from '../adapters/reviews-repo';
+import { staffOf, type Staff } from '../adapters/staff-repo';
+import { transact } from '../adapters/users-repo';
+import { cancellationReasons } from '../adapters/dynamo';
+import { FOUR_EYES } from '../domain/policy';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
-import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
+import { httpHandler, type HttpRequest } from '../shared/http';
 import { ports } from '../shared/runtime';
-import type { ReviewDecisionBody } from '../shared/schemas';
+import type { AssignmentBody, ReviewDecisionBody, ReviewsQuery } from '../shared/schemas';
+import { reviewContext } from '../app/review-context';
 import { WORKFLOW_ERRORS } from '../workflow/errors';
 import { freezeWallet } from '../app/wallet-controls';
 
-async function list() {
+const caseView = (c: ReviewCase) => ({
+  caseId: c.caseId, chargeId: c.chargeId, userId: c.userId, amount: c.amount, reasons: c.reasons, createdAt: c.createdAt, dueAt: c.dueAt, expiresAt: c.expiresAt,
+  caseStatus: c.caseStatus,
+  ...(c.assignee ? { assignee: c.assignee, assignedAt: c.assignedAt } : {}),
+  ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}),
+  ...(c.decidedBy ? { decidedBy: c.decidedBy, decidedAt: c.decidedAt } : {}),
+});
+
+/** Open cases oldest first, each with its decision context (read by key, 8 cases at a time); closed ones newest first. */
+async function list(req: HttpRequest<unknown, z.infer<typeof ReviewsQuery>>) {
+  const now = ports().clock.now();
+  if (req.query.status === 'CLOSED') {
+    return { status: 200, body: { items: (await closedCases()).map(caseView), now: new Date(now).toISOString() } };
+  }
   const cases = await openCases();
   cases.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return {
-    status: 200,
-    body: {
-      items: cases.map((c) => ({ caseId: c.caseId, chargeId: c.chargeId, userId: c.userId, amount: c.amount, reasons: c.reasons, createdAt: c.createdAt, dueAt: c.dueAt, expiresAt: c.expiresAt })),
-      now: new Date(ports().clock.now()).toISOString(),
-    },
-  };
+  const items: unknown[] = [];
+  for (let i = 0; i < cases.length; i += 8) {
+    items.push(...(await Promise.all(cases.slice(i, i + 8).map(async (c) => ({ ...caseView(c), context: await reviewContext(c, now) })))));
+  }
+  return { status: 200, body: { items, now: new Date(now).toISOString() } };
+}
+
+const caseAssigned = (c: ReviewCase) =>
+  new DomainError('CASE_ASSIGNED', `The case is held by ${c.assignee ?? 'another member of staff'}; take it over with a reason first`, { assignee: c.assignee, assignedAt: c.assignedAt });
+
+/** Takes a case for the caller; holding another's case needs `takeOver` (the reason is audited). */
+async function assign(req: HttpRequest<z.infer<typeof AssignmentBody>, Record<string, string>, { caseId: string }>) {
+  const staff = await staffOf(req);
+  const c = await getCase(req.params.caseId);
+  if (!c) throw new DomainError('NOT_FOUND', 'No such review case');
+  if (c.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${c.caseStatus}`);
+  const takeOver = req.body.takeOver;
+  const fromOther = !!c.assigneeId && c.assigneeId !== staff.id;
+  if (fromOther && !takeOver) throw caseAssigned(c);
+  if (c.assigneeId === staff.id) return { status: 200, body: { caseId: c.caseId, assignee: staff.email, assignedAt: c.assignedAt } };
+  const now = ports().clock.now();
+  try {
+    await transact([
+      assignCaseItem(c.caseId, staff, now, fromOther),
+      auditPut(config().tableName, {
+        userId: c.userId, actor: staff.actor, action: fromOther ? 'CASE_TAKEN_OVER' : 'CASE_ASSIGNED', ...(fromOther ? { reason: takeOver } : {}),
+        details: { caseId: c.caseId, chargeId: c.chargeId, ...(fromOther ? { from: c.assignee } : {}) }, at: now,
+      }),
+    ]);
+  } catch (e) {
+    if (!cancellationReasons(e)) throw e;
+    // Someone took it first (or it closed) between the read and the write.
+    const fresh = await getCase(c.caseId);
+    if (fresh?.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${fresh?.caseStatus ?? 'gone'}`);
+    throw caseAssigned(fresh);
+  }
+  return { status: 200, body: { caseId: c.caseId, assignee: staff.email, assignedAt: new Date(now).toISOString() } };
+}
+
+/**
+ * Who may decide: the assignee, or anyone while the case is unowned (a night shift of one must not
+ * be blocked by a missing click; the decision is audited with its author either way). Once a large
+ * APPROVE waits for its second approver, the checker is by definition someone else: any staff member
+ * but the first approver may then APPROVE or REJECT, and the first approver may still REJECT.
+ */
+function checkDecider(c: ReviewCase, staff: Staff, decision: 'APPROVE' | 'REJECT') {
+  if (c.firstApproval) {
+    if (decision === 'APPROVE' && c.firstApproval.byId === staff.id) {
+      throw new DomainError('SECOND_APPROVER_REQUIRED', `${c.firstApproval.by} approved this case already; a second, different member of staff must approve it`, { firstApprover: c.firstApproval.by });
+    }
+    return;
+  }
+  if (c.assigneeId && c.assigneeId !== staff.id) throw caseAssigned(c);
 }
 
 async function decide(req: HttpRequest<z.infer<typeof ReviewDecisionBody>, Record<string, string>, { caseId: string }>) {
-  const staff = callerOf(req);
-  const actor = `ops:${staff.userId}`;
+  const staff = await staffOf(req);
+  const actor = staff.actor;
   const p = ports();
   const { decision, note, freezeUser } = req.body;
   const c = await getCase(req.params.caseId);
   if (!c) throw new DomainError('NOT_FOUND', 'No such review case');
   if (c.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${c.caseStatus}`);
+  checkDecider(c, staff, decision);
   const charge = await getCharge(c.userId, c.chargeId);
   if (!charge || charge.status !== 'PENDING_REVIEW') throw new DomainError('INVALID_STATE', `The charge is ${charge?.status ?? 'gone'}`);
   const now = p.clock.now();
+
+  // Four eyes: the first APPROVE of a large charge is recorded and waits for a second, distinct approver.
+  if (decision === 'APPROVE' && !c.firstApproval && c.amount >= FOUR_EYES.reviewApprovalAmountAtLeast) {
+    try {
+      await transact([
+        firstApprovalItem(c.caseId, { byId: staff.id, by: staff.email, at: new Date(now).toISOString(), note }),
+        auditPut(config().tableName, {
+          userId: c.userId, actor, action: 'REVIEW_FIRST_APPROVAL', reason: note, details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons }, at: now,
+        }),
+      ]);
+    } catch (e) {
+      if (!cancellationReasons(e)) throw e;
+      const fresh = await getCase(c.caseId);
+      if (fresh?.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${fresh?.caseStatus ?? 'gone'}`);
+      checkDecider(fresh, staff, decision); // another approved first: this one is the second approval if it is someone else
+      return decide(req);
+    }
+    // A freeze asked with the first approval would cancel the very charge awaiting its second approver:
+    // freezing waits for the final decision (or POST /v1/ops/users/{userId}/freeze).
+    return { status: 202, body: { caseId: c.caseId, decision, status: 'AWAITING_SECOND_APPROVAL', firstApprover: staff.email, chargeStatus: 'PENDING_REVIEW' } };
+  }
+
   const audit = auditPut(config().tableName, {
     userId: c.userId, actor, action: decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED', reason: note,
-    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons }, at: now,
+    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons, ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}) }, at: now,
   });
 
   let chargeStatus: 'PROCESSING' | 'DECLINED';
@@ -70,5 +157,6 @@ async function decide(req: HttpRequest<z.infer<typeof ReviewDecisionBody>, Recor
 
 export const handler = httpHandler('reviews', {
   'GET /v1/ops/reviews': list,
+  'POST /v1/ops/reviews/{caseId}/assignment': assign,
   'POST /v1/ops/reviews/{caseId}/decision': decide,
 });

@@ -186,6 +186,8 @@ export const API_ERRORS: Record<ErrorCode, Text<ErrorText>> = {
   PHONE_ALREADY_VERIFIED: { ja: fixed('電話番号は認証済みです。'), en: fixed('The phone number is already verified') },
   KYC_ALREADY_VERIFIED: { ja: fixed('本人確認は完了しています。'), en: fixed('Identity is already verified') },
   INVALID_STATE: { ja: fixed('現在の状態ではこの操作はできません。最新の状態をご確認ください。'), en: fixed('This cannot be done in the current state') },
+  CASE_ASSIGNED: { ja: fixed('この案件は別の担当者が対応中です。引き継ぐ場合は理由を入力してください。'), en: fixed('Another member of staff holds this case; take it over with a reason') },
+  SECOND_APPROVER_REQUIRED: { ja: fixed('この操作には別の担当者による承認が必要です。'), en: fixed('A second, different member of staff must approve this') },
   INVALID_CODE: {
     ja: (d) => (typeof d?.attemptsLeft === 'number' ? `認証コードが違います。あと${d.attemptsLeft}回入力できます。` : '認証コードが無効か、有効期限が切れています。新しいコードを請求してください。'),
     en: (d) => (typeof d?.attemptsLeft === 'number' ? `The code is wrong; ${d.attemptsLeft} tries left` : 'The code is not valid or has expired; ask for a new one'),

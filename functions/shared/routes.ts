@@ -102,13 +102,18 @@ export const ROUTES: RouteDef[] = [
     query: s.TransactionsQuery, status: 200, response: s.TransactionsResponse, errors: [],
   },
   {
-    method: 'GET', path: '/v1/ops/reviews', fn: 'reviews', auth: 'ops', summary: 'Review queue',
+    method: 'GET', path: '/v1/ops/reviews', fn: 'reviews', auth: 'ops', summary: 'Review queue, each open case with its decision context',
     query: s.ReviewsQuery, status: 200, response: s.ReviewsResponse, errors: [],
   },
   {
-    method: 'POST', path: '/v1/ops/reviews/{caseId}/decision', fn: 'reviews', auth: 'ops', summary: 'Approve or reject a paused charge',
+    method: 'POST', path: '/v1/ops/reviews/{caseId}/assignment', fn: 'reviews', auth: 'ops', summary: "Take a case (another's only with a takeOver reason, audited)",
+    params: s.CaseParams, body: s.AssignmentBody, status: 200, response: s.AssignmentResponse, errors: ['NOT_FOUND', 'INVALID_STATE', 'CASE_ASSIGNED'],
+  },
+  {
+    method: 'POST', path: '/v1/ops/reviews/{caseId}/decision', fn: 'reviews', auth: 'ops',
+    summary: 'Approve or reject a paused charge (by its assignee; a large APPROVE needs two distinct approvers: the first answers 202)',
     params: s.CaseParams, body: s.ReviewDecisionBody, status: 200, response: s.ReviewDecisionResponse,
-    errors: ['NOT_FOUND', 'INVALID_STATE', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED'],
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED', 'CASE_ASSIGNED', 'SECOND_APPROVER_REQUIRED'],
   },
   {
     method: 'POST', path: '/v1/reports/not-me', fn: 'reports', auth: 'public', summary: 'A bank account holder reports a link they did not make (token from the bank notice)',
@@ -127,8 +132,9 @@ export const ROUTES: RouteDef[] = [
     params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND'],
   },
   {
-    method: 'POST', path: '/v1/ops/users/{userId}/unfreeze', fn: 'ops', auth: 'ops', summary: 'Unfreeze a wallet',
-    params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND'],
+    method: 'POST', path: '/v1/ops/users/{userId}/unfreeze', fn: 'ops', auth: 'ops',
+    summary: 'Unfreeze a wallet (frozen by a not-me report or a bank event: two staff members, the first answers 202)',
+    params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND', 'SECOND_APPROVER_REQUIRED'],
   },
   {
     method: 'POST', path: '/v1/ops/users/{userId}/links/{linkId}/release', fn: 'ops', auth: 'ops',
@@ -141,8 +147,8 @@ export const ROUTES: RouteDef[] = [
     params: s.BankCodeParams, body: s.BankSettingsBody, status: 200, response: s.BankView, errors: [],
   },
   {
-    method: 'GET', path: '/v1/ops/compensations', fn: 'ops', auth: 'ops', summary: 'Open compensation claims',
-    status: 200, response: s.ClaimsResponse, errors: [],
+    method: 'GET', path: '/v1/ops/compensations', fn: 'ops', auth: 'ops', summary: 'Compensation claims, open (default) or closed',
+    query: s.ClaimsQuery, status: 200, response: s.ClaimsResponse, errors: [],
   },
   {
     method: 'POST', path: '/v1/ops/compensations', fn: 'ops', auth: 'ops', summary: 'Open a compensation claim for completed charges of one wallet and bank account',
@@ -150,7 +156,16 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: 'POST', path: '/v1/ops/compensations/{claimId}/decision', fn: 'ops', auth: 'ops', summary: "PAY refunds the victim's bank, claws back from the wallet and freezes it; DENY closes the claim",
-    params: s.ClaimParams, body: s.CompensationDecisionBody, status: 200, response: s.ClaimView, errors: ['NOT_FOUND', 'INVALID_STATE', 'BANK_UNAVAILABLE'],
+    params: s.ClaimParams, body: s.CompensationDecisionBody, status: 200, response: s.ClaimView, errors: ['NOT_FOUND', 'INVALID_STATE', 'BANK_UNAVAILABLE', 'SECOND_APPROVER_REQUIRED'],
+  },
+  { method: 'GET', path: '/v1/ops/lists', fn: 'ops', auth: 'ops', summary: 'Deny and review list entries in force', status: 200, response: s.ListsResponse, errors: [] },
+  {
+    method: 'PUT', path: '/v1/ops/lists/{kind}/{value}', fn: 'ops', auth: 'ops', summary: 'List a device, phone, bank account or eKYC identity until a time (audited)',
+    params: s.ListParams, body: s.ListEntryBody, status: 200, response: s.ListEntryView, errors: ['VALIDATION_ERROR'],
+  },
+  {
+    method: 'DELETE', path: '/v1/ops/lists/{kind}/{value}', fn: 'ops', auth: 'ops', summary: 'Remove a list entry (audited)',
+    params: s.ListParams, status: 204, errors: ['NOT_FOUND', 'VALIDATION_ERROR'],
   },
   {
     method: 'GET', path: '/v1/ops/audit', fn: 'ops', auth: 'ops', summary: "A user's audit trail: who did what, when and why (newest first)",

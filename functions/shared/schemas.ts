@@ -173,8 +173,22 @@ export const TransactionsResponse = z.object({
   nextCursor: z.string().nullable(),
 });
 
-export const ReviewsQuery = z.object({ status: z.enum(['OPEN']).optional() });
+export const ReviewsQuery = z.object({ status: z.enum(['OPEN', 'CLOSED']).optional().describe('OPEN (default) or CLOSED: the last 100 closed cases, newest decision first') });
 export const CaseParams = z.object({ caseId: z.string().regex(/^case_[0-9a-f]{32}$/, 'not a case id') });
+export const ReviewContext = z.object({
+  user: z.object({
+    kycName: z.string().nullable(), kycNameKana: z.string().nullable(), walletAgeHours: z.number(), status: z.string(),
+    phoneNumber: z.string().describe('masked'), balance: z.number().int(), pending: z.number().int().describe('yen of charges still waiting (code, review)'),
+  }),
+  link: z.object({
+    linkId: z.string(), bankCode: z.string(), branchCode: z.string(), accountMasked: z.string(), status: z.string(), ageHours: z.number().nullable(),
+    phoneAttested: z.boolean().describe('whether the bank attested that the wallet phone is its holder\'s registered phone'),
+  }).nullable(),
+  device: z.object({ id: z.string(), firstSeenAt: z.string().nullable(), otherWallets: z.array(z.string()) }).nullable(),
+  recentCharges: z.array(z.object({ chargeId: z.string(), amount: z.number().int(), status: z.string(), outcome: z.string(), reasons: z.array(z.string()), createdAt: z.string() })),
+  facts: z.record(z.string(), z.unknown()).describe('per reason code, the facts the decision stored for it'),
+  relatedWallets: z.array(z.object({ userId: z.string(), via: z.array(z.enum(['BANK_ACCOUNT', 'DEVICE', 'PHONE', 'EKYC_IDENTITY'])) })),
+});
 export const ReviewItem = z.object({
   caseId: z.string(),
   chargeId: z.string(),
@@ -184,20 +198,35 @@ export const ReviewItem = z.object({
   createdAt: z.string(),
   dueAt: z.string().describe('the 30-minute review SLA'),
   expiresAt: z.string().describe('the charge expires unreviewed after 24 hours'),
+  caseStatus: z.enum(['OPEN', 'APPROVED', 'REJECTED', 'CLOSED']),
+  assignee: z.string().optional().describe("the owner's e-mail"),
+  assignedAt: z.string().optional(),
+  firstApprover: z.string().optional().describe('set while a large APPROVE waits for its second approver'),
+  decidedBy: z.string().optional(),
+  decidedAt: z.string().optional(),
+  context: ReviewContext.optional().describe('open cases only'),
 });
 export const ReviewsResponse = z.object({ items: z.array(ReviewItem), now: z.string().describe("the service's clock, for time left before dueAt") });
+export const AssignmentBody = z.strictObject({ takeOver: z.string().min(1).max(1000).optional().describe("why the case is taken from its owner (audited)") });
+export const AssignmentResponse = z.object({ caseId: z.string(), assignee: z.string(), assignedAt: z.string().optional() });
 export const ReviewDecisionBody = z.strictObject({
   decision: z.enum(['APPROVE', 'REJECT']),
   note: z.string().min(1).max(2000),
   freezeUser: z.boolean().optional(),
 });
-export const ReviewDecisionResponse = z.object({ caseId: z.string(), decision: z.enum(['APPROVE', 'REJECT']), chargeStatus: ChargeStatusEnum });
+export const ReviewDecisionResponse = z.object({
+  caseId: z.string(), decision: z.enum(['APPROVE', 'REJECT']), chargeStatus: ChargeStatusEnum,
+  status: z.literal('AWAITING_SECOND_APPROVAL').optional().describe('202: the first of two approvals'), firstApprover: z.string().optional(),
+});
 
 export const UserIdParams = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/, 'not a user id') });
 export const ReasonBody = z.strictObject({ reason: z.string().min(1).max(1000) });
 export const UserLinkParams = z.object({ userId: UserIdParams.shape.userId, linkId: LinkId });
 export const LinkReleasedResponse = z.object({ linkId: z.string(), status: LinkStatusEnum });
-export const FreezeResponse = z.object({ userId: z.string(), status: z.enum(['ACTIVE', 'FROZEN']), cancelledCharges: z.array(z.string()).optional() });
+export const FreezeResponse = z.object({
+  userId: z.string(), status: z.enum(['ACTIVE', 'FROZEN', 'AWAITING_SECOND_APPROVAL']).describe('AWAITING_SECOND_APPROVAL (202): the first of two unfreezes'),
+  cancelledCharges: z.array(z.string()).optional(), firstApprover: z.string().optional(),
+});
 export const BankCodeParams = z.object({ bankCode: z.string().regex(/^\d{4}$/, 'must be 4 digits') });
 export const BreakerSettings = z
   .strictObject({ linkFailures: z.number().int().min(1).max(100_000).optional(), notMeReports: z.number().int().min(1).max(100_000).optional() })
@@ -226,8 +255,24 @@ export const ClaimView = z.object({
   loss: z.number().int().optional(),
 });
 export const ClaimsResponse = z.object({ items: z.array(ClaimView) });
+export const ClaimsQuery = z.object({ status: z.enum(['OPEN', 'CLOSED']).optional().describe('OPEN (default: OPEN and PAYING) or CLOSED (PAID and DENIED, newest first)') });
+export const ListKind = z.enum(['DEVICE', 'PHONE', 'BANK_ACCOUNT', 'EKYC_IDENTITY']);
+export const ListParams = z.object({
+  kind: ListKind,
+  value: z.string().min(1).max(200).describe('DEVICE: the X-Device-Id; PHONE: E.164; BANK_ACCOUNT: bankCode-branchCode-accountNumber; EKYC_IDENTITY: kana name and birth date, `<kana>_<YYYY-MM-DD>`'),
+});
+export const ListEntryBody = z.strictObject({
+  action: z.enum(['DENY', 'REVIEW']),
+  until: z.iso.datetime({ offset: true }).describe('the entry stops applying at this time'),
+  reason: z.string().min(1).max(1000),
+});
+export const ListEntryView = z.object({
+  kind: ListKind, value: z.string().describe('as entered; a bank account is shown masked'), action: z.enum(['DENY', 'REVIEW']), until: z.string(), reason: z.string(),
+  createdAt: z.string(), createdBy: z.string(),
+});
+export const ListsResponse = z.object({ items: z.array(ListEntryView) });
 export const AuditQuery = z.object({
-  userId: z.string().regex(/^([0-9a-f-]{36}|bank-\d{4})$/, 'a user id, or bank-<bankCode> for a bank\'s switches'),
+  userId: z.string().regex(/^([0-9a-f-]{36}|bank-\d{4}|lists)$/, 'a user id, bank-<bankCode> for a bank\'s switches, or `lists` for list changes'),
 });
 export const AuditResponse = z.object({
   items: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), reason: z.string().optional(), details: z.unknown().optional() })),

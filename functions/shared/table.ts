@@ -47,6 +47,18 @@ export const keys = {
   entryPrefix: 'ENTRY#',
   reviewCase: (caseId: string) => ({ pk: `REVIEW#${caseId}`, sk: 'CASE' }),
   openReviewsIndexKey: 'REVIEW#OPEN',
+  /** Decided cases stay listable (gsi1, newest first by decision time). */
+  closedReviewsIndexKey: 'REVIEW#CLOSED',
+  closedClaimsIndexKey: 'CLAIM#CLOSED',
+  /** A member of staff as the sign-in saw them: their e-mail, for audit trails and case owners. */
+  staff: (sub: string) => ({ pk: `STAFF#${sub}`, sk: 'PROFILE' }),
+  /** A list entry, found by its kind and canonical value in one GetItem; all entries under gsi1 `LIST`. */
+  listEntry: (kind: string, value: string) => ({ pk: `LIST#${kind}#${value}`, sk: 'ENTRY' }),
+  listIndexKey: 'LIST',
+  /** Second keys of a wallet (gsi1 on the device item, gsi2 on the profile): related wallets by device, phone, eKYC identity. */
+  deviceIndexKey: (deviceHash: string) => `DEVICE#${deviceHash}`,
+  phoneIndexKey: (phone: string) => `PHONE#${phone}`,
+  identityIndexKey: (canonical: string) => `IDENTITY#${canonical}`,
   claim: (claimId: string) => ({ pk: `CLAIM#${claimId}`, sk: 'CLAIM' }),
   openClaimsIndexKey: 'CLAIM#OPEN',
   notMeReport: (tokenId: string) => ({ pk: `NOTME#${tokenId}`, sk: 'REPORT' }),

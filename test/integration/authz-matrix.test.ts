@@ -137,6 +137,27 @@ async function prepare(route: RouteDef, w: World): Promise<Prepared> {
       });
       return { params: { caseId: item.caseId }, owner: A, body: () => ({ decision: 'REJECT', note: 'authz matrix' }), expectOwner: [200] };
     }
+    case 'POST /v1/ops/reviews/{caseId}/assignment': {
+      const charge = await waitingCharge(w.A, 30_000);
+      expect((await confirmCharge(w.A, charge.chargeId, charge.code)).status).toBe(200);
+      const item = await eventually('the review case', async () => {
+        const res = await api('GET', '/v1/ops/reviews?status=OPEN', { token: w.ops });
+        return (res.body.items as any[]).find((i) => i.chargeId === charge.chargeId);
+      });
+      return { params: { caseId: item.caseId }, owner: A, body: () => ({}), expectOwner: [200] };
+    }
+    case 'GET /v1/ops/lists':
+      return { params: {}, owner: A, expectOwner: [200] };
+    case 'PUT /v1/ops/lists/{kind}/{value}':
+      return {
+        params: { kind: 'DEVICE', value: `authz-${randomUUID()}` }, owner: A,
+        body: () => ({ action: 'REVIEW', until: new Date(Date.now() + 600_000).toISOString(), reason: 'authz matrix' }), expectOwner: [200],
+      };
+    case 'DELETE /v1/ops/lists/{kind}/{value}': {
+      const value = `authz-${randomUUID()}`;
+      expect((await api('PUT', `/v1/ops/lists/DEVICE/${value}`, { token: w.ops, body: { action: 'REVIEW', until: new Date(Date.now() + 600_000).toISOString(), reason: 'authz matrix' } })).status).toBe(200);
+      return { params: { kind: 'DEVICE', value }, owner: A, expectOwner: [204] };
+    }
     case 'GET /v1/ops/audit':
       return { params: {}, query: `?userId=${w.T.userId}`, owner: { user: w.T }, expectOwner: [200] };
     case 'POST /v1/ops/users/{userId}/freeze':

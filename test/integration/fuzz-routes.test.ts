@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { ROUTES, routeKey, type RouteDef } from '../../functions/shared/routes';
+import { ListEntryBody, ListParams } from '../../functions/shared/schemas';
 import { api, baseUrl, contract, IDENTITY, openBankAccount, opsToken, PASSWORD, registerUser, TERMS, type TestUser } from '../support/api';
 import {
   chargeCode, chargeReaches, confirmCharge, errorShapeProblem, eventually, fullSnapshot, postCharge, readyWallet, runSweeper, settledReconciliation, userSnapshot,
@@ -288,6 +289,19 @@ function fuzzPlan(route: RouteDef, world: World): RouteFuzz {
     'POST /v1/ops/compensations': { real: {}, body: hex(32).map((h) => ({ chargeIds: [`chg_${h}`], note: 'fuzz' })) },
     'POST /v1/ops/compensations/{claimId}/decision': { real: { claimId: [world.deniedClaimId] }, body: fc.constant({ decision: 'PAY' }) },
     'GET /v1/ops/audit': { real: {}, query: { userId: bystander.userId } },
+    'POST /v1/ops/reviews/{caseId}/assignment': { real: { caseId: [world.closedCaseId] }, body: fc.constant({}) },
+    'GET /v1/ops/compensations': { real: {}, query: { status: 'CLOSED' } },
+    'PUT /v1/ops/lists/{kind}/{value}': {
+      real: { kind: ['DEVICE'], value: ['fuzz-device'] },
+      body: fc.constant({ action: 'REVIEW', until: new Date(Date.now() + 600_000).toISOString(), reason: 'fuzz' }),
+      // A valid entry could list a phone, account or identity another suite uses: it lists a device no wallet has instead.
+      defuse: (params, body) => {
+        const decoded = { kind: safeDecode(params.kind), value: safeDecode(params.value) };
+        if (!ListParams.safeParse(decoded).success || body.kind !== 'json' || !ListEntryBody.safeParse(body.value).success) return undefined;
+        return { params: { kind: 'DEVICE', value: 'fuzz-device' }, body: { kind: 'json', value: { action: 'REVIEW', until: new Date(Date.now() + 600_000).toISOString(), reason: 'fuzz' } } };
+      },
+    },
+    'DELETE /v1/ops/lists/{kind}/{value}': { real: { kind: ['DEVICE'], value: ['fuzz-device'] } },
   };
   return plans[routeKey(route)] ?? { real: {} };
 }

@@ -5,7 +5,7 @@
  */
 import { api, badInput, opsToken, smsTo, type TestAccount } from '../support/api';
 import {
-  bankAccount, challenged, confirmCharge, expectError, linkedWallet, pendingReview, postCharge, readyWallet, waitForStatus, walletBalance, type LinkedWallet,
+  bankAccount, challenged, checkerAuth, confirmCharge, expectError, linkedWallet, pendingReview, postCharge, readyWallet, waitForStatus, walletBalance, type LinkedWallet,
 } from '../support/charges';
 
 let ops: string;
@@ -115,7 +115,9 @@ describe('compensation', () => {
     expectError(await opsApi('POST', '/v1/ops/compensations', { chargeIds: [first.chargeId], note: 'again' }), 409, 'INVALID_STATE');
     expect((await opsApi('GET', '/v1/ops/compensations')).body.items.some((c: { claimId: string }) => c.claimId === claim.body.claimId)).toBe(true);
 
-    const paid = await opsApi('POST', `/v1/ops/compensations/${claim.body.claimId}/decision`, { decision: 'PAY', note: 'identity theft confirmed' });
+    // Four eyes: the staff member who opened the claim cannot pay it.
+    expectError(await opsApi('POST', `/v1/ops/compensations/${claim.body.claimId}/decision`, { decision: 'PAY', note: 'identity theft confirmed' }), 403, 'SECOND_APPROVER_REQUIRED');
+    const paid = await api('POST', `/v1/ops/compensations/${claim.body.claimId}/decision`, { token: (await checkerAuth()).token, body: { decision: 'PAY', note: 'identity theft confirmed' } });
     expect(paid.status).toBe(200);
     expect(paid.body).toEqual(expect.objectContaining({ claimStatus: 'PAID', refunded: 13_000, clawback: 13_000, loss: 0 }));
     expect(await bankBalanceOf(w.account)).toBe(before);

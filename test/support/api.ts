@@ -187,3 +187,13 @@ export async function linkAccount(user: TestUser, account: TestAccount): Promise
   if (confirm.status !== 200) throw new Error(`link confirmation: ${confirm.status} ${JSON.stringify(confirm.body)}`);
   return linkId;
 }
+
+/** Another member of staff (POST /local/staff), signed in: four-eyes rules need two. */
+export async function newStaff(tag = 'staff'): Promise<{ email: string; token: string }> {
+  const email = uniqueEmail(tag);
+  const created = await api('POST', '/local/staff', { body: { email, password: PASSWORD } });
+  if (created.status !== 201) throw new Error(`staff: ${created.status} ${JSON.stringify(created.body)}`);
+  const session = await api('POST', '/v1/sessions', { body: { email, password: PASSWORD } });
+  if (session.status !== 200) throw new Error(`staff sign-in: ${session.status}`);
+  return { email, token: session.body.accessToken };
+}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ReconcileReport } from '../../functions/domain/reconcile';
-import { api, lastCode, linkAccount, openBankAccount, opsToken, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
+import { api, lastCode, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
 
 export interface LinkedWallet {
   user: TestUser;
@@ -172,8 +172,19 @@ export async function waitForCase(chargeId: string, timeoutMs = 30_000): Promise
   return eventually(`a review case for ${chargeId}`, async () => (await openReviews()).find((c) => c.chargeId === chargeId), timeoutMs);
 }
 
+let checker: Promise<{ token: string }> | undefined;
+/** A second member of staff, for the second approval of large charges. */
+export function checkerAuth(): Promise<{ token: string }> {
+  checker ??= newStaff('checker');
+  return checker;
+}
+
+/** Decides a case; an APPROVE that waits for its second approver (202) is approved by a second member of staff. */
 export async function decideReview(caseId: string, decision: 'APPROVE' | 'REJECT', extra: { note?: string; freezeUser?: boolean } = {}) {
-  return api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: await opsAuth(), body: { decision, note: extra.note ?? `test ${decision}`, ...(extra.freezeUser !== undefined ? { freezeUser: extra.freezeUser } : {}) } });
+  const body = { decision, note: extra.note ?? `test ${decision}`, ...(extra.freezeUser !== undefined ? { freezeUser: extra.freezeUser } : {}) };
+  const first = await api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: await opsAuth(), body });
+  if (first.status !== 202) return first;
+  return api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: (await checkerAuth()).token, body: { decision, note: body.note } });
 }
 
 /** A charge confirmed by SMS and waiting for a human: returns its open case. */

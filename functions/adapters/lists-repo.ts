@@ -1,0 +1,90 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { accountHash } from '../domain/bank-link';
+import { identityValue, type ListAction, type ListHit, type ListKind } from '../domain/lists';
+import { config } from '../shared/config';
+import { ports } from '../shared/runtime';
+import { keys } from '../shared/table';
+import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { ddb } from './dynamo';
+import { deviceHash } from './users-repo';
+
+export interface ListEntry {
+  kind: ListKind;
+  /** What ops typed, canonical; a bank account only masked (its number is stored nowhere in clear). */
+  value: string;
+  action: ListAction;
+  until: string;
+  reason: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+const table = () => config().tableName;
+
+/**
+ * The key an entry is stored and matched under: bank accounts under the same keyed hash the links
+ * use (so the number is never stored), devices under the hash the device items use.
+ */
+export async function listKey(kind: ListKind, canonical: string): Promise<string> {
+  if (kind === 'DEVICE') return deviceHash(canonical);
+  if (kind === 'BANK_ACCOUNT') {
+    const [bankCode, branchCode, accountNumber] = canonical.split('-');
+    return accountHash((await ports().secrets()).accountKey, { bankCode, branchCode, accountNumber });
+  }
+  return canonical;
+}
+
+/** DynamoDB's TTL removes an expired entry eventually; until then readers ignore it. */
+export function putEntryItem(key: string, entry: ListEntry): TransactItem {
+  return {
+    Put: {
+      TableName: table(),
+      Item: { ...keys.listEntry(entry.kind, key), type: 'LIST', ...entry, gsi1pk: keys.listIndexKey, gsi1sk: `${entry.kind}#${key}`, ttl: Math.ceil(Date.parse(entry.until) / 1000) },
+    },
+  };
+}
+
+export function deleteEntryItem(kind: ListKind, key: string): TransactItem {
+  return { Delete: { TableName: table(), Key: keys.listEntry(kind, key), ConditionExpression: 'attribute_exists(pk)' } };
+}
+
+export const listAudit = (entry: AuditEntry) => auditPut(table(), entry);
+
+export async function listEntries(now: number): Promise<ListEntry[]> {
+  const items: ListEntry[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb().send(
+      new QueryCommand({ TableName: table(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :l', ExpressionAttributeValues: { ':l': keys.listIndexKey }, ExclusiveStartKey: cursor }),
+    );
+    items.push(...((out.Items ?? []) as ListEntry[]));
+    cursor = out.LastEvaluatedKey;
+  } while (cursor);
+  return items.filter((e) => Date.parse(e.until) > now);
+}
+
+/** What a charge or a link is checked against: each key that it has. */
+export interface ListProbe {
+  deviceId?: string;
+  phoneNumber?: string;
+  accountHash?: string;
+  identity?: { fullNameKana: string; dateOfBirth: string };
+}
+
+/**
+ * The entries in force for a charge's or a link's keys: at most four GetItems by key, in parallel
+ * (GetItem, which every function that checks lists already holds; no BatchGetItem grant needed).
+ */
+export async function listHits(probe: ListProbe, now: number): Promise<ListHit[]> {
+  const wanted: [ListKind, string][] = [];
+  if (probe.deviceId) wanted.push(['DEVICE', deviceHash(probe.deviceId)]);
+  if (probe.phoneNumber) wanted.push(['PHONE', probe.phoneNumber]);
+  if (probe.accountHash) wanted.push(['BANK_ACCOUNT', probe.accountHash]);
+  if (probe.identity) wanted.push(['EKYC_IDENTITY', identityValue(probe.identity.fullNameKana, probe.identity.dateOfBirth)]);
+  const items = await Promise.all(
+    wanted.map(async ([kind, key]) => (await ddb().send(new GetCommand({ TableName: table(), Key: keys.listEntry(kind, key) }))).Item as ListHit | undefined),
+  );
+  return items
+    .filter((h): h is ListHit => !!h && Date.parse(h.until) > now)
+    .map((h) => ({ kind: h.kind, action: h.action, reason: h.reason, until: h.until }));
+}

@@ -1,0 +1,42 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../shared/config';
+import { callerOf, parseGroups, type Caller } from '../shared/http';
+import { keys } from '../shared/table';
+import { ddb } from './dynamo';
+
+/** A member of staff: the stable id (Cognito sub) decides who is who; the e-mail is what people read. */
+export interface Staff {
+  id: string;
+  email: string;
+  /** `ops:<email>`: how audit records name them. */
+  actor: string;
+}
+
+/**
+ * Cognito's access token carries the sub and groups but not the e-mail (with e-mail sign-in its
+ * `username` is the sub too), so the sign-in records the e-mail of every ops member it signs in.
+ * Best effort: a sign-in never fails for it.
+ */
+export async function recordStaffSignIn(accessToken: string, email: string, now: number): Promise<void> {
+  try {
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (typeof claims.sub !== 'string' || !parseGroups(claims['cognito:groups']).includes('ops')) return;
+    await ddb().send(new PutCommand({ TableName: config().tableName, Item: { ...keys.staff(claims.sub), type: 'STAFF', staffId: claims.sub, email, signedInAt: new Date(now).toISOString() } }));
+  } catch {
+    /* the e-mail is for display; the sub still identifies the member of staff */
+  }
+}
+
+const cache = new Map<string, string>();
+
+/** The calling member of staff, named by e-mail when the sign-in recorded it (else by sub). */
+export async function staffOf(req: { caller?: Caller }): Promise<Staff> {
+  const { userId: id } = callerOf(req);
+  let email = cache.get(id);
+  if (!email) {
+    const out = await ddb().send(new GetCommand({ TableName: config().tableName, Key: keys.staff(id) }));
+    email = (out.Item?.email as string | undefined) ?? id;
+    if (out.Item) cache.set(id, email);
+  }
+  return { id, email, actor: `ops:${email}` };
+}

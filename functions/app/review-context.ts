@@ -1,0 +1,94 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
+import { ddb } from '../adapters/dynamo';
+import { getLink } from '../adapters/links-repo';
+import type { ReviewCase } from '../adapters/reviews-repo';
+import { deviceHash, getDevice, getUser, getWallet } from '../adapters/users-repo';
+import { identityValue } from '../domain/lists';
+import { RISK_POLICY } from '../domain/policy';
+import { config } from '../shared/config';
+import { maskTail } from '../shared/redact';
+import { keys } from '../shared/table';
+
+const HOUR = 3600_000;
+const WAITING = new Set(['PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING']);
+type Via = 'BANK_ACCOUNT' | 'DEVICE' | 'PHONE' | 'EKYC_IDENTITY';
+
+/** Wallets found under one second key (an index query by key: no scan). */
+async function walletsBy(index: 'gsi1' | 'gsi2', key: string): Promise<string[]> {
+  const attr = index === 'gsi1' ? 'gsi1pk' : 'gsi2pk';
+  const out = await ddb().send(
+    new QueryCommand({ TableName: config().tableName, IndexName: index, KeyConditionExpression: `${attr} = :k`, ExpressionAttributeValues: { ':k': key }, Limit: 50 }),
+  );
+  return [...new Set((out.Items ?? []).map((i) => String(i.pk).replace(/^USER#/, '')))];
+}
+
+const hoursSince = (iso: string | undefined, now: number) => (iso ? Math.round(((now - Date.parse(iso)) / HOUR) * 10) / 10 : null);
+
+/**
+ * What a reviewer decides with, read by key for one case: the wallet's owner (eKYC name, age,
+ * status, money), the link, the device, the last 10 charges, the facts behind each reason, and the
+ * wallets that share the bank account, the device, the phone or the eKYC identity.
+ */
+export async function reviewContext(c: ReviewCase, now: number) {
+  const [user, wallet, charge, charges] = await Promise.all([getUser(c.userId), getWallet(c.userId), getCharge(c.userId, c.chargeId), listCharges(c.userId)]);
+  const [link, device] = await Promise.all([
+    charge ? getLink(c.userId, charge.linkId) : undefined,
+    charge?.deviceId ? getDevice(c.userId, charge.deviceId) : undefined,
+  ]);
+  const [byAccount, byDevice, byPhone, byIdentity] = await Promise.all([
+    link ? walletsBy('gsi1', `LINKACCT#${link.accountHash}`) : [],
+    charge?.deviceId ? walletsBy('gsi1', keys.deviceIndexKey(deviceHash(charge.deviceId))) : [],
+    user ? walletsBy('gsi1', keys.phoneIndexKey(user.phoneNumber)) : [],
+    user?.identity ? walletsBy('gsi2', keys.identityIndexKey(identityValue(user.identity.fullNameKana, user.identity.dateOfBirth))) : [],
+  ]);
+  const related = new Map<string, Via[]>();
+  const add = (ids: string[], via: Via) => ids.filter((id) => id !== c.userId).forEach((id) => related.set(id, [...(related.get(id) ?? []), via]));
+  add(byAccount, 'BANK_ACCOUNT');
+  add(byDevice, 'DEVICE');
+  add(byPhone, 'PHONE');
+  add(byIdentity, 'EKYC_IDENTITY');
+
+  charges.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const pending = charges.filter((x) => WAITING.has(x.status)).reduce((sum, x) => sum + x.amount, 0);
+  return {
+    user: {
+      kycName: user?.identity?.fullName ?? null, kycNameKana: user?.identity?.fullNameKana ?? null,
+      walletAgeHours: hoursSince(user?.createdAt, now) ?? 0, status: user?.status ?? 'UNKNOWN', phoneNumber: user ? maskTail(user.phoneNumber) : '',
+      balance: wallet?.balance ?? 0, pending,
+    },
+    link: link
+      ? {
+          linkId: link.linkId, bankCode: link.bankCode, branchCode: link.branchCode, accountMasked: link.accountMasked, status: link.status,
+          ageHours: hoursSince(link.activatedAt, now), phoneAttested: (link as { phoneAttested?: boolean }).phoneAttested === true,
+        }
+      : null,
+    device: charge?.deviceId ? { id: charge.deviceId, firstSeenAt: device?.firstSeenAt ?? device?.trustedAt ?? null, otherWallets: byDevice.filter((id) => id !== c.userId) } : null,
+    recentCharges: charges.slice(0, 10).map((x) => ({ chargeId: x.chargeId, amount: x.amount, status: x.status, outcome: x.decision.outcome, reasons: x.decision.reasons, createdAt: x.createdAt })),
+    facts: charge ? factsOf(charge, charges, link?.activatedAt, user?.createdAt) : {},
+    relatedWallets: [...related].map(([userId, via]) => ({ userId, via })),
+  };
+}
+
+/**
+ * The facts behind each reason: what the decision stored (risk v2 stores them per reason; list
+ * entries store theirs), else what the stored records show about the threshold it crossed.
+ */
+function factsOf(charge: ChargeRecord, charges: ChargeRecord[], linkActivatedAt: string | undefined, walletCreatedAt: string | undefined): Record<string, unknown> {
+  const at = Date.parse(charge.createdAt);
+  const stored = ((charge.decision as { facts?: Record<string, unknown> }).facts ?? {}) as Record<string, unknown>;
+  const r = RISK_POLICY.review;
+  const derived: Record<string, unknown> = {};
+  for (const reason of charge.decision.reasons) {
+    switch (reason) {
+      case 'LARGE_AMOUNT': derived[reason] = { amount: charge.amount, threshold: r.amountAtLeast }; break;
+      case 'NEW_LINK_LARGE_AMOUNT': derived[reason] = { amount: charge.amount, linkAgeHours: hoursSince(linkActivatedAt, at), threshold: r.newLinkAmountAtLeast }; break;
+      case 'NEW_WALLET_LARGE_AMOUNT': derived[reason] = { amount: charge.amount, walletAgeHours: hoursSince(walletCreatedAt, at), threshold: r.newWalletAmountAtLeast }; break;
+      case 'HIGH_VELOCITY': derived[reason] = { chargesInLastHour: charges.filter((x) => x.chargeId !== charge.chargeId && Date.parse(x.createdAt) > at - HOUR && Date.parse(x.createdAt) <= at).length, threshold: r.chargesInLastHour }; break;
+      case 'AMOUNT_OVER_CHALLENGE': derived[reason] = { amount: charge.amount, threshold: RISK_POLICY.challenge.amountAtLeast }; break;
+      case 'NEW_DEVICE': derived[reason] = { deviceId: charge.deviceId ?? null }; break;
+      default: derived[reason] = {};
+    }
+  }
+  return { ...derived, ...stored };
+}

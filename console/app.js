@@ -494,6 +494,11 @@
         const result = await inFlight($('fieldset', form), () =>
           call('POST', `/v1/ops/reviews/${encodeURIComponent(item.caseId)}/decision`, { decision, note, ...(freezeUser ? { freezeUser: true } : {}) }),
         );
+        if (result.status === 'AWAITING_SECOND_APPROVAL') {
+          // Four eyes: the case stays in the queue until another member of staff approves it.
+          showNotice('queue', t('case.awaitingSecond', { chargeId: item.chargeId, amount: yen(item.amount) }));
+          return;
+        }
         card.dataset.decided = 'true';
         card.remove();
         state.cards.delete(item.caseId);

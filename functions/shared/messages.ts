@@ -314,6 +314,7 @@ export const CONSOLE = {
   'case.approve': { ja: '承認', en: 'Approve' },
   'case.reject': { ja: '却下', en: 'Reject' },
   'case.noteRequired': { ja: '承認・却下の前に判断メモを書いてください。', en: 'Write a note before approving or rejecting.' },
+  'case.awaitingSecond': { ja: '{chargeId}（{amount}）の1人目の承認を記録しました。別の担当者の承認で実行されます。', en: 'First approval of {chargeId} ({amount}) recorded: it proceeds once a second member of staff approves.' },
   'case.approved': { ja: '{chargeId}（{amount}）を承認しました。チャージの状態：{status}{frozen}', en: 'Approved {chargeId} ({amount}): the charge is now {status}{frozen}.' },
   'case.rejected': { ja: '{chargeId}（{amount}）を却下しました。チャージの状態：{status}{frozen}', en: 'Rejected {chargeId} ({amount}): the charge is now {status}{frozen}.' },
   'case.frozenSuffix': { ja: '。ウォレットを凍結しました', en: '; the wallet is frozen' },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { api, baseUrl, lastCode, linkAccount, openBankAccount, opsToken, verifiedUser, type TestAccount, type TestUser } from '../support/api';
+import { api, baseUrl, lastCode, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser, type TestAccount, type TestUser } from '../support/api';
 import { launchChromium, type HeadlessChromium } from '../support/browser';
 
 const OPS_EMAIL = process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local';
@@ -129,6 +129,8 @@ describe('ops console (headless Chromium)', () => {
   let context: BrowserContext;
   let page: Page;
   let staffActor: string;
+  /** Four eyes: another member of staff, for the second approval and the PAY. */
+  let second: { email: string; token: string };
   let victim: ReviewCase; // approved, then frozen/unfreezed and compensated
   let rejected: ReviewCase;
   const problems: string[] = [];
@@ -137,7 +139,9 @@ describe('ops console (headless Chromium)', () => {
   beforeAll(async () => {
     ops = await opsToken();
     await restoreSwitchedBank(); // whatever an earlier suite left behind, this one starts from "on"
-    staffActor = `ops:${JSON.parse(Buffer.from(ops.split('.')[1], 'base64url').toString()).sub}`;
+    // Staff appear by e-mail in every trail.
+    staffActor = `ops:${(process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local').toLowerCase()}`;
+    second = await newStaff('second');
     [victim, rejected, chromium] = await Promise.all([reviewCase(), reviewCase(), launchChromium()]);
     context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(UI_TIMEOUT);
@@ -284,12 +288,15 @@ describe('ops console (headless Chromium)', () => {
       expect(await approve.isDisabled()).toBe(true);
       expect(await card.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
       release();
-      await card.waitFor({ state: 'detached' });
+      // 250,000 yen needs two approvers: the console records the first and keeps the case.
+      await view(page, 'Review queue').getByText(`First approval of ${victim.chargeId}`).waitFor();
     } finally {
       release();
       await page.unroute('**/v1/ops/reviews/*/decision');
     }
-    await view(page, 'Review queue').getByText(`Approved ${victim.chargeId}`).waitFor();
+    expect(await chargeStatus(victim)).toBe('PENDING_REVIEW');
+    const secondApproval = await api('POST', `/v1/ops/reviews/${victim.caseId}/decision`, { token: second.token, body: { decision: 'APPROVE', note: 'second approver: checked' } });
+    expect(secondApproval.status).toBe(200);
     expect(await waitForCharge(victim, 'COMPLETED')).toBe('COMPLETED');
     expect(await bankBalance(victim.account)).toBe(BANK_OPENING_BALANCE - REVIEW_AMOUNT);
   });
@@ -391,11 +398,12 @@ describe('ops console (headless Chromium)', () => {
     await dialog.waitFor();
     await dialog.getByLabel('Decision note (optional)').fill(notes.pay);
     await dialog.getByRole('button', { name: 'Confirm PAY' }).click();
-
-    const decided = comp.getByRole('list', { name: 'Claims decided in this session' }).getByRole('listitem').filter({ hasText: claimId });
-    await decided.waitFor();
-    expect(await decided.textContent()).toMatch(/PAID.*Refunded ¥250,000.*Clawback ¥250,000.*Loss ¥0/);
-    await claim.waitFor({ state: 'detached' });
+    // Four eyes: whoever opened a claim cannot pay it; the console says so, and a colleague pays.
+    await claim.getByRole('alert').getByText('SECOND_APPROVER_REQUIRED').waitFor();
+    const paid = await api('POST', `/v1/ops/compensations/${claimId}/decision`, { token: second.token, body: { decision: 'PAY', note: notes.pay } });
+    expect({ status: paid.status, claimStatus: paid.body.claimStatus, refunded: paid.body.refunded, clawback: paid.body.clawback, loss: paid.body.loss }).toEqual({
+      status: 200, claimStatus: 'PAID', refunded: 250_000, clawback: 250_000, loss: 0,
+    });
     await shot(page, 'compensation');
 
     expect(await bankBalance(victim.account)).toBe(BANK_OPENING_BALANCE);
@@ -411,12 +419,14 @@ describe('ops console (headless Chromium)', () => {
     await audit.getByText(/entries for .*newest first/).waitFor();
     const rows = audit.getByRole('table').getByRole('row');
     const cells = await rows.evaluateAll((trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent!.trim())));
-    const byAction = (action: string, reason: string) => cells.filter(([, actor, a, r]) => a === action && actor === staffActor && r === reason);
-    expect(byAction('REVIEW_APPROVED', notes.approve)).toHaveLength(1);
+    const byAction = (action: string, reason: string, actor = staffActor) => cells.filter(([, who, a, r]) => a === action && who === actor && r === reason);
+    // Four eyes: the console's staff member approved first, a colleague second and paid the claim.
+    expect(byAction('REVIEW_FIRST_APPROVAL', notes.approve)).toHaveLength(1);
+    expect(byAction('REVIEW_APPROVED', 'second approver: checked', `ops:${second.email}`)).toHaveLength(1);
     expect(byAction('USER_FROZEN', notes.freeze)).toHaveLength(1);
     expect(byAction('USER_UNFROZEN', notes.unfreeze)).toHaveLength(1);
     expect(byAction('COMPENSATION_OPENED', notes.claim)).toHaveLength(1);
-    expect(byAction('COMPENSATION_PAID', notes.pay)).toHaveLength(1);
+    expect(byAction('COMPENSATION_PAID', notes.pay, `ops:${second.email}`)).toHaveLength(1);
     // Newest first.
     const times = await rows.locator('time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')!));
     expect(times).toEqual([...times].sort().reverse());

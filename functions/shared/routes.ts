@@ -113,6 +113,7 @@ export const ROUTES: RouteDef[] = [
     method: 'POST', path: '/v1/ops/reviews/{caseId}/decision', fn: 'reviews', auth: 'ops',
     summary: 'Approve or reject a paused charge (by its assignee; a large APPROVE needs two distinct approvers: the first answers 202)',
     params: s.CaseParams, body: s.ReviewDecisionBody, status: 200, response: s.ReviewDecisionResponse,
+    alsoReturns: [{ status: 202, response: s.ReviewDecisionResponse, description: 'The first of two approvals (≥ 200,000 yen): {status: AWAITING_SECOND_APPROVAL, firstApprover}' }],
     errors: ['NOT_FOUND', 'INVALID_STATE', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED', 'CASE_ASSIGNED', 'SECOND_APPROVER_REQUIRED'],
   },
   {
@@ -134,7 +135,9 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/ops/users/{userId}/unfreeze', fn: 'ops', auth: 'ops',
     summary: 'Unfreeze a wallet (frozen by a not-me report or a bank event: two staff members, the first answers 202)',
-    params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse, errors: ['NOT_FOUND', 'SECOND_APPROVER_REQUIRED'],
+    params: s.UserIdParams, body: s.ReasonBody, status: 200, response: s.FreezeResponse,
+    alsoReturns: [{ status: 202, response: s.FreezeResponse, description: 'The first of two unfreezes of a wallet a holder or a bank reported: {status: AWAITING_SECOND_APPROVAL}' }],
+    errors: ['NOT_FOUND', 'SECOND_APPROVER_REQUIRED'],
   },
   {
     method: 'POST', path: '/v1/ops/users/{userId}/links/{linkId}/release', fn: 'ops', auth: 'ops',

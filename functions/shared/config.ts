@@ -75,13 +75,15 @@ export function config(): Config {
     bankGatewayUrl: optional('BANK_GATEWAY_URL', ''),
     stateMachineArn: process.env.STATE_MACHINE_ARN || undefined,
     adapters: optional('ADAPTERS', 'aws') === 'local' ? 'local' : 'aws',
-    smsAbuse: {
+    // One object per process, even across bundled copies of this module: the local stack's
+    // test control (POST /local/limits) changes it for every function it runs.
+    smsAbuse: ((globalThis as { __anshinSmsAbuse?: SmsAbuseLimits }).__anshinSmsAbuse ??= {
       allowedCountryCodes: countryCodes('ALLOWED_COUNTRY_CODES', SMS_ABUSE_DEFAULTS.allowedCountryCodes),
       windowSeconds: SMS_ABUSE_DEFAULTS.windowSeconds,
       perPhone: count('SMS_LIMIT_PER_PHONE', SMS_ABUSE_DEFAULTS.perPhone),
       perAddress: count('SMS_LIMIT_PER_ADDRESS', SMS_ABUSE_DEFAULTS.perAddress),
       overall: count('SMS_LIMIT_OVERALL', SMS_ABUSE_DEFAULTS.overall),
-    },
+    }),
   };
   return cached;
 }
@@ -89,4 +91,5 @@ export function config(): Config {
 /** Tests and the local runtime set the environment first; this forgets what was read. */
 export function resetConfigForTests(): void {
   cached = undefined;
+  delete (globalThis as { __anshinSmsAbuse?: unknown }).__anshinSmsAbuse;
 }

@@ -129,7 +129,7 @@ describe('API error messages follow Accept-Language; codes do not change', () =>
     const cases: [string, (h: Record<string, string>) => Promise<ApiResponse>, number, string][] = [
       ['validation', (h) => api('POST', '/v1/users', { headers: h, body: { email: 'x' }, invalid: true }), 400, 'VALIDATION_ERROR'],
       ['no token', (h) => api('GET', '/v1/me', { headers: h, invalid: true }), 401, 'UNAUTHORIZED'],
-      ['no route', (h) => api('GET', '/v1/nothing-here', { headers: h }), 404, 'NOT_FOUND'],
+      ['no route', (h) => api('GET', '/v1/nothing-here', { headers: h, invalid: true }), 404, 'NOT_FOUND'],
       ['no such charge', (h) => api('GET', `/v1/me/charges/chg_${'0'.repeat(32)}`, { token: user.token, headers: h }), 404, 'NOT_FOUND'],
       ['a wrong code', (h) => api('POST', '/v1/me/phone/verification', { token: user.token, headers: h, body: { code: wrong } }), 422, 'INVALID_CODE'],
     ];

@@ -4,7 +4,7 @@
  * one and another created through POST /local/staff.
  */
 import { randomUUID } from 'node:crypto';
-import { api, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser } from '../support/api';
+import { api, badInput, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser } from '../support/api';
 import {
   advanceClock, challenged, confirmCharge, expectError, getCharge, linkedWallet, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
 } from '../support/charges';
@@ -48,7 +48,7 @@ describe('case ownership', () => {
     expectError(await as(B, 'POST', `/v1/ops/reviews/${review.caseId}/assignment`, {}), 409, 'CASE_ASSIGNED');
     expectError(await decide(B, review.caseId, 'REJECT'), 409, 'CASE_ASSIGNED');
     expect((await getCharge(w, review.chargeId)).body.status).toBe('PENDING_REVIEW');
-    expectError(await as(B, 'POST', `/v1/ops/reviews/${review.caseId}/assignment`, { takeOver: '' }), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(B, 'POST', `/v1/ops/reviews/${review.caseId}/assignment`, { takeOver: '' })), 400, 'VALIDATION_ERROR');
 
     const over = await as(B, 'POST', `/v1/ops/reviews/${review.caseId}/assignment`, { takeOver: 'A went off shift' });
     expect(over.status).toBe(200);
@@ -228,12 +228,12 @@ describe('lists', () => {
 
   it('refuses malformed kinds, values and times with 400 and stores nothing', async () => {
     const body = { action: 'DENY', until: await inAnHour(), reason: 'x' };
-    expectError(await as(A, 'PUT', '/v1/ops/lists/EMAIL/a@b.c', body), 400, 'VALIDATION_ERROR');
-    expectError(await as(A, 'PUT', '/v1/ops/lists/PHONE/0901234', body), 400, 'VALIDATION_ERROR');
-    expectError(await as(A, 'PUT', '/v1/ops/lists/BANK_ACCOUNT/0001-001', body), 400, 'VALIDATION_ERROR');
-    expectError(await as(A, 'PUT', `/v1/ops/lists/EKYC_IDENTITY/${encodeURIComponent('Yamada_1990-04-01')}`, body), 400, 'VALIDATION_ERROR');
-    expectError(await as(A, 'PUT', '/v1/ops/lists/DEVICE/dev-x', { ...body, until: '2001-01-01T00:00:00Z' }), 400, 'VALIDATION_ERROR');
-    expectError(await as(A, 'PUT', '/v1/ops/lists/DEVICE/dev-x', { ...body, action: 'MAYBE' }), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(A, 'PUT', '/v1/ops/lists/EMAIL/a@b.c', body)), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(A, 'PUT', '/v1/ops/lists/PHONE/0901234', body)), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(A, 'PUT', '/v1/ops/lists/BANK_ACCOUNT/0001-001', body)), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(A, 'PUT', `/v1/ops/lists/EKYC_IDENTITY/${encodeURIComponent('Yamada_1990-04-01')}`, body)), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(A, 'PUT', '/v1/ops/lists/DEVICE/dev-x', { ...body, until: '2001-01-01T00:00:00Z' })), 400, 'VALIDATION_ERROR');
+    expectError(await badInput(() => as(A, 'PUT', '/v1/ops/lists/DEVICE/dev-x', { ...body, action: 'MAYBE' })), 400, 'VALIDATION_ERROR');
     expect(((await as(A, 'GET', '/v1/ops/lists')).body.items as any[]).some((e) => e.value === 'dev-x' || e.value === '0901234')).toBe(false);
     const user = await verifiedUser();
     expectError(await api('GET', '/v1/ops/lists', { token: user.token }), 403, 'FORBIDDEN');

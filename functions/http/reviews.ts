@@ -87,7 +87,26 @@ function checkDecider(c: ReviewCase, staff: Staff, decision: 'APPROVE' | 'REJECT
   if (c.assigneeId && c.assigneeId !== staff.id) throw caseAssigned(c);
 }
 
-async function decide(req: HttpRequest<z.infer<typeof ReviewDecisionBody>, Record<string, string>, { caseId: string }>) {
+type DecideRequest = HttpRequest<z.infer<typeof ReviewDecisionBody>, Record<string, string>, { caseId: string }>;
+
+/**
+ * A decision that asks to freeze the user freezes it even when the decision itself cannot be
+ * made (the charge ended meanwhile, or a control stopped it): the reviewer's judgement of the
+ * wallet stands. Refusals about who may decide (ownership, four eyes) freeze nothing.
+ */
+async function decide(req: DecideRequest) {
+  try {
+    return await decideCase(req);
+  } catch (e) {
+    if (req.body.freezeUser && e instanceof DomainError && ['INVALID_STATE', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED'].includes(e.code)) {
+      const c = await getCase(req.params.caseId);
+      if (c) await freezeWallet(c.userId, `REVIEW ${req.body.decision}: ${req.body.note}`, (await staffOf(req)).actor);
+    }
+    throw e;
+  }
+}
+
+async function decideCase(req: DecideRequest) {
   const staff = await staffOf(req);
   const actor = staff.actor;
   const p = ports();
@@ -114,7 +133,7 @@ async function decide(req: HttpRequest<z.infer<typeof ReviewDecisionBody>, Recor
       const fresh = await getCase(c.caseId);
       if (fresh?.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${fresh?.caseStatus ?? 'gone'}`);
       checkDecider(fresh, staff, decision); // another approved first: this one is the second approval if it is someone else
-      return decide(req);
+      return decideCase(req);
     }
     // A freeze asked with the first approval would cancel the very charge awaiting its second approver:
     // freezing waits for the final decision (or POST /v1/ops/users/{userId}/freeze).

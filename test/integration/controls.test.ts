@@ -418,3 +418,15 @@ describe('8. a frozen wallet cannot fill the ops views with declined charges', (
     expect(after.deniedWhileFrozen).toBe(12);
   });
 });
+
+describe('a reviewer who asks to freeze the user', () => {
+  it('freezes the wallet even when the decision itself cannot be made (the charge was cancelled meanwhile)', async () => {
+    const w = await linkedWallet();
+    const { chargeId, review } = await pendingReview(w, 200_000);
+    expect((await unlink(w)).status).toBe(204);
+    await waitForStatus(w, chargeId, 'CANCELLED', 10_000);
+    const res = await decideReview(review.caseId, 'REJECT', { note: 'mule pattern', freezeUser: true });
+    expect(res.status).toBe(409);
+    expect(await walletStatus(w.user)).toBe('FROZEN');
+  });
+});

@@ -113,7 +113,12 @@ async function main() {
       return { writes: (await capacityWrites()).writes, sms: await outbox(phones), logBytes: logBytes() };
     };
     const perCharge = (before: Counters, after: Counters, n: number) => {
-      const texts = [...after.sms].flatMap(([phone, bodies]) => bodies.slice(before.sms.get(phone)?.length ?? 0));
+      const all = [...after.sms].flatMap(([phone, bodies]) => bodies.slice(before.sms.get(phone)?.length ?? 0));
+      // The outbox also holds the bank simulator's notices to the account holder (a debit, a link
+      // request): the bank sends and pays for those. The wallet's own texts (SNS, our bill) carry its brand.
+      const ours = (t: string) => t.startsWith('【あんしんウォレット】') || t.startsWith('Anshin Wallet');
+      const texts = all.filter(ours);
+      const bank = all.filter((t) => !ours(t));
       const byWrite: Record<string, number> = {};
       for (const [name, a] of Object.entries(after.writes)) {
         const d = a.units - (before.writes[name]?.units ?? 0);
@@ -126,6 +131,8 @@ async function main() {
         smsMessages: round(texts.length / n, 3),
         smsSegments: round(texts.reduce((sum, t) => sum + smsSegments(t).segments, 0) / n, 3),
         smsLongestUtf16: Math.max(0, ...texts.map((t) => t.length)),
+        bankNoticeMessages: round(bank.length / n, 3),
+        bankNoticeSegments: round(bank.reduce((sum, t) => sum + smsSegments(t).segments, 0) / n, 3),
         logBytes: before.logBytes !== null && after.logBytes !== null ? round((after.logBytes - before.logBytes) / n, 0) : null,
       };
     };
@@ -439,7 +446,7 @@ async function main() {
       },
       config: { wallets: WALLETS, levels: LEVELS, initRuns: INIT_RUNS, stack: stack.owned ? 'started by the bench (fresh data)' : stack.url },
       perKind: kinds,
-      perKindMethod: 'Counts per charge of each kind from one run: write units reported by the stack (ReturnConsumedCapacity=INDEXES on the charge path\'s writes: saveActivity, createCharge, creditWallet), SMS messages and segments from the outbox of the wallets\' phones, bytes the stack wrote to stdout+stderr (status polls, ops listing and DynamoDB Local\'s own output included), Lambda invocations = API requests + workflow task states entered, transitions replayed. wcu/rcu = what the cost uses.',
+      perKindMethod: 'Counts per charge of each kind from one run: write units reported by the stack (ReturnConsumedCapacity=INDEXES on the charge path\'s writes: saveActivity, createCharge, creditWallet), SMS messages and segments the wallet sent (its brand) from the outbox of the wallets\' phones, the bank simulator\'s notices to the holder counted apart (not the wallet\'s cost), bytes the stack wrote to stdout+stderr (status polls, ops listing and DynamoDB Local\'s own output included), Lambda invocations = API requests + workflow task states entered, transitions replayed. wcu/rcu = what the cost uses.',
       deniedAnswers,
       lowRiskThroughputRatio,
       lowRiskThroughputRatioConcurrency: RATIO_AT,
@@ -483,11 +490,11 @@ function print(r: any) {
   const kindRows = Object.entries(r.perKind as Record<string, any>);
   out.push(
     table(
-      ['kind', 'charges', 'WCU reported', 'WCU billed', 'RCU billed', 'Lambda inv.', 'SFN transitions', 'SMS', 'SMS segments', 'log bytes'],
-      kindRows.map(([k, v]) => [k, v.charges, v.wcuReported, v.wcu, v.rcu, v.lambdaInvocations, v.transitions, v.smsMessages, v.smsSegments, v.logBytes ?? 'n/a']),
+      ['kind', 'charges', 'WCU reported', 'WCU billed', 'RCU billed', 'Lambda inv.', 'SFN transitions', 'SMS', 'SMS segments', 'bank notices (segments)', 'log bytes'],
+      kindRows.map(([k, v]) => [k, v.charges, v.wcuReported, v.wcu, v.rcu, v.lambdaInvocations, v.transitions, v.smsMessages, v.smsSegments, `${v.bankNoticeMessages} (${v.bankNoticeSegments})`, v.logBytes ?? 'n/a']),
     ),
   );
-  out.push(`(WCU billed and RCU of challenged, reviewed and denied charges are lower bounds; see reports/bench.json perKindMethod and costPerMillion.assumptions)`);
+  out.push('(SMS = the wallet\'s own texts, costed below; bank notices = the bank simulator\'s texts to the account holder, the bank\'s cost, not costed. Log bytes = what the local stack wrote to stdout/stderr; Lambda\'s own START/END/REPORT lines in the cloud are not in it. WCU billed and RCU of challenged, reviewed and denied charges are lower bounds; see reports/bench.json perKindMethod and costPerMillion.assumptions)');
   out.push('', `Cost of one million charges, USD, ${r.prices.region} list prices, SMS at ${r.prices.snsSmsJapanPerSegment} per segment (assumed)`);
   const costParts = ['apiGateway', 'lambdaRequests', 'lambdaDuration', 'dynamoDbWrites', 'dynamoDbReads', 'stepFunctions', 'sms', 'total'];
   out.push(table(['kind', ...costParts], Object.entries(r.costPerMillion.usd as Record<string, any>).map(([k, v]) => [k, ...costParts.map((p) => v[p])])));

@@ -19,5 +19,12 @@ export const PRICES = {
   lambdaArmPerGbSecond: 0.0000133334,
   /** https://aws.amazon.com/api-gateway/pricing/ : HTTP APIs, per million requests, first 300 million (Tokyo). */
   apiGatewayHttpPerMillion: 1.29,
-  checkedNote: 'List prices for ap-northeast-1 as published on the AWS pricing pages; to be checked before use. SMS (SNS) for challenges and reviews, CloudWatch, X-Ray, KMS and data transfer are not included.',
+  /**
+   * ASSUMPTION, TO CHECK: https://aws.amazon.com/sns/sms-pricing/ (End User Messaging SMS pricing
+   * by country), Japan, transactional, about USD 0.0745 per outbound message part (segment) as
+   * remembered, not re-read for this change (no network to the page here). Japan's rate varies by
+   * carrier and origination identity; one Japanese text of up to 70 UTF-16 units is one segment.
+   */
+  snsSmsJapanPerSegment: 0.0745,
+  checkedNote: 'List prices for ap-northeast-1 as published on the AWS pricing pages; to be checked before use. The SMS price per segment to Japan is an assumption (see bench/prices.ts). CloudWatch Logs, X-Ray, KMS, Cognito and data transfer are not included.',
 } as const;

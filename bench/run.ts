@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: latency and throughput of low-risk charges against the floor of their
- * own DynamoDB calls, Lambda bundle sizes and cold init, capacity units per charge, state
- * transitions per challenged and reviewed charge, and what a million charges cost.
- * It only measures and prints: nothing here passes or fails on a number.
+ * `npm run bench`: first what does not depend on the machine, per charge of each kind
+ * (low-risk ALLOW, challenged, reviewed, denied): write and read units, Lambda invocations,
+ * state transitions, SMS messages and segments, bytes logged, and what a million charges
+ * of each kind cost from those counts, SMS included. Then what does: latency and throughput
+ * of low-risk charges against the floor of their own DynamoDB calls, Lambda bundle sizes
+ * and cold init. It only measures and prints: nothing here passes or fails on a number.
  *
  * Starts its own local stack (free ports, throw-away data) unless ANSHIN_URL is set.
  * Knobs: BENCH_WALLETS (100), BENCH_INIT_RUNS (7), BENCH_LEVELS ("1:200:10,8:400:10,32:640:5",
@@ -10,7 +12,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -25,6 +27,8 @@ import { REPO_ROOT, startOrAttach } from './lib/stack';
 import { median, percentile, pool, round, table } from './lib/stats';
 import { replayExecution, type Replay } from './lib/transitions';
 import { PRICES } from './prices';
+import { LIMITS } from '../functions/domain/policy';
+import { smsSegments } from '../functions/shared/messages';
 
 const WALLETS = Number(process.env.BENCH_WALLETS ?? 100);
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 7);
@@ -89,10 +93,56 @@ async function main() {
     await initFloor(stack.dynamoDbUrl);
     const ops = await opsToken(api);
 
+    // Machine-independent counters, read before and after each kind of charge: the write units
+    // the charge path's writes report (ANSHIN_CAPACITY), the SMS outbox of the wallets' phones
+    // and the bytes the stack has logged (stdout and stderr, only when the bench started it).
+    type CapacityWrites = Record<string, { requests: number; units: number; table: number; indexes: Record<string, number> }>;
+    const capacityWrites = async () => await api.must<{ enabled: boolean; writes: CapacityWrites }>(200, 'GET', '/local/capacity');
+    const sumUnits = (w: Record<string, { units: number }>) => Object.values(w).reduce((s, x) => s + x.units, 0);
+    const logBytes = () => (stack.logFile ? statSync(stack.logFile).size : null);
+    const outbox = async (phones: string[]) => {
+      const byPhone = new Map<string, string[]>();
+      await pool(phones, 8, async (phone) => {
+        byPhone.set(phone, (await api.must<{ messages: { body: string }[] }>(200, 'GET', `/local/sms?to=${encodeURIComponent(phone)}`)).messages.map((m) => m.body));
+      });
+      return byPhone;
+    };
+    type Counters = { writes: CapacityWrites; sms: Map<string, string[]>; logBytes: number | null };
+    const counters = async (phones: string[]): Promise<Counters> => {
+      await new Promise((r) => setTimeout(r, 300)); // the log pipe and the last SMS of a workflow settle
+      return { writes: (await capacityWrites()).writes, sms: await outbox(phones), logBytes: logBytes() };
+    };
+    const perCharge = (before: Counters, after: Counters, n: number) => {
+      const all = [...after.sms].flatMap(([phone, bodies]) => bodies.slice(before.sms.get(phone)?.length ?? 0));
+      // The outbox also holds the bank simulator's notices to the account holder (a debit, a link
+      // request): the bank sends and pays for those. The wallet's own texts (SNS, our bill) carry its brand.
+      const ours = (t: string) => t.startsWith('【あんしんウォレット】') || t.startsWith('Anshin Wallet');
+      const texts = all.filter(ours);
+      const bank = all.filter((t) => !ours(t));
+      const byWrite: Record<string, number> = {};
+      for (const [name, a] of Object.entries(after.writes)) {
+        const d = a.units - (before.writes[name]?.units ?? 0);
+        if (d) byWrite[name] = round(d / n, 3);
+      }
+      return {
+        charges: n,
+        wcuReported: round((sumUnits(after.writes) - sumUnits(before.writes)) / n, 3),
+        wcuReportedByWrite: byWrite,
+        smsMessages: round(texts.length / n, 3),
+        smsSegments: round(texts.reduce((sum, t) => sum + smsSegments(t).segments, 0) / n, 3),
+        smsLongestUtf16: Math.max(0, ...texts.map((t) => t.length)),
+        bankNoticeMessages: round(bank.length / n, 3),
+        bankNoticeSegments: round(bank.reduce((sum, t) => sum + smsSegments(t).segments, 0) / n, 3),
+        logBytes: before.logBytes !== null && after.logBytes !== null ? round((after.logBytes - before.logBytes) / n, 0) : null,
+      };
+    };
+
     // 3. Wallets that can make low-risk charges: verified, linked, first charge confirmed by SMS.
-    const setup = new Progress('setup wallets', WALLETS + REVIEWED + REJECTED);
+    //    Prepared first, then the first charges in a pass of their own, so that the counters
+    //    around that pass hold challenged charges only.
+    const setup = new Progress('setup wallets', 2 * (WALLETS + REVIEWED + REJECTED));
     const challenged: { wallet: BenchWallet; chargeId: string }[] = [];
-    const all = await pool(Array.from({ length: WALLETS + REVIEWED + REJECTED }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
+    const prepared = await pool(Array.from({ length: WALLETS + REVIEWED + REJECTED }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
       const phone = `${phonePrefix}${String(i).padStart(6, '0')}`;
       const w = await register(api, `bench-${runTag}-${i}@example.com`, phone, `bench-device-${runTag}-${i}`);
       await verifyPhone(api, w);
@@ -100,8 +150,13 @@ async function main() {
       await ekyc(api, w, { fullName: '山田 太郎', fullNameKana: 'ヤマダ タロウ', dateOfBirth });
       const account = await openAccount(api, { bankCode: '0001', holderNameKana: 'ﾔﾏﾀﾞ ﾀﾛｳ', dateOfBirth, holderPhone: w.phone, balance: 100_000_000 });
       const linkId = await linkOwnAccount(api, w, account);
-      const wallet = { ...w, linkId };
-      const first = await charge(api, wallet, linkId, 1_000, `setup-${i}`);
+      setup.tick();
+      return { ...w, linkId } as BenchWallet;
+    });
+    const phones = prepared.map((w) => w.phone);
+    const beforeChallenged = await counters(phones);
+    const all = await pool(prepared.map((wallet, i) => ({ wallet, i })), SETUP_CONCURRENCY, async ({ wallet, i }) => {
+      const first = await charge(api, wallet, wallet.linkId, 1_000, `setup-${i}`);
       if (first.status !== 202) throw new Error(`first charge: ${first.status} ${JSON.stringify(first.body)}`);
       const confirmed = await confirmCharge(api, wallet, first.body.chargeId);
       if (confirmed.status !== 200) throw new Error(`first charge confirmation: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
@@ -112,12 +167,15 @@ async function main() {
       return wallet;
     });
     setup.finish();
+    const afterChallenged = await counters(phones);
     const wallets = all.slice(0, WALLETS);
 
     // 4. Reviewed charges: 30,000 yen from a wallet younger than 24 h goes to a human.
     const reviewWallets = all.slice(WALLETS);
     const reviewed: { wallet: BenchWallet; chargeId: string; decision: 'APPROVE' | 'REJECT' }[] = [];
+    const reviewCounters: Counters[] = [afterChallenged];
     for (const [k, w] of reviewWallets.entries()) {
+      if (k === REVIEWED) reviewCounters.push(await counters(phones));
       const r = await charge(api, w, w.linkId, 30_000, `review-${k}`);
       if (r.status !== 202) throw new Error(`review charge: ${r.status} ${JSON.stringify(r.body)}`);
       const confirmed = await confirmCharge(api, w, r.body.chargeId);
@@ -135,6 +193,7 @@ async function main() {
       if (end.status !== (decision === 'APPROVE' ? 'COMPLETED' : 'DECLINED')) throw new Error(`reviewed charge ended ${end.status}`);
       reviewed.push({ wallet: w, chargeId: r.body.chargeId, decision });
     }
+    reviewCounters.push(await counters(phones));
 
     // 5. Transitions, from replays of the executions the stack actually ran.
     log('replaying the workflow executions for their state transitions...');
@@ -174,12 +233,10 @@ async function main() {
     // 6. Low-risk charges through the API and the floor, alternating in rounds at each concurrency,
     //    so that a change in the machine's load hits both alike. The floor runs on copies of
     //    the wallets, so its writes stay out of the API wallets' velocity windows.
-    const capacityWrites = async () =>
-      (await api.must<{ enabled: boolean; writes: Record<string, { requests: number; units: number; table: number; indexes: Record<string, number> }> }>(200, 'GET', '/local/capacity'));
-    const sumUnits = (w: Record<string, { units: number }>) => Object.values(w).reduce((s, x) => s + x.units, 0);
     const apiLevels: LevelResult[] = [];
     const floorLevels: LevelResult[] = [];
     const roundRatios: Record<string, number[]> = {};
+    const beforeLowRisk = await counters(phones);
     const capacityBefore = await capacityWrites();
     let apiOk = 0;
     const madeByApi: { userId: string; chargeId: string }[] = [];
@@ -241,6 +298,22 @@ async function main() {
       floorLevels.push(summarize(level.concurrency, floor.latencies, floor.ok, floor.failures, floor.ms));
     }
     const capacityAfter = await capacityWrites();
+    // The floor's writes go to DynamoDB Local directly: they reach neither the stack's capacity
+    // report, nor its outbox, nor its log.
+    const afterLowRisk = await counters(phones);
+
+    // 6b. Denied charges: over the per-charge limit, answered in the request.
+    const DENIED = 20;
+    await api.advance(2 * 3600);
+    const beforeDenied = afterLowRisk;
+    const deniedAnswers: Record<string, number> = {};
+    for (let i = 0; i < DENIED; i++) {
+      const w = wallets[i % wallets.length];
+      const r = await charge(api, w, w.linkId, LIMITS.perCharge + 1, randomUUID());
+      const key = `${r.status} ${r.body?.error?.code ?? r.body?.status ?? ''}`;
+      deniedAnswers[key] = (deniedAnswers[key] ?? 0) + 1;
+    }
+    const afterDenied = await counters(phones);
 
     // 7. Capacity units: the stack's own write accounting over every API level, and one
     //    untimed floor pass that asks each call (reads too) for what it consumed.
@@ -290,10 +363,32 @@ async function main() {
     const wcu = wcuPerLowRiskCharge ?? floorCapacity.wcuPerCharge;
     // Costs use the billing-rule units: they are what DynamoDB bills for these items.
     const billed = { wcu: billing.wcuPerCharge, rcu: billing.rcuPerCharge };
+    // Per kind: what one charge of that kind costs in units, invocations, transitions, SMS and
+    // log bytes. None of these depends on the machine's speed.
+    const measured = {
+      lowRisk: perCharge(beforeLowRisk, afterLowRisk, apiOk),
+      challenged: perCharge(beforeChallenged, afterChallenged, challenged.length),
+      reviewed: perCharge(reviewCounters[0], reviewCounters[1], REVIEWED),
+      reviewRejected: perCharge(reviewCounters[1], reviewCounters[2], REJECTED),
+      denied: perCharge(beforeDenied, afterDenied, DENIED),
+    };
+    // Reads are measured for the low-risk path only (the floor pass and the billing rules); the
+    // other kinds read at least as much, so their RCU below is a lower bound. Their write units by
+    // the billing rules are the low-risk ones plus what the stack reported beyond the low-risk
+    // report (the confirmation, code and review-case writes are not instrumented: a lower bound too).
+    const extraOver = (k: { wcuReported: number }) => Math.max(0, k.wcuReported - measured.lowRisk.wcuReported);
     const kinds = {
-      lowRisk: { apiRequests: 1, lambdaInvocations: 1, transitions: 0, ...billed },
-      challenged: { apiRequests: 2, lambdaInvocations: 2 + transitions.taskInvocationsPerChallengedCharge, transitions: transitions.perChallengedCharge, ...billed },
-      reviewed: { apiRequests: 3, lambdaInvocations: 3 + transitions.taskInvocationsPerReviewedCharge, transitions: transitions.perReviewedCharge, ...billed },
+      lowRisk: { apiRequests: 1, lambdaInvocations: 1, transitions: 0, wcu: billed.wcu, rcu: billed.rcu, ...measured.lowRisk },
+      challenged: {
+        apiRequests: 2, lambdaInvocations: 2 + transitions.taskInvocationsPerChallengedCharge, transitions: transitions.perChallengedCharge,
+        wcu: round(billed.wcu + extraOver(measured.challenged), 3), rcu: billed.rcu, ...measured.challenged,
+      },
+      reviewed: {
+        apiRequests: 3, lambdaInvocations: 3 + transitions.taskInvocationsPerReviewedCharge, transitions: transitions.perReviewedCharge,
+        wcu: round(billed.wcu + extraOver(measured.reviewed), 3), rcu: billed.rcu, ...measured.reviewed,
+      },
+      // A DENY writes one non-transactional DECLINED charge: DynamoDB Local reports a single put correctly.
+      denied: { apiRequests: 1, lambdaInvocations: 1, transitions: 0, wcu: measured.denied.wcuReported, rcu: billed.rcu, ...measured.denied },
     };
     const costOf = (k: (typeof kinds)['lowRisk']) => {
       const m = 1_000_000;
@@ -304,6 +399,7 @@ async function main() {
         dynamoDbWrites: (k.wcu * m * PRICES.dynamoDbWriteRequestUnitPerMillion) / m,
         dynamoDbReads: (k.rcu * m * PRICES.dynamoDbReadRequestUnitPerMillion) / m,
         stepFunctions: (k.transitions * m * PRICES.stepFunctionsStandardPerThousandTransitions) / 1000,
+        sms: k.smsSegments * m * PRICES.snsSmsJapanPerSegment,
       };
       const total = Object.values(parts).reduce((s, v) => s + v, 0);
       return { ...Object.fromEntries(Object.entries(parts).map(([n, v]) => [n, round(v, 2)])), total: round(total, 2) };
@@ -314,13 +410,16 @@ async function main() {
         lowRisk: costOf(kinds.lowRisk),
         challenged: costOf(kinds.challenged),
         reviewed: costOf(kinds.reviewed),
+        denied: costOf(kinds.denied),
       },
       blendedMix: mix,
       blendedUsd: 0,
       assumptions: [
-        `DynamoDB units per charge by the billing rules from the real items (${billed.wcu} WCU, ${billed.rcu} RCU), not DynamoDB Local's report.`,
+        `DynamoDB units of a low-risk charge by the billing rules from the real items (${billed.wcu} WCU, ${billed.rcu} RCU), not DynamoDB Local's report.`,
+        `SMS: the segments the outbox received per charge of each kind (Japanese UCS-2: 70 UTF-16 units one segment, 67 each beyond), at USD ${PRICES.snsSmsJapanPerSegment} a segment (an assumption, see bench/prices.ts).`,
+        'Denied charges are not in the blended mix (the README mix has none); their cost per million is listed alone.',
         `Lambda duration per invocation = the local p50 of a low-risk charge at concurrency 1 (${lambdaMs} ms) at 512 MB arm64; cloud durations differ.`,
-        'Challenged and reviewed charges are costed with the low-risk charge\'s DynamoDB units as a lower bound: their codes, tokens, review case and confirmation writes are not measured.',
+        'Challenged and reviewed charges: write units = the low-risk billing-rule units + what the stack reported beyond the low-risk report; reads = the low-risk reads. Both lower bounds: the code, confirmation and review-case writes and every read beyond the low-risk path are not instrumented.',
         'API requests: low-risk 1 (create); challenged 2 (create, confirm); reviewed 3 (create, confirm, ops decision). Status polling by clients is not counted.',
         'Lambda invocations: the API calls plus the workflow task states entered (from the replayed executions).',
         PRICES.checkedNote,
@@ -346,6 +445,9 @@ async function main() {
         loadAverageBefore: loadBefore.map((l) => round(l, 2)), loadAverageAfter: loadavg().map((l) => round(l, 2)),
       },
       config: { wallets: WALLETS, levels: LEVELS, initRuns: INIT_RUNS, stack: stack.owned ? 'started by the bench (fresh data)' : stack.url },
+      perKind: kinds,
+      perKindMethod: 'Counts per charge of each kind from one run: write units reported by the stack (ReturnConsumedCapacity=INDEXES on the charge path\'s writes: saveActivity, createCharge, creditWallet), SMS messages and segments the wallet sent (its brand) from the outbox of the wallets\' phones, the bank simulator\'s notices to the holder counted apart (not the wallet\'s cost), bytes the stack wrote to stdout+stderr (status polls, ops listing and DynamoDB Local\'s own output included), Lambda invocations = API requests + workflow task states entered, transitions replayed. wcu/rcu = what the cost uses.',
+      deniedAnswers,
       lowRiskThroughputRatio,
       lowRiskThroughputRatioConcurrency: RATIO_AT,
       lowRiskThroughputRatioByConcurrency: ratioByConcurrency,
@@ -384,7 +486,20 @@ async function main() {
 
 function print(r: any) {
   const out: string[] = [];
-  out.push('', `Low-risk charges (${r.config.wallets} wallets, ALLOW path, loopback; medians of each level)`);
+  out.push('', 'Per charge, by kind (counts from one run; they do not depend on the machine)');
+  const kindRows = Object.entries(r.perKind as Record<string, any>);
+  out.push(
+    table(
+      ['kind', 'charges', 'WCU reported', 'WCU billed', 'RCU billed', 'Lambda inv.', 'SFN transitions', 'SMS', 'SMS segments', 'bank notices (segments)', 'log bytes'],
+      kindRows.map(([k, v]) => [k, v.charges, v.wcuReported, v.wcu, v.rcu, v.lambdaInvocations, v.transitions, v.smsMessages, v.smsSegments, `${v.bankNoticeMessages} (${v.bankNoticeSegments})`, v.logBytes ?? 'n/a']),
+    ),
+  );
+  out.push('(SMS = the wallet\'s own texts, costed below; bank notices = the bank simulator\'s texts to the account holder, the bank\'s cost, not costed. Log bytes = what the local stack wrote to stdout/stderr; Lambda\'s own START/END/REPORT lines in the cloud are not in it. WCU billed and RCU of challenged, reviewed and denied charges are lower bounds; see reports/bench.json perKindMethod and costPerMillion.assumptions)');
+  out.push('', `Cost of one million charges, USD, ${r.prices.region} list prices, SMS at ${r.prices.snsSmsJapanPerSegment} per segment (assumed)`);
+  const costParts = ['apiGateway', 'lambdaRequests', 'lambdaDuration', 'dynamoDbWrites', 'dynamoDbReads', 'stepFunctions', 'sms', 'total'];
+  out.push(table(['kind', ...costParts], Object.entries(r.costPerMillion.usd as Record<string, any>).map(([k, v]) => [k, ...costParts.map((p) => v[p])])));
+  out.push(`blended (${JSON.stringify(r.costPerMillion.blendedMix)}): ${r.costPerMillion.blendedUsd} USD per million charges`);
+  out.push('', `Timing (depends on this machine and its load): low-risk charges (${r.config.wallets} wallets, ALLOW path, loopback; medians of each level, one run)`);
   out.push(
     table(
       ['concurrency', 'api p50 ms', 'api p99 ms', 'api /s', 'floor p50 ms', 'floor p99 ms', 'floor /s', 'ratio', 'api ok'],
@@ -417,10 +532,6 @@ function print(r: any) {
   out.push(`  challenged: ${r.transitions.perChallengedCharge}  ${r.transitions.paths.challenged.join(' > ')}`);
   out.push(`  reviewed:   ${r.transitions.perReviewedCharge}  ${r.transitions.paths.reviewedApproved.join(' > ')}`);
   out.push(`  rejected:   ${r.transitions.perRejectedReview}  ${r.transitions.paths.reviewedRejected.join(' > ')}`);
-  out.push('', `Cost of one million charges, USD, ${r.prices.region} list prices (see reports/bench.json for the prices and assumptions)`);
-  const parts = ['apiGateway', 'lambdaRequests', 'lambdaDuration', 'dynamoDbWrites', 'dynamoDbReads', 'stepFunctions', 'total'];
-  out.push(table(['kind', ...parts], Object.entries(r.costPerMillion.usd as Record<string, any>).map(([k, v]) => [k, ...parts.map((p) => v[p])])));
-  out.push(`blended (${JSON.stringify(r.costPerMillion.blendedMix)}): ${r.costPerMillion.blendedUsd} USD per million charges`);
   out.push('', 'Targets of issue 6 (reported, not asserted)');
   out.push(table(['target', 'wanted', 'measured', 'met'], Object.entries(r.targets as Record<string, any>).map(([k, v]) => [k, v.target, v.value, v.met ? 'yes' : 'NO'])));
   console.log(out.join('\n'));

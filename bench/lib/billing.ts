@@ -47,13 +47,16 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const writes = {
       'saveActivity (PutItem)': writeUnits(size.activity),
       'createCharge (transactional Put)': 2 * writeUnits(size.chargeCreated),
-      'createCharge gsi1 (open charges, ALL; transactional)': 2 * writeUnits(size.chargeCreated),
-      'createCharge gsi2 (charge id, KEYS_ONLY; transactional)': 2 * writeUnits(size.chargeIdIndexEntry),
+      // Index entries are not part of the transaction's two-phase write: DynamoDB propagates a
+      // transaction's changes to global secondary indexes after it completes (Developer Guide,
+      // "Amazon DynamoDB Transactions: How it works"), so each index write is a standard one.
+      'createCharge gsi1 (open charges, ALL)': writeUnits(size.chargeCreated),
+      'createCharge gsi2 (charge id, KEYS_ONLY)': writeUnits(size.chargeIdIndexEntry),
       'createCharge guard (3 ConditionChecks: wallet, link, bank)': 3 * 2 * 1,
       'creditWallet wallet (transactional)': 2 * writeUnits(size.wallet),
       'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
       'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
-      'creditWallet gsi1 delete (transactional)': 2 * writeUnits(size.chargeCreated),
+      'creditWallet gsi1 delete': writeUnits(size.chargeCreated),
       'creditWallet guard (3 ConditionChecks: wallet, link, bank)': 3 * 2 * 1,
     };
     for (const [k, v] of Object.entries(writes)) totals[k] = (totals[k] ?? 0) + v;
@@ -62,7 +65,9 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       readUnits(itemSize(user), false) + readUnits(size.wallet, false) + readUnits(itemSize(link), true) +
       readUnits(itemSize(bank), true) + readUnits(device ? itemSize(device) : 0, false) + readUnits(0, true) + // strikes: none
       4 * readUnits(0, false) + // list entries (device, phone, bank account, eKYC identity): none
-      readUnits(size.activity, true) + readUnits(size.wallet, false);
+      readUnits(size.activity, true);
+    // No second wallet read: the credit takes the balance the create read as its hint and
+    // reads the wallet again only when that conditional update loses a race.
   }
   const per = (v: number) => round(v / Math.max(1, n), 3);
   return {
@@ -74,7 +79,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     notes: [
       'Sizes follow the Developer Guide (names + values; numbers ~1 byte per 2 digits + 1; lists and maps 3 bytes + 1 per element).',
       'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',
-      'Index writes inside a transaction are counted double too (as DynamoDB Local reports them); the gsi1 removal of a completed charge is one index delete.',
+      'Index writes are standard writes even when the table write is transactional (a transaction\'s changes reach the indexes after it completes); DynamoDB Local reports them double. The gsi1 removal of a completed charge is one index delete of the entry\'s size.',
       'Reads: 1 unit per started 4 KB strongly consistent, half eventually consistent, at least that for a read that finds nothing.',
     ],
   };

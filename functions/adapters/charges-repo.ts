@@ -211,12 +211,9 @@ export async function createCharge(charge: ChargeRecord, guarded = true): Promis
     ConditionExpression: 'attribute_not_exists(pk)',
   };
   try {
-    if (!guarded) {
-      const out = await ddb().send(new PutCommand({ ...put, ...capacity() }));
-      recordCapacity('createCharge', out.ConsumedCapacity);
-      return 'CREATED';
-    }
-    const out = await ddb().send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...guardItems(charge)], ...capacity() }));
+    const out = guarded
+      ? await ddb().send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...guardItems(charge)], ...capacity() }))
+      : await ddb().send(new PutCommand({ ...put, ...capacity() }));
     recordCapacity('createCharge', out.ConsumedCapacity);
     return 'CREATED';
   } catch (e) {
@@ -524,26 +521,24 @@ export async function listCharges(userId: string): Promise<ChargeRecord[]> {
   return items;
 }
 
-/** Gives back the day-limit reservation (and the waiting slot) of a charge that was never created. */
-export async function releaseReservation(userId: string, chargeId: string): Promise<void> {
+/**
+ * Takes charges out of the wallet's activity window (its day-limit reservations with `recent`,
+ * its waiting slots always), written back optimistically: a concurrent writer costs a re-read.
+ */
+async function withoutCharges(userId: string, chargeIds: string[], options: { recent: boolean }): Promise<void> {
+  if (!chargeIds.length) return;
   for (let attempt = 0; attempt < 8; attempt++) {
     const activity = await getActivity(userId);
-    const recent = activity.recent.filter((r) => r.chargeId !== chargeId);
-    const { [chargeId]: wasWaiting, ...waiting } = activity.waiting;
-    if (recent.length === activity.recent.length && wasWaiting === undefined) return;
+    const recent = options.recent ? activity.recent.filter((r) => !chargeIds.includes(r.chargeId)) : activity.recent;
+    const waiting = Object.fromEntries(Object.entries(activity.waiting).filter(([id]) => !chargeIds.includes(id)));
+    if (recent.length === activity.recent.length && Object.keys(waiting).length === Object.keys(activity.waiting).length) return;
     if (await saveActivity(userId, activity, { recent, confirmedLinks: activity.confirmedLinks, waiting })) return;
     await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
   }
 }
 
+/** Gives back the day-limit reservation (and the waiting slot) of a charge that was never created. */
+export const releaseReservation = (userId: string, chargeId: string) => withoutCharges(userId, [chargeId], { recent: true });
+
 /** Drops from the waiting list the charges that moved on (or never got created): the cap counts only real waits. */
-export async function dropFromWaiting(userId: string, chargeIds: string[]): Promise<void> {
-  if (!chargeIds.length) return;
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const activity = await getActivity(userId);
-    const waiting = Object.fromEntries(Object.entries(activity.waiting).filter(([id]) => !chargeIds.includes(id)));
-    if (Object.keys(waiting).length === Object.keys(activity.waiting).length) return;
-    if (await saveActivity(userId, activity, { recent: activity.recent, confirmedLinks: activity.confirmedLinks, waiting })) return;
-    await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
-  }
-}
+export const dropFromWaiting = (userId: string, chargeIds: string[]) => withoutCharges(userId, chargeIds, { recent: false });

@@ -98,7 +98,8 @@ function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): Mi
       const bodySchema = bodyOf(route);
       if (bodySchema) {
         try {
-          json = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
+          // Only JSON's own whitespace (RFC 8259) makes an empty body; \v or \u00a0 is not JSON and gets a 400.
+          json = /^[ \t\n\r]*$/.test(rawBody) ? {} : JSON.parse(rawBody);
         } catch {
           throw new DomainError('VALIDATION_ERROR', 'The body is not valid JSON', { issues: [{ in: 'body', path: '', message: 'invalid JSON' }] });
         }

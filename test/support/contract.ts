@@ -160,7 +160,8 @@ export class ContractChecker {
     if ((o.op.security ?? []).length > 0 && !/^Bearer \S+/.test(headers.authorization ?? '')) problems.push('no bearer token, which the operation requires (security)');
 
     const rb = o.op.requestBody as Json | undefined;
-    const hasBody = body !== undefined && body !== '';
+    // The service reads a body of JSON whitespace alone as no body (functions/shared/http.ts).
+    const hasBody = body !== undefined && !/^[ \t\n\r]*$/.test(body);
     if (!rb) {
       if (hasBody) problems.push(`the operation takes no body (${o.pointer})`);
       return problems;

@@ -148,6 +148,7 @@ describe('identity handler: validation fails before any AWS call', () => {
     ['an extra field', event('POST /v1/users', { body: json({ ...GOOD, isAdmin: true }) })],
     ['no body at all', event('POST /v1/users')],
     ['an empty body', event('POST /v1/users', { body: '   ' })],
+    ['a vertical tab, which is not JSON whitespace', event('POST /v1/users', { body: '\u000b' })],
     ['a JSON array', event('POST /v1/users', { body: json([GOOD]) })],
     ['JSON null', event('POST /v1/users', { body: 'null' })],
     ['a JSON string', event('POST /v1/users', { body: json('hello') })],
@@ -175,6 +176,8 @@ describe('identity handler: validation fails before any AWS call', () => {
 
   it('says the body is not JSON', () => {
     expect(result('malformed JSON').body.error.details.issues).toEqual([{ in: 'body', path: '', message: 'invalid JSON' }]);
+    // String.prototype.trim() would read it as an empty body; JSON.parse refuses it, and so must we.
+    expect(result('a vertical tab, which is not JSON whitespace').body.error.details.issues).toEqual([{ in: 'body', path: '', message: 'invalid JSON' }]);
   });
 
   it('names each field of the wrong type', () => {

@@ -56,7 +56,11 @@ export interface Decision {
 
 const HOUR = 3600_000;
 
-export function decide(f: ChargeFacts): Decision {
+/** The risk thresholds as data: the defaults of policy.ts, or a rule set ops activated at runtime. */
+type Widen<T> = { -readonly [K in keyof T]: T[K] extends number ? number : Widen<T[K]> };
+export type RiskRules = Widen<typeof RISK_POLICY>;
+
+export function decide(f: ChargeFacts, rules: RiskRules = RISK_POLICY): Decision {
   const deny: ReasonCode[] = [];
   if (f.walletStatus === 'FROZEN') deny.push('WALLET_FROZEN');
   if (!f.bankChargingEnabled) deny.push('BANK_SUSPENDED');
@@ -66,7 +70,7 @@ export function decide(f: ChargeFacts): Decision {
   if (f.balance + f.amount > LIMITS.maxBalance) deny.push('BALANCE_CAP');
   if (deny.length) return { outcome: 'DENY', reasons: deny };
 
-  const r = RISK_POLICY.review;
+  const r = rules.review;
   const review: ReasonCode[] = [];
   if (f.amount >= r.amountAtLeast) review.push('LARGE_AMOUNT');
   if (f.linkActivatedAt !== undefined && f.now - f.linkActivatedAt < r.newLinkHours * HOUR && f.amount >= r.newLinkAmountAtLeast) review.push('NEW_LINK_LARGE_AMOUNT');
@@ -76,7 +80,7 @@ export function decide(f: ChargeFacts): Decision {
 
   const challenge: ReasonCode[] = [];
   if (!f.linkHasConfirmedCharge) challenge.push('FIRST_CHARGE_ON_LINK');
-  if (f.amount >= RISK_POLICY.challenge.amountAtLeast) challenge.push('AMOUNT_OVER_CHALLENGE');
+  if (f.amount >= rules.challenge.amountAtLeast) challenge.push('AMOUNT_OVER_CHALLENGE');
   if (!f.deviceSeen) challenge.push('NEW_DEVICE');
 
   // A review always starts with the SMS challenge, so its reasons include the challenge's.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../functions/shared/table';
+import { chargingSwitchKey } from '../../functions/adapters/banks-repo';
 import { itemSize, readUnits, writeUnits } from './item-size';
 import { round } from './stats';
 
@@ -34,7 +35,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const created = { ...rest, status: 'PROCESSING', updatedAt: done.createdAt, history: done.history.slice(0, 1), gsi1pk: keys.openChargesShard(s.chargeId), gsi1sk: `${done.createdAt}#${s.chargeId}` };
     const entry = await get(keys.entry(s.userId, completedAt, `ent_${s.chargeId.slice(4)}`));
     const [wallet, activity, user, link, bank] = await Promise.all([
-      get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(keys.bank(done.bankCode)),
+      get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(chargingSwitchKey(done.bankCode, s.userId)),
     ]);
     const device = await get(keys.device(s.userId, createHash('sha256').update(done.deviceId).digest('hex').slice(0, 32)));
     if (!entry || !wallet || !activity || !user || !link || !bank) continue;
@@ -52,12 +53,12 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       // "Amazon DynamoDB Transactions: How it works"), so each index write is a standard one.
       'createCharge gsi1 (open charges, ALL)': writeUnits(size.chargeCreated),
       'createCharge gsi2 (charge id, KEYS_ONLY)': writeUnits(size.chargeIdIndexEntry),
-      'createCharge guard (3 ConditionChecks: wallet, link, bank)': 3 * 2 * 1,
+      'createCharge guard (3 ConditionChecks: wallet, link, a copy of the bank switch)': 3 * 2 * 1,
       'creditWallet wallet (transactional)': 2 * writeUnits(size.wallet),
       'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
       'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
       'creditWallet gsi1 delete': writeUnits(size.chargeCreated),
-      'creditWallet guard (3 ConditionChecks: wallet, link, bank)': 3 * 2 * 1,
+      'creditWallet guard (3 ConditionChecks: wallet, link, a copy of the bank switch)': 3 * 2 * 1,
     };
     for (const [k, v] of Object.entries(writes)) totals[k] = (totals[k] ?? 0) + v;
     reads +=

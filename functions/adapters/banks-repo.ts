@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
+import type { TransactItem } from './audit';
 import { ddb } from './dynamo';
+import { transact } from './users-repo';
 
 export interface BankSettings {
   bankCode: string;
@@ -31,11 +34,45 @@ export function bankItem(settings: BankSettings) {
   return { ...keys.bank(settings.bankCode), type: 'BANK', gsi1pk: 'BANK', gsi1sk: settings.bankCode, ...settings };
 }
 
+/**
+ * The charging switch is kept in CHARGING_SHARDS copies. Each step toward money checks one copy
+ * inside its own transaction (a ConditionCheck is billed as a write: 2 units); on the single bank
+ * item that capped a bank at about 250 charges/s (1,000 write units/s per partition). A wallet
+ * always checks the same copy; ops switch all copies and the bank item in one transaction, so no
+ * charge ever sees a half-switched bank.
+ */
+export const CHARGING_SHARDS = 16;
+
+export const chargingShardOf = (userId: string) => createHash('sha256').update(userId).digest().readUInt32BE(0) % CHARGING_SHARDS;
+
+export const chargingSwitchKey = (bankCode: string, userId: string) => keys.bankChargingSwitch(bankCode, chargingShardOf(userId));
+
+/** Every write a change of a bank's settings makes: the settings item and each copy of its charging switch. */
+export function bankWrites(settings: BankSettings, table = config().tableName): TransactItem[] {
+  const copies = Array.from({ length: CHARGING_SHARDS }, (_, shard): TransactItem => ({
+    Put: { TableName: table, Item: { ...keys.bankChargingSwitch(settings.bankCode, shard), type: 'BANK_SWITCH', bankCode: settings.bankCode, chargingEnabled: settings.chargingEnabled } },
+  }));
+  return [{ Put: { TableName: table, Item: bankItem(settings) } }, ...copies];
+}
+
 /** Seeds a bank only if it is not there, so a restart never undoes an operator's switch. */
 export async function seedBank(settings: BankSettings): Promise<void> {
+  const [settingsPut, ...copies] = bankWrites(settings);
   try {
-    await ddb().send(new PutCommand({ TableName: config().tableName, Item: bankItem(settings), ConditionExpression: 'attribute_not_exists(pk)' }));
+    await transact([{ Put: { ...settingsPut.Put!, ConditionExpression: 'attribute_not_exists(pk)' } }, ...copies]);
   } catch (e) {
-    if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
+    if ((e as { name?: string }).name !== 'TransactionCanceledException') throw e;
+    // The bank is there. A data directory from before the copies existed gets them from the bank item.
+    const current = await getBank(settings.bankCode);
+    if (!current) return;
+    await Promise.all(
+      bankWrites(current).slice(1).map(async (copy) => {
+        try {
+          await ddb().send(new PutCommand({ ...copy.Put!, ConditionExpression: 'attribute_not_exists(pk)' } as ConstructorParameters<typeof PutCommand>[0]));
+        } catch (error) {
+          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        }
+      }),
+    );
   }
 }

@@ -11,6 +11,7 @@ import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
+import { chargingSwitchKey } from './banks-repo';
 import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
 import { transact } from './users-repo';
 
@@ -170,7 +171,7 @@ export function guardItems(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode
   return [
     active(keys.user(c.userId)),
     active(keys.link(c.userId, c.linkId)),
-    { ConditionCheck: { TableName: table(), Key: keys.bank(c.bankCode), ConditionExpression: 'chargingEnabled = :on', ExpressionAttributeValues: { ':on': true } } },
+    { ConditionCheck: { TableName: table(), Key: chargingSwitchKey(c.bankCode, c.userId), ConditionExpression: 'chargingEnabled = :on', ExpressionAttributeValues: { ':on': true } } },
   ];
 }
 

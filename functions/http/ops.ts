@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { auditPut, auditTrail } from '../adapters/audit';
-import { bankItem, getBank, listBanks, type BankSettings } from '../adapters/banks-repo';
+import { bankWrites, getBank, listBanks, type BankSettings } from '../adapters/banks-repo';
 import { closedClaims, findChargeKey, getClaim, openClaims } from '../adapters/claims-repo';
 import { deleteEntryItem, listAudit, listEntries, listKey, putEntryItem, type ListEntry } from '../adapters/lists-repo';
 import { staffOf } from '../adapters/staff-repo';
@@ -104,7 +104,7 @@ async function putBank(req: HttpRequest<z.infer<typeof BankSettingsBody>, Record
     ...(req.body.breaker ?? current?.breaker ? { breaker: req.body.breaker ?? current?.breaker } : {}),
   };
   await transact([
-    { Put: { TableName: config().tableName, Item: bankItem(settings) } },
+    ...bankWrites(settings),
     auditPut(config().tableName, {
       userId: `bank-${settings.bankCode}`, actor, action: 'BANK_SWITCHED',
       details: { bankCode: settings.bankCode, from: current ? { linkingEnabled: current.linkingEnabled, chargingEnabled: current.chargingEnabled } : null, to: { linkingEnabled: settings.linkingEnabled, chargingEnabled: settings.chargingEnabled } },

@@ -64,6 +64,8 @@ export const keys = {
   notMeReport: (tokenId: string) => ({ pk: `NOTME#${tokenId}`, sk: 'REPORT' }),
   operatorLedger: 'LEDGER#OPERATOR',
   bank: (bankCode: string) => ({ pk: `BANK#${bankCode}`, sk: 'SETTINGS' }),
+  /** A copy of one bank's charging switch; every charge step checks one copy (by wallet), so no key takes every charge of a bank. */
+  bankChargingSwitch: (bankCode: string, shard: number) => ({ pk: `BANK#${bankCode}#CHARGING#${shard}`, sk: 'SWITCH' }),
   /** SMS sends counted in one window (sign-up and resend limits), TTL'd; `subject` is a hash or ALL. */
   smsCounter: (scope: string, subject: string, windowStart: number) => ({ pk: `SMSLIMIT#${scope}#${subject}`, sk: `WINDOW#${windowStart}` }),
   audit: (userId: string, at: string, id: string) => ({ pk: `AUDIT#${userId}`, sk: `${at}#${id}` }),

@@ -51,14 +51,17 @@ const zero = (): OutcomeCounts => ({ ALLOW: 0, HOLD: 0, CHALLENGE: 0, REVIEW: 0,
  * that channel is the one the attacker does not hold. Honest friction is the same test on charges
  * with no fraud label: every one of them waited or was refused for nothing.
  */
-export function backtest(records: RecordedDecision[], fraud: ReadonlySet<string>, current: Rules, proposed: Rules): Backtest {
+export function backtest(
+  records: RecordedDecision[], fraud: ReadonlySet<string>, current: Rules, proposed: Rules,
+  run: (r: RecordedDecision, rules: Rules) => string = replay,
+): Backtest {
   const out: Backtest = {
     charges: records.length, changed: 0, before: zero(), after: zero(), transitions: {}, fraudCharges: 0,
     fraudYenCaught: { before: 0, after: 0 }, fraudYenMissed: { before: 0, after: 0 }, honestFriction: { before: 0, after: 0 },
   };
   for (const r of records) {
-    const before = replay(r, current);
-    const after = replay(r, proposed);
+    const before = run(r, current);
+    const after = run(r, proposed);
     out.before[before as keyof OutcomeCounts] = (out.before[before as keyof OutcomeCounts] ?? 0) + 1;
     out.after[after as keyof OutcomeCounts] = (out.after[after as keyof OutcomeCounts] ?? 0) + 1;
     if (before !== after) {

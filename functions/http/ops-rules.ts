@@ -12,6 +12,8 @@ import type { RulesDecisionBody, RulesProposalBody, RulesProposalsQuery } from '
 
 /** Rule changes are audited under this subject (GET /v1/ops/audit?userId=rules). */
 const AUDIT_SUBJECT = 'rules';
+/** Changes as one line each in audit records (the redactor would hide a field named `to`, which it reads as a phone number). */
+const changeLines = (changes: { rule: string; from: number; to: number }[]) => changes.map((c) => `${c.rule}: ${c.from} → ${c.to}`);
 export const BACKTEST_DAYS = 30;
 
 /** The set in force, read from the table (not the 60-second cache): ops see what the next cache refresh will use. */
@@ -53,7 +55,7 @@ async function propose(req: HttpRequest<z.infer<typeof RulesProposalBody>>) {
   };
   await putProposal(proposal, {
     userId: AUDIT_SUBJECT, actor: st.actor, action: 'RULES_PROPOSED', reason: req.body.note,
-    details: { proposalId: proposal.proposalId, baseVersion: current.version, changes, charges: result.charges, changed: result.changed }, at: now,
+    details: { proposalId: proposal.proposalId, baseVersion: current.version, changes: changeLines(changes), charges: result.charges, changed: result.changed }, at: now,
   });
   return { status: 201, body: { proposalId: proposal.proposalId, baseVersion: current.version, changes, backtest: result } };
 }
@@ -69,7 +71,7 @@ async function decideProposal(req: HttpRequest<z.infer<typeof RulesDecisionBody>
   const current = await getActiveRules();
   const audit = {
     userId: AUDIT_SUBJECT, actor: st.actor, ...(req.body.note ? { reason: req.body.note } : {}), at: now,
-    details: { proposalId: p.proposalId, proposedBy: p.proposedBy, baseVersion: p.baseVersion, changes: p.changes },
+    details: { proposalId: p.proposalId, proposedBy: p.proposedBy, baseVersion: p.baseVersion, changes: changeLines(p.changes) },
   };
   if (req.body.decision === 'REJECT') {
     if (!(await rejectProposal(p, st.email, { ...audit, action: 'RULES_REJECTED' }))) throw new DomainError('INVALID_STATE', 'The proposal was decided meanwhile');

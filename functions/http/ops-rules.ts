@@ -4,7 +4,7 @@ import { activateProposal, fraudLabels, getActiveRules, getProposal, listProposa
 import { staffOf } from '../adapters/staff-repo';
 import { rememberActiveRules } from '../app/active-rules';
 import { backtest } from '../domain/backtest';
-import { changedRules, type Rules } from '../domain/rules';
+import { changedRules, withDefaults, type Rules } from '../domain/rules';
 import { DomainError } from '../shared/errors';
 import type { HttpRequest, RouteImpl } from '../shared/http';
 import { ports } from '../shared/runtime';
@@ -23,7 +23,8 @@ async function getRules() {
 }
 
 const proposalView = (p: RulesProposal) => ({
-  proposalId: p.proposalId, rules: p.rules, note: p.note, baseVersion: p.baseVersion, changes: p.changes, backtest: p.backtest,
+  // Read over today's defaults like the active set: a proposal made before a rule was added still has every rule.
+  proposalId: p.proposalId, rules: withDefaults(p.rules), note: p.note, baseVersion: p.baseVersion, changes: p.changes, backtest: p.backtest,
   proposalStatus: p.proposalStatus, proposedBy: p.proposedBy, createdAt: p.createdAt,
   ...(p.decidedBy ? { decidedBy: p.decidedBy, decidedAt: p.decidedAt } : {}),
   ...(p.activatedVersion ? { activatedVersion: p.activatedVersion } : {}),
@@ -85,7 +86,7 @@ async function decideProposal(req: HttpRequest<z.infer<typeof RulesDecisionBody>
   const version = await activateProposal(p, current, st.email, { ...audit, action: 'RULES_ACTIVATED', details: { ...audit.details, version: current.version + 1 } });
   if (version === 'STALE') throw new DomainError('INVALID_STATE', 'The proposal was decided, or other rules activated, meanwhile');
   // This process uses it at once; every other function within its cache's 60 seconds.
-  rememberActiveRules({ version, rules: p.rules });
+  rememberActiveRules({ version, rules: withDefaults(p.rules) });
   return { status: 200, body: { proposalId: p.proposalId, proposalStatus: 'APPROVED', version } };
 }
 

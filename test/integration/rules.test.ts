@@ -65,7 +65,8 @@ describe('rules at runtime with maker-checker and a backtest', () => {
     await advanceClock(73 * 3600);
 
     // A fraud charge in the window: completed, then its holder says "not me" (claim opened from the report).
-    await completed(victim, BAND);
+    const fraudId = await completed(victim, BAND);
+    const fraudOutcome = (await getCharge(victim, fraudId)).body.decision.outcome as string;
     const report = await reportNotMe(victim);
     expect(report.status).toBe(200);
     expect(report.body.claimId).toEqual(expect.any(String));
@@ -100,9 +101,15 @@ describe('rules at runtime with maker-checker and a backtest', () => {
     expect(made.body.changes).toEqual([{ rule: 'review.amountAtLeast', from: 200_000, to: 199_000 }]);
     const bt = made.body.backtest;
     expect(bt.charges).toBeGreaterThanOrEqual(4); // two wallets' first charges, the fraud one, the honest one
-    expect(bt.changed).toBeGreaterThanOrEqual(2); // the fraud charge and the honest one move to REVIEW
-    expect(Object.entries(bt.transitions).filter(([move]) => move.endsWith('→REVIEW')).reduce((n, [, k]) => n + (k as number), 0)).toBeGreaterThanOrEqual(2);
-    expect(bt.after.REVIEW - bt.before.REVIEW).toBe(bt.changed - Object.entries(bt.transitions).filter(([m]) => m.startsWith('REVIEW→')).reduce((n, [, k]) => n + (k as number), 0));
+    // The fraud charge and the honest one were recorded with outcomes other than REVIEW (today's
+    // rules: a code); at 199,000 both go to a human, so each is a move into REVIEW.
+    const moves: Record<string, number> = {};
+    for (const outcome of [fraudOutcome, beforeView.body.decision.outcome as string]) if (outcome !== 'REVIEW') moves[`${outcome}→REVIEW`] = (moves[`${outcome}→REVIEW`] ?? 0) + 1;
+    for (const [move, n] of Object.entries(moves)) expect(bt.transitions[move]).toBeGreaterThanOrEqual(n);
+    expect(bt.changed).toBe(Object.values(bt.transitions).reduce((a: number, b) => a + (b as number), 0));
+    expect(bt.changed).toBeGreaterThanOrEqual(Object.values(moves).reduce((a, b) => a + b, 0));
+    // Lowering a review threshold only sends more to review.
+    expect(Object.keys(bt.transitions).every((m) => m.endsWith('→REVIEW'))).toBe(true);
     for (const side of ['before', 'after'] as const) expect(Object.values(bt[side]).reduce((a: number, b) => a + (b as number), 0)).toBe(bt.charges);
     // The victim's two completed charges are labelled: every fraud yen is caught or missed, before and after.
     expect(bt.fraudCharges).toBeGreaterThanOrEqual(2);

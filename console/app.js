@@ -917,7 +917,8 @@
 
   async function loadRules() {
     try {
-      const [active, open] = await inFlight($('#rules-refresh'), () => Promise.all([call('GET', '/v1/ops/rules'), call('GET', '/v1/ops/rules/proposals')]));
+      const [active, open, closed] = await inFlight($('#rules-refresh'), () =>
+        Promise.all([call('GET', '/v1/ops/rules'), call('GET', '/v1/ops/rules/proposals'), call('GET', '/v1/ops/rules/proposals?status=CLOSED')]));
       showError('rules');
       rulesState.active = active;
       $('#rules-summary').textContent = active.activatedBy
@@ -937,6 +938,16 @@
       const items = (open && open.items) || [];
       $('#proposals-list').replaceChildren(...items.map(proposalCard));
       $('#proposals-empty').hidden = items.length > 0;
+      const decided = (closed && closed.items) || [];
+      $('#proposals-history-body').replaceChildren(...decided.map((p) =>
+        h('tr', { dataset: { proposalId: p.proposalId } },
+          h('td', null, statusBadge(p.proposalStatus), ' ', timeEl(p.decidedAt)),
+          h('td', { class: 'num' }, p.activatedVersion ? `v${p.activatedVersion}` : '—'),
+          h('td', null, h('ul', { class: 'plain' }, p.changes.map((c) => h('li', null, h('code', null, c.rule), ' ', ruleValue(c.rule, c.from), ' → ', ruleValue(c.rule, c.to))))),
+          h('td', null, p.proposedBy, ' → ', p.decidedBy || '—'),
+        )));
+      $('#proposals-history').hidden = decided.length === 0;
+      $('#proposals-history-empty').hidden = decided.length > 0;
     } catch (err) {
       showError('rules', err);
     }

@@ -2,7 +2,8 @@
  * The console's Rules view (issue 13, points 4 and 6) in real headless Chromium, in Japanese (the
  * staff's default): the rules in force, a proposal made by editing a number, its backtest before and
  * after side by side, the proposer unable to decide it, a second member of staff approving it, and
- * the new version in force. Saves reports/ops-console-rules.png (the checker's view of the proposal).
+ * the new version in force. Saves reports/ops-console-rules.png (the checker's view of the proposal)
+ * and reports/ops-console-rules-approved.png (after the approval, with the history).
  */
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -137,6 +138,12 @@ it('rules view: propose by editing a number, see the backtest side by side, a se
   await checker.page.locator('#rules-summary').getByText(`バージョン ${version + 1} が有効（${B.email}`).waitFor();
   expect(await checker.page.locator('#rules-body input[name="challenge.amountAtLeast"]').inputValue()).toBe(String(CODE_FROM));
   expect(await theirs.count()).toBe(0);
+  // The decision joins the history: who proposed, who decided, the version it became.
+  const history = checker.page.locator(`#proposals-history-body tr[data-proposal-id="${proposal.proposalId}"]`);
+  await history.waitFor();
+  expect(await history.textContent()).toContain(`v${version + 1}`);
+  expect(await history.textContent()).toContain(`${A.email} → ${B.email}`);
+  await checker.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-approved.png'), fullPage: true });
 
   const active = (await api('GET', '/v1/ops/rules', { token: A.token })).body;
   expect(active).toEqual(expect.objectContaining({ version: version + 1, activatedBy: B.email }));

@@ -889,6 +889,187 @@
     }
   }
 
+  // ------------------------------------------------------------------ (f) rules: runtime thresholds, proposals, backtests
+
+  VIEWS.push('rules');
+  const OUTCOME_KEYS = ['ALLOW', 'HOLD', 'CHALLENGE', 'REVIEW', 'DENY'];
+  const rulesState = { active: null };
+
+  /** Rule leaves as `group.key` paths with their values, in the order the API gives them (new rules appear by themselves). */
+  function ruleLeaves(rules, prefix) {
+    const out = [];
+    for (const [key, value] of Object.entries(rules || {})) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (value && typeof value === 'object') out.push(...ruleLeaves(value, path));
+      else out.push([path, value]);
+    }
+    return out;
+  }
+  const ruleLabel = (path) => (MESSAGES[lang][`rule.${path}`] !== undefined ? t(`rule.${path}`) : path);
+  /** The unit a rule is counted in, read from its name: hours, days, yen, or a count. */
+  function ruleUnit(path) {
+    if (/Hours$/.test(path)) return t('unit.hours');
+    if (/Days$/.test(path)) return t('unit.days');
+    if (/amount|Amount|Above|Exposure|yen/i.test(path.split('.').pop())) return t('unit.yen');
+    return t('unit.count');
+  }
+  const ruleValue = (path, value) => (ruleUnit(path) === t('unit.yen') ? yen(value) : `${Number(value).toLocaleString('en-US')} ${ruleUnit(path)}`);
+
+  async function loadRules() {
+    try {
+      const [active, open, closed] = await inFlight($('#rules-refresh'), () =>
+        Promise.all([call('GET', '/v1/ops/rules'), call('GET', '/v1/ops/rules/proposals'), call('GET', '/v1/ops/rules/proposals?status=CLOSED')]));
+      showError('rules');
+      rulesState.active = active;
+      $('#rules-summary').textContent = active.activatedBy
+        ? t('rules.summary', { version: active.version, by: active.activatedBy, at: when(active.activatedAt) })
+        : t('rules.summaryDefaults', { version: active.version });
+      $('#rules-body').replaceChildren(
+        ...ruleLeaves(active.rules).map(([path, value]) =>
+          h('tr', { dataset: { rule: path } },
+            h('th', { scope: 'row' }, h('span', { class: 'rule-label' }, ruleLabel(path)), h('code', { class: 'rule-path' }, path)),
+            h('td', { class: 'num' }, ruleValue(path, value)),
+            h('td', null, h('label', { class: 'rule-input' },
+              h('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', value: String(value), name: path, 'aria-label': t('col.proposed') + ': ' + ruleLabel(path) }),
+              h('span', { class: 'muted' }, ruleUnit(path)))),
+          ),
+        ),
+      );
+      const items = (open && open.items) || [];
+      $('#proposals-list').replaceChildren(...items.map(proposalCard));
+      $('#proposals-empty').hidden = items.length > 0;
+      const decided = (closed && closed.items) || [];
+      $('#proposals-history-body').replaceChildren(...decided.map((p) =>
+        h('tr', { dataset: { proposalId: p.proposalId } },
+          h('td', null, statusBadge(p.proposalStatus), ' ', timeEl(p.decidedAt)),
+          h('td', { class: 'num' }, p.activatedVersion ? `v${p.activatedVersion}` : '—'),
+          h('td', null, h('ul', { class: 'plain' }, p.changes.map((c) => h('li', null, h('code', null, c.rule), ' ', ruleValue(c.rule, c.from), ' → ', ruleValue(c.rule, c.to))))),
+          h('td', null, p.proposedBy, ' → ', p.decidedBy || '—'),
+        )));
+      $('#proposals-history').hidden = decided.length === 0;
+      $('#proposals-history-empty').hidden = decided.length > 0;
+    } catch (err) {
+      showError('rules', err);
+    }
+  }
+
+  /** The edited table as a rule set of the same shape as the one in force. */
+  function proposedRules() {
+    const rules = JSON.parse(JSON.stringify(rulesState.active.rules));
+    let changed = 0;
+    for (const input of document.querySelectorAll('#rules-body input')) {
+      const raw = input.value.trim();
+      if (!/^\d+$/.test(raw)) throw new ApiError({ code: 'VALIDATION_ERROR', message: t('rules.badNumber', { rule: ruleLabel(input.name) }) });
+      const parts = input.name.split('.');
+      const group = parts.slice(0, -1).reduce((node, k) => node[k], rules);
+      const value = Number(raw);
+      if (group[parts[parts.length - 1]] !== value) changed++;
+      group[parts[parts.length - 1]] = value;
+    }
+    if (!changed) throw new ApiError({ code: 'VALIDATION_ERROR', message: t('rules.noChange') });
+    return rules;
+  }
+
+  $('#rules-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError('rules');
+    showNotice('rules');
+    if (!rulesState.active) return;
+    const note = $('#rules-note').value.trim();
+    try {
+      const rules = proposedRules();
+      if (!note) throw new ApiError({ code: 'VALIDATION_ERROR', message: t('rules.noteRequired') });
+      const made = await inFlight($('#rules-form fieldset'), () => call('POST', '/v1/ops/rules/proposals', { rules, note }));
+      $('#rules-note').value = '';
+      showNotice('rules', t('rules.proposed', { charges: made.backtest.charges, changed: made.backtest.changed }));
+      await loadRules();
+    } catch (err) {
+      showError('rules', err);
+    }
+  });
+
+  /** Before and after side by side: outcomes by kind, fraud yen caught and missed, honest friction. */
+  function backtestTable(p) {
+    const bt = p.backtest;
+    const signed = (n, money) => (n === 0 ? '±0' : (n > 0 ? '+' : '−') + (money ? yen(Math.abs(n)) : Math.abs(n).toLocaleString('en-US')));
+    const row = (label, before, after, money, goodWhenUp) => {
+      const diff = after - before;
+      const tone = diff === 0 ? '' : (diff > 0) === goodWhenUp ? 'better' : goodWhenUp === null ? 'moved' : 'worse';
+      return h('tr', null,
+        h('th', { scope: 'row' }, label),
+        h('td', { class: 'num' }, money ? yen(before) : before.toLocaleString('en-US')),
+        h('td', { class: 'num' }, money ? yen(after) : after.toLocaleString('en-US')),
+        h('td', { class: `num diff ${tone}` }, signed(diff, money)),
+      );
+    };
+    return h('table', { class: 'grid backtest' },
+      h('caption', { class: 'visually-hidden' }, t('rules.btCaption')),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, t('col.metric')),
+        h('th', { scope: 'col', class: 'num' }, t('col.before', { version: p.baseVersion })),
+        h('th', { scope: 'col', class: 'num' }, t('col.after')),
+        h('th', { scope: 'col', class: 'num' }, t('col.diff')))),
+      h('tbody', null,
+        OUTCOME_KEYS.map((k) => row(t(`outcome.${k}`), bt.before[k] || 0, bt.after[k] || 0, false, null)),
+        row(t('rules.fraudCaught'), bt.fraudYenCaught.before, bt.fraudYenCaught.after, true, true),
+        row(t('rules.fraudMissed'), bt.fraudYenMissed.before, bt.fraudYenMissed.after, true, false),
+        row(t('rules.friction'), bt.honestFriction.before, bt.honestFriction.after, false, false),
+      ),
+    );
+  }
+
+  function proposalCard(p) {
+    const error = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const mine = String(p.proposedBy).toLowerCase() === String(state.email || "").toLowerCase();
+    const approve = h('button', { type: 'button', class: 'approve', disabled: mine }, t('rules.approve'));
+    const reject = h('button', { type: 'button', class: 'danger', disabled: mine }, t('rules.reject'));
+    const moves = Object.entries(p.backtest.transitions || {});
+    const card = h('li', { class: 'card proposal', dataset: { proposalId: p.proposalId } },
+      h('article', { 'aria-label': t('rules.proposalLabel', { proposalId: p.proposalId }) },
+        h('header', { class: 'card-head' },
+          h('h3', null, p.changes.map((c) => ruleLabel(c.rule)).join('・')),
+          statusBadge(p.proposalStatus)),
+        definitionList([
+          [t('rules.changes'), h('ul', { class: 'plain changes' }, p.changes.map((c) =>
+            h('li', { dataset: { rule: c.rule } }, h('code', null, c.rule), ' ', ruleValue(c.rule, c.from), ' → ', h('strong', null, ruleValue(c.rule, c.to)))))],
+          [t('rules.noteTerm'), p.note],
+          [t('rules.proposedBy'), [p.proposedBy, ' · ', timeEl(p.createdAt)]],
+          [t('rules.base'), `v${p.baseVersion}`],
+        ]),
+        h('h4', null, t('rules.backtest')),
+        h('p', { class: 'muted bt-summary' }, t('rules.btSummary', { charges: p.backtest.charges, changed: p.backtest.changed, fraud: p.backtest.fraudCharges })),
+        backtestTable(p),
+        moves.length ? h('p', { class: 'moves' }, t('rules.transitions'), '：', moves.map(([move, n]) => {
+          const [from, to] = move.split('→');
+          return h('span', { class: 'move' }, `${t(`outcome.${from}`)} → ${t(`outcome.${to}`)}  ${n}`);
+        })) : null,
+        mine ? h('p', { class: 'hint own' }, t('rules.ownProposal')) : null,
+        h('div', { class: 'actions' }, approve, reject),
+        error,
+      ),
+    );
+    const decide = async (decision) => {
+      const answer = await confirmDialog(decision === 'APPROVE'
+        ? { title: t('rules.approveTitle', { proposalId: p.proposalId }), message: t('rules.approveMessage'), confirm: t('rules.approveConfirm') }
+        : { title: t('rules.rejectTitle', { proposalId: p.proposalId }), message: t('rules.rejectMessage'), confirm: t('rules.rejectConfirm') });
+      if (!answer) return;
+      try {
+        const result = await inFlight([approve, reject], () =>
+          call('POST', `/v1/ops/rules/proposals/${encodeURIComponent(p.proposalId)}/decision`, { decision, ...(answer.note ? { note: answer.note } : {}) }));
+        showNotice('rules', result.proposalStatus === 'APPROVED' ? t('rules.activated', { version: result.version }) : t('rules.rejected'));
+        await loadRules();
+      } catch (err) {
+        showError(error, err);
+      }
+    };
+    approve.addEventListener('click', () => decide('APPROVE'));
+    reject.addEventListener('click', () => decide('REJECT'));
+    return card;
+  }
+
+  $('nav.views button[data-view="rules"]').addEventListener('click', () => loadRules());
+  $('#rules-refresh').addEventListener('click', () => loadRules());
+
   // ------------------------------------------------------------------ start
 
   /** The static page in the chosen language; a new choice reloads the page (the session survives in sessionStorage). */

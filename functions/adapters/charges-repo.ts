@@ -35,7 +35,8 @@ export interface ChargeRecord extends Partial<StoredCode> {
   accountRef?: string;
   amount: number;
   status: ChargeStatus;
-  decision: Decision;
+  /** The outcome, its reasons, and the version of the rule set that decided it. */
+  decision: Decision & { ruleVersion?: number };
   requestHash: string;
   deviceId?: string;
   createdAt: string;
@@ -85,7 +86,7 @@ export interface WriteCapacity {
  */
 export const consumedWriteCapacity: Record<string, WriteCapacity> = {};
 
-function recordCapacity(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+export function recordCapacity(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
   if (!consumed) return;
   const sum = (consumedWriteCapacity[write] ??= { requests: 0, units: 0, table: 0, indexes: {} });
   sum.requests += 1;

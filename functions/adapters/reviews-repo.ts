@@ -12,6 +12,8 @@ export interface ReviewCase {
   userId: string;
   amount: number;
   reasons: string[];
+  /** The version of the rule set that sent the charge here. */
+  ruleVersion?: number;
   caseStatus: CaseStatus;
   createdAt: string;
   dueAt: string;

@@ -8,8 +8,10 @@ import { getBank } from '../adapters/banks-repo';
 import { getLink, strikesSince } from '../adapters/links-repo';
 import { countDeniedWhileFrozen, getWallet, isDeviceTrusted, requireUser, trustedDeviceItem } from '../adapters/users-repo';
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash } from '../domain/charge';
-import { CODE_POLICY, LIMITS, RISK_POLICY } from '../domain/policy';
-import { decide, denyError, jstDay, type Decision } from '../domain/risk';
+import { CODE_POLICY, LIMITS } from '../domain/policy';
+import { decide, denyError, jstDay, type ChargeFacts, type Decision } from '../domain/risk';
+import { activeRules } from '../app/active-rules';
+import { recordDecision } from '../adapters/rules-repo';
 import { listHits } from '../adapters/lists-repo';
 import { applyListHits } from '../domain/lists';
 import { DomainError, ERROR_STATUS } from '../shared/errors';
@@ -49,15 +51,26 @@ const errorResponse = (code: keyof typeof ERROR_STATUS, message: string, request
   body: { error: { code, message, requestId, ...(details ? { details } : {}) } },
 });
 
+/** The decision's record for the backtest is written beside the charge's own writes and awaited before the answer. */
 async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
+  const pending: Promise<unknown>[] = [];
+  try {
+    return await decideAndRun(req, pending);
+  } finally {
+    await Promise.all(pending);
+  }
+}
+
+async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, pending: Promise<unknown>[]) {
   const { userId } = callerOf(req);
   const p = ports();
   const { linkId, amount } = req.body;
   const chargeId = chargeIdFor(userId, req.headers['idempotency-key']);
   const hash = requestHash(req.body);
   // Everything the decision needs, read in two parallel rounds: latency is round trips, not reads.
-  const [existing, user, wallet, link, deviceSeen, firstActivity] = await Promise.all([
+  const [existing, user, wallet, link, deviceSeen, firstActivity, rules] = await Promise.all([
     getCharge(userId, chargeId), requireUser(userId), getWallet(userId), getLink(userId, linkId), isDeviceTrusted(userId, req.deviceId), getActivity(userId),
+    activeRules(),
   ]);
   if (existing) return replay(existing, hash);
   if (!link) throw new DomainError('NOT_FOUND', 'No such bank link');
@@ -68,13 +81,14 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   }
   const [bank, accountStrikes, listed] = await Promise.all([
     getBank(link.bankCode),
-    strikesSince(`ACCOUNT#${link.accountHash}`, p.clock.now() - RISK_POLICY.review.accountFailedLinksDays * DAY),
+    strikesSince(`ACCOUNT#${link.accountHash}`, p.clock.now() - rules.rules.review.accountFailedLinksDays * DAY),
     // Deny/review lists: up to four GetItems by key, in the same round.
     listHits({ deviceId: req.deviceId, phoneNumber: user.phoneNumber, accountHash: link.accountHash, identity: user.identity }, p.clock.now()),
   ]);
 
   // Decide and reserve the day limit together: a concurrent charge changes the window, so both re-decide.
-  let decision: Decision | undefined;
+  let decision: (Decision & { ruleVersion: number }) | undefined;
+  let facts: ChargeFacts | undefined;
   let now = p.clock.now();
   for (let attempt = 0; attempt < 6 && !decision; attempt++) {
     const activity = attempt === 0 ? firstActivity : await getActivity(userId);
@@ -84,7 +98,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
     // A concurrent duplicate of this request may have reserved already: its reservation is this
     // charge, so it must not count against itself (it would turn into a DAILY_LIMIT or a velocity REVIEW).
     const others = recent.filter((r) => r.chargeId !== chargeId);
-    const d = applyListHits(decide({
+    facts = {
       amount, now,
       walletStatus: user.status, walletCreatedAt: Date.parse(user.createdAt), balance: wallet?.balance ?? 0,
       dayTotal: dayTotal(others, today),
@@ -94,7 +108,8 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
       chargesInLastHour: countSince(others, now - HOUR),
       deviceSeen,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
-    }), listed);
+    };
+    const d = { ...applyListHits(decide(facts, rules.rules), listed), ruleVersion: rules.version };
     const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW';
     let waiting = activity.waiting;
     if (waits && !(chargeId in waiting) && Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
@@ -115,6 +130,10 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   emit(METRIC.chargeDecision, 1, 'Count', { outcome: decision.outcome });
 
   const at = new Date(now).toISOString();
+  pending.push(
+    recordDecision({ chargeId, userId, amount, at, facts: facts!, ...(listed.length ? { listHits: listed } : {}), outcome: decision.outcome, ruleVersion: decision.ruleVersion })
+      .catch((error) => logger.error('decision record failed', { chargeId, error: error as Error })),
+  );
   const base = {
     chargeId, userId, linkId, bankCode: link.bankCode, accountRef: link.accountRef, amount, decision, requestHash: hash,
     deviceId: req.deviceId, createdAt: at, updatedAt: at,

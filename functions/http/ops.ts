@@ -19,6 +19,7 @@ import { ports } from '../shared/runtime';
 import type { AuditQuery, BankSettingsBody, ClaimsQuery, CompensationBody, CompensationDecisionBody, ListEntryBody, ReasonBody } from '../shared/schemas';
 import { denyClaim, openClaim, payClaim } from '../app/compensation';
 import { freezeWallet } from '../app/wallet-controls';
+import { RULES_ROUTES } from './ops-rules';
 
 /** Every ops action is recorded against the member of staff who took it, by e-mail. */
 const staff = async (req: { caller?: Caller }) => (await staffOf(req)).actor;
@@ -244,7 +245,7 @@ async function audit(req: HttpRequest<unknown, z.infer<typeof AuditQuery>>) {
     ...records.map((r) => ({ at: r.at as string, actor: r.actor as string, action: r.action as string, ...(r.reason ? { reason: r.reason as string } : {}), ...(r.details ? { details: r.details } : {}) })),
     // Each charge keeps its own history of moves (written with the move itself): part of the trail.
     ...charges.flatMap((c) =>
-      c.history.map((h) => ({ at: h.at, actor: h.actor, action: `CHARGE_${h.status}`, ...(h.reason ? { reason: h.reason } : {}), details: { chargeId: c.chargeId, amount: c.amount, outcome: c.decision.outcome } })),
+      c.history.map((h) => ({ at: h.at, actor: h.actor, action: `CHARGE_${h.status}`, ...(h.reason ? { reason: h.reason } : {}), details: { chargeId: c.chargeId, amount: c.amount, outcome: c.decision.outcome, ...(c.decision.ruleVersion !== undefined ? { ruleVersion: c.decision.ruleVersion } : {}) } })),
     ),
   ];
   items.sort((a, b) => b.at.localeCompare(a.at));
@@ -265,4 +266,5 @@ export const handler = httpHandler('ops', {
   'GET /v1/ops/lists': lists,
   'PUT /v1/ops/lists/{kind}/{value}': putList,
   'DELETE /v1/ops/lists/{kind}/{value}': deleteList,
+  ...RULES_ROUTES,
 });

@@ -70,7 +70,7 @@ async function notMe(req: HttpRequest<z.infer<typeof NotMeBody>>) {
   const now = p.clock.now();
   if (!seen.Item) {
     try {
-      await ddb().send(new PutCommand({ TableName: table, Item: { ...reportKey, type: 'NOT_ME_REPORT', userId, linkId, reportedAt: new Date(now).toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await ddb().send(new PutCommand({ TableName: table, Item: { ...reportKey, type: 'NOT_ME_REPORT', userId, linkId, reportedAt: new Date(now).toISOString(), gsi1pk: keys.notMeReportsIndexKey, gsi1sk: new Date(now).toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }

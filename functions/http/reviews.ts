@@ -6,7 +6,7 @@ import { assignCaseItem, closeCaseItem, closedCases, firstApprovalItem, getCase,
 import { staffOf, type Staff } from '../adapters/staff-repo';
 import { transact } from '../adapters/users-repo';
 import { cancellationReasons } from '../adapters/dynamo';
-import { FOUR_EYES } from '../domain/policy';
+import { activeRules } from '../app/active-rules';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { httpHandler, type HttpRequest } from '../shared/http';
@@ -22,6 +22,7 @@ const caseView = (c: ReviewCase) => ({
   ...(c.assignee ? { assignee: c.assignee, assignedAt: c.assignedAt } : {}),
   ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}),
   ...(c.decidedBy ? { decidedBy: c.decidedBy, decidedAt: c.decidedAt } : {}),
+  ...(c.ruleVersion !== undefined ? { ruleVersion: c.ruleVersion } : {}),
 });
 
 /** Open cases oldest first, each with its decision context (read by key, 8 cases at a time); closed ones newest first. */
@@ -120,7 +121,8 @@ async function decideCase(req: DecideRequest) {
   const now = p.clock.now();
 
   // Four eyes: the first APPROVE of a large charge is recorded and waits for a second, distinct approver.
-  if (decision === 'APPROVE' && !c.firstApproval && c.amount >= FOUR_EYES.reviewApprovalAmountAtLeast) {
+  // The amount is a rule (fourEyes.reviewApprovalAmountAtLeast), changed at runtime like the risk thresholds.
+  if (decision === 'APPROVE' && !c.firstApproval && c.amount >= (await activeRules()).rules.fourEyes.reviewApprovalAmountAtLeast) {
     try {
       await transact([
         firstApprovalItem(c.caseId, { byId: staff.id, by: staff.email, at: new Date(now).toISOString(), note }),

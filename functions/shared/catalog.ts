@@ -85,7 +85,7 @@ export const FUNCTIONS = {
   },
   ops: {
     entry: 'functions/http/ops.ts',
-    description: 'Operations: users, banks, compensation, audit',
+    description: 'Operations: users, banks, compensation, lists, rules and their backtest, audit',
     table: [...RW, 'dynamodb:Query', 'dynamodb:DeleteItem'],
     capabilities: ['bank', 'secrets', 'resumeWorkflow', 'alerts'],
     timeoutSeconds: 30,

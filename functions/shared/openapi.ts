@@ -65,6 +65,10 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/ops/compensations': 'openCompensation',
   'POST /v1/ops/compensations/{claimId}/decision': 'decideCompensation',
   'GET /v1/ops/audit': 'getAudit',
+  'GET /v1/ops/rules': 'getRules',
+  'GET /v1/ops/rules/proposals': 'listRulesProposals',
+  'POST /v1/ops/rules/proposals': 'proposeRules',
+  'POST /v1/ops/rules/proposals/{proposalId}/decision': 'decideRulesProposal',
 };
 
 export const operationIdOf = (route: Pick<RouteDef, 'method' | 'path'>) =>

@@ -170,6 +170,21 @@ export const ROUTES: RouteDef[] = [
     method: 'DELETE', path: '/v1/ops/lists/{kind}/{value}', fn: 'ops', auth: 'ops', summary: 'Remove a list entry (audited)',
     params: s.ListParams, status: 204, errors: ['NOT_FOUND', 'VALIDATION_ERROR'],
   },
+  { method: 'GET', path: '/v1/ops/rules', fn: 'ops', auth: 'ops', summary: 'The rule set in force and its version', status: 200, response: s.RulesResponse, errors: [] },
+  {
+    method: 'GET', path: '/v1/ops/rules/proposals', fn: 'ops', auth: 'ops', summary: 'Rule proposals with their backtests: open (default) or closed',
+    query: s.RulesProposalsQuery, status: 200, response: s.RulesProposalsResponse, errors: [],
+  },
+  {
+    method: 'POST', path: '/v1/ops/rules/proposals', fn: 'ops', auth: 'ops',
+    summary: 'Propose a rule set: answers with a backtest over the charge decisions of the last 30 days (audited)',
+    body: s.RulesProposalBody, status: 201, response: s.RulesProposalCreated, errors: ['VALIDATION_ERROR'],
+  },
+  {
+    method: 'POST', path: '/v1/ops/rules/proposals/{proposalId}/decision', fn: 'ops', auth: 'ops',
+    summary: 'Approve (activates it as the next version) or reject a proposal: by another member of staff than its proposer (audited)',
+    params: s.ProposalParams, body: s.RulesDecisionBody, status: 200, response: s.RulesDecisionResponse, errors: ['NOT_FOUND', 'INVALID_STATE', 'SECOND_APPROVER_REQUIRED'],
+  },
   {
     method: 'GET', path: '/v1/ops/audit', fn: 'ops', auth: 'ops', summary: "A user's audit trail: who did what, when and why (newest first)",
     query: s.AuditQuery, status: 200, response: s.AuditResponse, errors: [],

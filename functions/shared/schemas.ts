@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RulesSchema } from '../domain/rules';
 
 /**
  * Request and response schemas. The same objects validate requests at the edge
@@ -151,7 +152,7 @@ export const ChargeView = z.object({
   linkId: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  decision: z.object({ outcome: z.enum(['ALLOW', 'CHALLENGE', 'REVIEW', 'DENY']), reasons: z.array(z.string()) }),
+  decision: z.object({ outcome: z.enum(['ALLOW', 'CHALLENGE', 'REVIEW', 'DENY']), reasons: z.array(z.string()), ruleVersion: z.number().int().optional().describe('the rule set version that decided it (ops views)') }),
 });
 export const ChargeStatusResponse = z.object({ chargeId: z.string(), status: ChargeStatusEnum });
 export const WalletResponse = z.object({ balance: z.number().int(), currency: z.literal('JPY') });
@@ -204,6 +205,7 @@ export const ReviewItem = z.object({
   firstApprover: z.string().optional().describe('set while a large APPROVE waits for its second approver'),
   decidedBy: z.string().optional(),
   decidedAt: z.string().optional(),
+  ruleVersion: z.number().int().optional().describe('the version of the rule set that decided the charge'),
   context: ReviewContext.optional().describe('open cases only'),
 });
 export const ReviewsResponse = z.object({ items: z.array(ReviewItem), now: z.string().describe("the service's clock, for time left before dueAt") });
@@ -272,10 +274,48 @@ export const ListEntryView = z.object({
 });
 export const ListsResponse = z.object({ items: z.array(ListEntryView) });
 export const AuditQuery = z.object({
-  userId: z.string().regex(/^([0-9a-f-]{36}|bank-\d{4}|lists)$/, 'a user id, bank-<bankCode> for a bank\'s switches, or `lists` for list changes'),
+  userId: z.string().regex(/^([0-9a-f-]{36}|bank-\d{4}|lists|rules)$/, 'a user id, bank-<bankCode> for a bank\'s switches, `lists` for list changes, or `rules` for rule proposals and activations'),
 });
 export const AuditResponse = z.object({
   items: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), reason: z.string().optional(), details: z.unknown().optional() })),
+});
+/** Rules at runtime (issue 13): the shape is RISK_POLICY's plus fourEyes, derived in domain/rules.ts; every leaf a non-negative integer. */
+export const RuleSet = RulesSchema.describe('every risk threshold (amounts in yen, ages in hours, counts), the same keys as the defaults');
+export const RulesResponse = z.object({
+  version: z.number().int().describe('1 is the defaults of the code'),
+  rules: RuleSet,
+  activatedAt: z.string().optional(),
+  activatedBy: z.string().optional(),
+});
+export const RulesProposalBody = z.strictObject({ rules: RuleSet, note: z.string().min(1).max(2000) });
+export const OutcomeCounts = z.object({ ALLOW: z.number().int(), HOLD: z.number().int(), CHALLENGE: z.number().int(), REVIEW: z.number().int(), DENY: z.number().int() });
+export const BeforeAfter = z.object({ before: z.number().int(), after: z.number().int() });
+export const RulesBacktest = z.object({
+  charges: z.number().int().describe('charge decisions recorded in the window'),
+  changed: z.number().int().describe('of them, how many the proposal decides otherwise'),
+  before: OutcomeCounts.describe('outcomes under the active rules'),
+  after: OutcomeCounts.describe('outcomes under the proposed rules'),
+  transitions: z.record(z.string(), z.number().int()).describe('changed outcomes by move, e.g. "ALLOW→REVIEW"'),
+  fraudCharges: z.number().int().describe('charges labelled fraud: a not-me report on them, or a paid compensation claim containing them'),
+  fraudYenCaught: BeforeAfter.describe('yen of fraud charges whose outcome is not ALLOW (HOLD counts: the holder is told before the debit)'),
+  fraudYenMissed: BeforeAfter.describe('yen of fraud charges allowed outright'),
+  honestFriction: BeforeAfter.describe('charges without a fraud label that were not allowed outright'),
+  from: z.string(),
+  to: z.string(),
+});
+export const RuleChange = z.object({ rule: z.string().describe('group.key'), from: z.number().int(), to: z.number().int() });
+export const RulesProposalCreated = z.object({ proposalId: z.string(), baseVersion: z.number().int(), changes: z.array(RuleChange), backtest: RulesBacktest });
+export const RulesProposalView = z.object({
+  proposalId: z.string(), rules: RuleSet, note: z.string(), baseVersion: z.number().int(), changes: z.array(RuleChange), backtest: RulesBacktest,
+  proposalStatus: z.enum(['OPEN', 'APPROVED', 'REJECTED']), proposedBy: z.string(), createdAt: z.string(),
+  decidedBy: z.string().optional(), decidedAt: z.string().optional(), activatedVersion: z.number().int().optional(),
+});
+export const RulesProposalsQuery = z.object({ status: z.enum(['OPEN', 'CLOSED']).optional().describe('OPEN (default, oldest first) or CLOSED (the last 50 decided, newest first)') });
+export const RulesProposalsResponse = z.object({ items: z.array(RulesProposalView) });
+export const ProposalParams = z.object({ proposalId: z.string().regex(/^rp_[0-9a-f-]{36}$/, 'not a proposal id') });
+export const RulesDecisionBody = z.strictObject({ decision: z.enum(['APPROVE', 'REJECT']), note: z.string().max(2000).optional() });
+export const RulesDecisionResponse = z.object({
+  proposalId: z.string(), proposalStatus: z.enum(['APPROVED', 'REJECTED']), version: z.number().int().describe('the active version after the decision'),
 });
 export const OpsUserResponse = z.object({
   userId: z.string(),

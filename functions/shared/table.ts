@@ -68,6 +68,23 @@ export const keys = {
   bankChargingSwitch: (bankCode: string, shard: number) => ({ pk: `BANK#${bankCode}#CHARGING#${shard}`, sk: 'SWITCH' }),
   /** SMS sends counted in one window (sign-up and resend limits), TTL'd; `subject` is a hash or ALL. */
   smsCounter: (scope: string, subject: string, windowStart: number) => ({ pk: `SMSLIMIT#${scope}#${subject}`, sk: `WINDOW#${windowStart}` }),
+  /** The rule set in force (one GetItem per decision, cached 60 s) and every version ever activated, under one partition. */
+  activeRules: { pk: 'RULES', sk: 'ACTIVE' },
+  rulesVersion: (version: number) => ({ pk: 'RULES', sk: `VERSION#${String(version).padStart(8, '0')}` }),
+  /** A proposed rule set with its backtest; open ones under gsi1 `RULEPROP#OPEN`, decided ones under `RULEPROP#CLOSED`. */
+  rulesProposal: (proposalId: string) => ({ pk: `RULEPROP#${proposalId}`, sk: 'PROPOSAL' }),
+  openProposalsIndexKey: 'RULEPROP#OPEN',
+  closedProposalsIndexKey: 'RULEPROP#CLOSED',
+  /**
+   * What each charge decision was decided on (facts, list hits, rule version), for the backtest:
+   * time-bucketed by UTC day and spread over `decisionShards` partitions by charge id, so 30 days
+   * are read with 30 × shards Queries by key (no scan, no index) and no partition takes every write.
+   */
+  decisionRecord: (at: string, chargeId: string) => ({ pk: `DECISION#${at.slice(0, 10)}#${(parseInt(chargeId.charAt(4), 16) || 0) % 8}`, sk: `${at}#${chargeId}` }),
+  decisionPartition: (day: string, shard: number) => `DECISION#${day}#${shard}`,
+  decisionShards: 8,
+  /** Not-me reports by time (gsi1): the backtest's fraud labels for charges a report cancelled before any debit. */
+  notMeReportsIndexKey: 'NOTME#REPORTS',
   audit: (userId: string, at: string, id: string) => ({ pk: `AUDIT#${userId}`, sk: `${at}#${id}` }),
   auditPartition: (userId: string) => `AUDIT#${userId}`,
 } as const;

@@ -77,6 +77,7 @@ async function awaitReview(e: { chargeId: string; userId: string; taskToken: str
   const c = await openCaseWithToken(
     {
       caseId: caseIdFor(charge.chargeId), chargeId: charge.chargeId, userId: charge.userId, amount: charge.amount, reasons: charge.decision.reasons,
+      ...(charge.decision.ruleVersion !== undefined ? { ruleVersion: charge.decision.ruleVersion } : {}),
       createdAt: charge.updatedAt,
       dueAt: new Date(opened + CHARGE_TIMEOUTS.reviewSlaSeconds * 1000).toISOString(),
       expiresAt: new Date(opened + CHARGE_TIMEOUTS.reviewSeconds * 1000).toISOString(),

@@ -65,7 +65,8 @@ export const FUNCTIONS = {
     entry: 'functions/http/reviews.ts',
     description: 'The human review queue and decisions',
     table: [...RW, 'dynamodb:Query'],
-    capabilities: ['resumeWorkflow'],
+    // secrets: each case's list references are sealed with a key derived from the service secret.
+    capabilities: ['secrets', 'resumeWorkflow'],
   },
   chargeWorkflow: {
     entry: 'functions/workflow/tasks.ts',

@@ -142,7 +142,9 @@
   /** A long id in a dense table: head and tail, the whole id in the title (and selectable in full). */
   const shortId = (id) => h('code', { class: 'short-id', title: id }, String(id).length > 16 ? `${String(id).slice(0, 10)}…${String(id).slice(-4)}` : String(id));
 
-  const statusBadge = (status) => h('span', { class: `status status-${String(status).toLowerCase()}` }, String(status));
+  /** A status as a badge: the catalog's word for it (`status.<CODE>`) when there is one, the code otherwise; the code in the title. */
+  const statusBadge = (status) =>
+    h('span', { class: `status status-${String(status).toLowerCase()}`, title: String(status) }, MESSAGES[lang][`status.${status}`] !== undefined ? t(`status.${status}`) : String(status));
 
   function definitionList(rows) {
     return h('dl', { class: 'facts' }, rows.filter(Boolean).map(([term, value]) => [h('dt', null, term), h('dd', null, value)]));
@@ -574,11 +576,19 @@
       closed
         ? h('td', null, item.decidedAt ? h('time', { datetime: item.decidedAt, title: when(item.decidedAt) }, shortWhen(item.decidedAt)) : '—', item.decidedBy ? h('span', { class: 'held' }, staffName(item.decidedBy)) : null)
         : h('td', null, h('p', { class: 'sla', dataset: { due: item.dueAt } }, h('span', { class: 'sla-text' }, '…')), stale ? h('span', { class: 'stale-flag' }, t('case.staleUnowned')) : null),
-      h('td', null, reasonChips(item.reasons, t('case.reasons'))),
+      h('td', null, compactReasons(item.reasons)),
       h('td', null, owner),
       h('td', null, stateCell),
       h('td', null, actions),
     );
+  }
+
+  /** In the table, the first three reasons and how many more (all of them are in the case beside it). */
+  function compactReasons(codes, label) {
+    const list = codes || [];
+    const chips = reasonChips(list.slice(0, 3), label || t('case.reasons'));
+    if (list.length > 3) chips.append(h('li', { class: 'chip chip-more', title: list.slice(3).map(reasonText).join('\n') }, `+${list.length - 3}`));
+    return chips;
   }
 
   function selectCase(caseId) {
@@ -868,7 +878,7 @@
               h('td', { class: 'num' }, yen(c.amount)),
               h('td', null, statusBadge(c.status)),
               h('td', null, statusBadge(c.outcome)),
-              h('td', null, reasonChips(c.reasons, t('user.decisionReasons', { chargeId: c.chargeId }))),
+              h('td', null, compactReasons(c.reasons, t('user.decisionReasons', { chargeId: c.chargeId }))),
             )))))),
       section(t('ctx.related'), relatedList(ctx.relatedWallets || [], userLink)),
     ];

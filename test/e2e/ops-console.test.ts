@@ -407,6 +407,7 @@ describe('ops console (headless Chromium)', () => {
     const entries = (await api('GET', '/v1/ops/lists', { token: ops })).body.items as any[];
     expect(entries.filter((e) => e.reason === 'device seen on a mule ring' || e.reason === 'account reported compromised').map((e) => `${e.kind}:${e.action}`).sort()).toEqual(['BANK_ACCOUNT:DENY', 'DEVICE:REVIEW']);
     await page.setViewportSize({ width: 1600, height: 1000 });
+    await page.locator('#case-detail').evaluate((el) => el.scrollTo(0, 0));
     await shot(page, 'queue-en');
     await page.setViewportSize({ width: 1280, height: 900 });
   });

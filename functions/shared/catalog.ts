@@ -28,6 +28,8 @@ const RW: TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Upd
 
 export const FUNCTIONS = {
   meta: { entry: 'functions/http/meta.ts', description: 'Health and the OpenAPI document', table: [], capabilities: [] },
+  // Not behind a route: the staff pool's pre-token-generation trigger (the e-mail into the access token).
+  staffToken: { entry: 'functions/triggers/staff-token.ts', description: "Staff pool trigger: the staff member's e-mail into the access token", table: [], capabilities: [] },
   identity: {
     entry: 'functions/http/identity.ts',
     description: 'Registration and sign-in',

@@ -1237,6 +1237,7 @@
     const ids = field.value.split(/[\s,]+/).filter(Boolean);
     if (!ids.includes(chargeId)) ids.push(chargeId);
     field.value = ids.join('\n');
+    closeUserPanel();
     showView('compensation');
     $('#claim-note').focus();
   }

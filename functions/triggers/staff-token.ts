@@ -9,7 +9,8 @@ import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
  * wallet users' pool has no such trigger, and ops routes accept only staff-pool tokens.
  */
 export async function handler(event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> {
-  const email = event.request.userAttributes.email;
+  // A sign-in never fails for want of the claim: without an e-mail the token stays as Cognito made it.
+  const email = event.request?.userAttributes?.email;
   if (email) {
     event.response = {
       claimsAndScopeOverrideDetails: { ...event.response?.claimsAndScopeOverrideDetails, accessTokenGeneration: { claimsToAddOrOverride: { email: email.toLowerCase() } } },

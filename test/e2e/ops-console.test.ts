@@ -59,12 +59,12 @@ const openCases = async () => {
 };
 
 /** A new wallet charges 250,000 yen from a fresh account and confirms by SMS: the charge waits for a human. */
-async function reviewCase(): Promise<ReviewCase> {
+async function reviewCase(amount = REVIEW_AMOUNT): Promise<ReviewCase> {
   const user = await verifiedUser();
   const account = await openBankAccount({ balance: BANK_OPENING_BALANCE });
   const linkId = await linkAccount(user, account);
   const headers = { 'idempotency-key': `console-${randomUUID()}`, 'x-device-id': `console-${randomUUID()}` };
-  const created = await api('POST', '/v1/me/charges', { token: user.token, headers, body: { linkId, amount: REVIEW_AMOUNT } });
+  const created = await api('POST', '/v1/me/charges', { token: user.token, headers, body: { linkId, amount } });
   expect({ status: created.status, state: created.body?.status }).toEqual({ status: 202, state: 'PENDING_CONFIRMATION' });
   const chargeId: string = created.body.chargeId;
   const confirmed = await api('POST', `/v1/me/charges/${chargeId}/confirmation`, {
@@ -172,6 +172,7 @@ describe('ops console (headless Chromium)', () => {
   let second: { email: string; token: string };
   let victim: ReviewCase; // approved, then frozen/unfreezed and compensated
   let rejected: ReviewCase;
+  let others: ReviewCase[] = [];
   const problems: string[] = [];
   const notes = { approve: `checked with the holder by phone ${randomUUID().slice(0, 6)}`, freeze: 'suspicious activity: holding while we call', unfreeze: 'holder confirmed by phone', claim: 'holder says <b>it was not them</b> <img src=x>', pay: 'paid in full per the terms' };
 
@@ -181,7 +182,8 @@ describe('ops console (headless Chromium)', () => {
     // Staff appear by e-mail in every trail.
     staffActor = `ops:${(process.env.ANSHIN_OPS_EMAIL ?? 'ops@anshin.local').toLowerCase()}`;
     second = await newStaff('second');
-    [victim, rejected, chromium] = await Promise.all([reviewCase(), reviewCase(), launchChromium()]);
+    // A queue of some length (young wallets' charges of 35,000 yen and up wait for a human), rejected again at the end.
+    [victim, rejected, chromium, ...others] = await Promise.all([reviewCase(), reviewCase(), launchChromium(), ...[35_000, 48_500, 120_000, 199_000, 72_000].map((a) => reviewCase(a))]);
     context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(UI_TIMEOUT);
     context.setDefaultNavigationTimeout(30_000);
@@ -195,6 +197,10 @@ describe('ops console (headless Chromium)', () => {
 
   afterAll(async () => {
     try {
+      const open = new Set((await openCases()).map((c) => c.caseId));
+      for (const c of others.filter((o) => open.has(o.caseId))) {
+        await api('POST', `/v1/ops/reviews/${c.caseId}/decision`, { token: ops, body: { decision: 'REJECT', note: 'console test: background case' } });
+      }
       await restoreSwitchedBank();
     } finally {
       await chromium?.close();

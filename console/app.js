@@ -575,7 +575,7 @@
       h('td', null, h('time', { datetime: item.createdAt, title: when(item.createdAt) }, duration(now - Date.parse(item.createdAt), true))),
       closed
         ? h('td', null, item.decidedAt ? h('time', { datetime: item.decidedAt, title: when(item.decidedAt) }, shortWhen(item.decidedAt)) : '—', item.decidedBy ? h('span', { class: 'held' }, staffName(item.decidedBy)) : null)
-        : h('td', null, h('p', { class: 'sla', dataset: { due: item.dueAt } }, h('span', { class: 'sla-text' }, '…')), stale ? h('span', { class: 'stale-flag' }, t('case.staleUnowned')) : null),
+        : h('td', null, h('p', { class: 'sla', dataset: { due: item.dueAt, coarse: 'true' } }, h('span', { class: 'sla-text' }, '…')), stale ? h('span', { class: 'stale-flag' }, t('case.staleUnowned')) : null),
       h('td', null, compactReasons(item.reasons)),
       h('td', null, owner),
       h('td', null, stateCell),
@@ -910,10 +910,11 @@
       el.classList.toggle('soon', left > 0 && left <= SLA_WARN_MS);
       if (row) row.classList.toggle('overdue', left <= 0);
       if (isNaN(due)) text.textContent = t('sla.unknown');
-      else if (left > 0) text.textContent = t('sla.left', { duration: duration(left) });
+      // The table counts in minutes (dense); the case beside it to the second.
+      else if (left > 0) text.textContent = t('sla.left', { duration: duration(left, !!el.dataset.coarse) });
       else {
         if (row) overdue++;
-        text.textContent = t('sla.overdue', { duration: duration(-left) });
+        text.textContent = t('sla.overdue', { duration: duration(-left, !!el.dataset.coarse) });
       }
     }
     if (state.queueStatus !== 'CLOSED') {

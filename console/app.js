@@ -540,6 +540,8 @@
   function renderRows() {
     const items = filteredItems();
     const closed = state.queueStatus === 'CLOSED';
+    // Closed cases: the third column is who decided and when, not time left.
+    $('#queue-table th[data-sort="due"] button').textContent = t(closed ? 'col.decidedBy' : 'col.sla');
     $('#queue-body').replaceChildren(...items.map((i) => caseRow(i, closed)));
     for (const th of document.querySelectorAll('#queue-table thead th[data-sort]')) {
       th.setAttribute('aria-sort', th.dataset.sort === state.sort.key ? (state.sort.dir > 0 ? 'ascending' : 'descending') : 'none');
@@ -556,8 +558,8 @@
     const selected = item.caseId === state.selected;
     const open = h('button', { type: 'button', class: 'row-open', 'aria-label': t('case.select', { amount: yen(item.amount), chargeId: item.chargeId }), 'aria-pressed': selected ? 'true' : 'false', onclick: () => selectCase(item.caseId) }, yen(item.amount));
     const owner = item.assignee
-      ? h('span', { class: isMine(item.assignee) ? 'owner mine' : 'owner', title: item.assignee },
-          isMine(item.assignee) ? t('case.yours') : item.assignee,
+      ? h('span', { class: isMine(item.assignee) && !closed ? 'owner mine' : 'owner', title: item.assignee },
+          isMine(item.assignee) && !closed ? t('case.yours') : item.assignee,
           item.assignedAt && !closed ? h('span', { class: 'held' }, t('case.heldFor', { duration: duration(now - Date.parse(item.assignedAt), true) })) : null)
       : h('span', { class: 'muted' }, t('case.unassigned'));
     const stateCell = caseState(item) === 'AWAITING_SECOND_APPROVAL'
@@ -744,7 +746,9 @@
 
     function ownerLine(fresh, isClosed) {
       const now = nowMs();
-      const who = fresh.assignee
+      const who = fresh.assignee && isClosed
+        ? [h('strong', null, fresh.assignee)]
+        : fresh.assignee
         ? [h('strong', null, isMine(fresh.assignee) ? `${fresh.assignee}（${t('case.yours')}）` : fresh.assignee), fresh.assignedAt ? ` · ${t('case.heldFor', { duration: duration(now - Date.parse(fresh.assignedAt), true) })}` : '']
         : [h('span', { class: staleUnowned(fresh, now) ? 'stale-flag' : 'muted' }, staleUnowned(fresh, now) ? `${t('case.unassigned')} · ${t('case.staleUnowned')}` : t('case.unassigned'))];
       const out = [h('span', { class: 'owner-term' }, `${t('case.owner')}：`), ...who];

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import type { ListKind } from './lists';
 
 /**
@@ -20,12 +20,20 @@ export interface ListRef {
 export const LIST_REF_PREFIX = '~';
 
 const refKey = (accountKey: string) => Buffer.from(hkdfSync('sha256', accountKey, 'anshin-wallet', 'list-refs', 32));
+const ivKey = (accountKey: string) => Buffer.from(hkdfSync('sha256', accountKey, 'anshin-wallet', 'list-ref-ivs', 32));
 
+/**
+ * Deterministic (a synthetic IV: a keyed hash of kind and content, as in AES-SIV): one value always
+ * seals to one reference, so a read stays a read (the same queue answers the same bytes) and a GCM
+ * nonce repeats only with the very same plaintext. What it lets a holder learn is that two
+ * references stand for the same value, which the case's related wallets already say.
+ */
 export function sealListRef(accountKey: string, kind: ListKind, ref: ListRef): string {
-  const iv = randomBytes(12);
+  const plain = JSON.stringify(ref.shown === undefined ? [ref.key] : [ref.key, ref.shown]);
+  const iv = createHmac('sha256', ivKey(accountKey)).update(`${kind}\0${plain}`).digest().subarray(0, 12);
   const cipher = createCipheriv('aes-256-gcm', refKey(accountKey), iv);
   cipher.setAAD(Buffer.from(kind));
-  const body = Buffer.concat([cipher.update(JSON.stringify(ref.shown === undefined ? [ref.key] : [ref.key, ref.shown]), 'utf8'), cipher.final()]);
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return LIST_REF_PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
 }
 

@@ -23,7 +23,9 @@ describe('sealed list references', () => {
     for (const value of ['~', '~AAAA', '+819012345678', 'dev-1', `~${'A'.repeat(80)}`]) expect(openListRef(KEY, 'EKYC_IDENTITY', value)).toBeUndefined();
   });
 
-  it('seal the same value differently each time (nothing to correlate between cases)', () => {
-    expect(sealListRef(KEY, 'PHONE', { key: '+819012345678' })).not.toBe(sealListRef(KEY, 'PHONE', { key: '+819012345678' }));
+  it('seal one value to one reference (a read answers the same bytes), different values and kinds to different ones', () => {
+    expect(sealListRef(KEY, 'PHONE', { key: '+819012345678' })).toBe(sealListRef(KEY, 'PHONE', { key: '+819012345678' }));
+    expect(sealListRef(KEY, 'PHONE', { key: '+819012345678' })).not.toBe(sealListRef(KEY, 'PHONE', { key: '+819012345679' }));
+    expect(sealListRef(KEY, 'PHONE', { key: 'x' }).slice(1, 17)).not.toBe(sealListRef(KEY, 'DEVICE', { key: 'x' }).slice(1, 17));
   });
 });

@@ -19,8 +19,18 @@ export interface ListRef {
 /** Sealed references start with `~`, which no phone (`+`), bank account (digits) or kana identity can. */
 export const LIST_REF_PREFIX = '~';
 
-const refKey = (accountKey: string) => Buffer.from(hkdfSync('sha256', accountKey, 'anshin-wallet', 'list-refs', 32));
-const ivKey = (accountKey: string) => Buffer.from(hkdfSync('sha256', accountKey, 'anshin-wallet', 'list-ref-ivs', 32));
+/** The two keys derived from the account key, once per key (a queue seals three references per case). */
+const derived = new Map<string, { enc: Buffer; iv: Buffer }>();
+function keysOf(accountKey: string) {
+  let k = derived.get(accountKey);
+  if (!k) {
+    k = { enc: Buffer.from(hkdfSync('sha256', accountKey, 'anshin-wallet', 'list-refs', 32)), iv: Buffer.from(hkdfSync('sha256', accountKey, 'anshin-wallet', 'list-ref-ivs', 32)) };
+    derived.set(accountKey, k);
+  }
+  return k;
+}
+const refKey = (accountKey: string) => keysOf(accountKey).enc;
+const ivKey = (accountKey: string) => keysOf(accountKey).iv;
 
 /**
  * Deterministic (a synthetic IV: a keyed hash of kind and content, as in AES-SIV): one value always

@@ -1,4 +1,5 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/shared/catalog';
@@ -105,6 +106,8 @@ export class WalletStack extends Stack {
     this.functions = functions;
 
     this.api.addRoutes(ROUTES, lambdas);
+    // Staff by e-mail in every audit record: the staff pool's access tokens carry it (functions/triggers/staff-token.ts).
+    this.identity.staffPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, lambdas.staffToken, cognito.LambdaVersion.V2_0);
     this.workflow = new ChargeWorkflow(this, 'ChargeWorkflow', { config, functions: lambdas });
 
     for (const [name, every] of Object.entries(SCHEDULES) as [FunctionName, Duration][]) {

@@ -50,14 +50,15 @@ export function deleteEntryItem(kind: ListKind, key: string): TransactItem {
 
 export const listAudit = (entry: AuditEntry) => auditPut(table(), entry);
 
-export async function listEntries(now: number): Promise<ListEntry[]> {
-  const items: ListEntry[] = [];
+/** The entries in force, each with the key it is stored under (for a sealed reference to it). */
+export async function listEntries(now: number): Promise<(ListEntry & { key: string })[]> {
+  const items: (ListEntry & { key: string })[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const out = await ddb().send(
       new QueryCommand({ TableName: table(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :l', ExpressionAttributeValues: { ':l': keys.listIndexKey }, ExclusiveStartKey: cursor }),
     );
-    items.push(...((out.Items ?? []) as ListEntry[]));
+    items.push(...(out.Items ?? []).map((i) => ({ ...(i as ListEntry), key: String(i.gsi1sk).slice(String(i.kind).length + 1) })));
     cursor = out.LastEvaluatedKey;
   } while (cursor);
   return items.filter((e) => Date.parse(e.until) > now);

@@ -4,9 +4,11 @@ import { ddb } from '../adapters/dynamo';
 import { getLink } from '../adapters/links-repo';
 import type { ReviewCase } from '../adapters/reviews-repo';
 import { deviceHash, getDevice, getUser, getWallet } from '../adapters/users-repo';
-import { identityValue } from '../domain/lists';
+import { identityValue, type ListKind } from '../domain/lists';
+import { sealListRef } from '../domain/list-ref';
 import { RISK_POLICY } from '../domain/policy';
 import { config } from '../shared/config';
+import { ports } from '../shared/runtime';
 import { maskTail } from '../shared/redact';
 import { keys } from '../shared/table';
 
@@ -50,23 +52,36 @@ export async function reviewContext(c: ReviewCase, now: number) {
   add(byIdentity, 'EKYC_IDENTITY');
 
   charges.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const { accountKey } = await ports().secrets();
+  const ref = (kind: ListKind, key: string, shown?: string) => sealListRef(accountKey, kind, shown === undefined ? { key } : { key, shown });
   const pending = charges.filter((x) => WAITING.has(x.status)).reduce((sum, x) => sum + x.amount, 0);
   return {
     user: {
       kycName: user?.identity?.fullName ?? null, kycNameKana: user?.identity?.fullNameKana ?? null,
       walletAgeHours: hoursSince(user?.createdAt, now) ?? 0, status: user?.status ?? 'UNKNOWN', phoneNumber: user ? maskTail(user.phoneNumber) : '',
-      balance: wallet?.balance ?? 0, pending,
+      balance: wallet?.balance ?? 0, pending, createdAt: user?.createdAt ?? null,
     },
     link: link
       ? {
           linkId: link.linkId, bankCode: link.bankCode, branchCode: link.branchCode, accountMasked: link.accountMasked, status: link.status,
           ageHours: hoursSince(link.activatedAt, now), phoneAttested: (link as { phoneAttested?: boolean }).phoneAttested === true,
+          activatedAt: link.activatedAt ?? null,
+          // Every debit carries the bank's notice to the holder: the debits made are the notices sent.
+          debitsNotified: charges.filter((x) => x.linkId === link.linkId && !!x.bankTransactionId).length,
         }
       : null,
     device: charge?.deviceId ? { id: charge.deviceId, firstSeenAt: device?.firstSeenAt ?? device?.trustedAt ?? null, otherWallets: byDevice.filter((id) => id !== c.userId) } : null,
     recentCharges: charges.slice(0, 10).map((x) => ({ chargeId: x.chargeId, amount: x.amount, status: x.status, outcome: x.decision.outcome, reasons: x.decision.reasons, createdAt: x.createdAt })),
     facts: charge ? factsOf(charge, charges, link?.activatedAt, user?.createdAt) : {},
     relatedWallets: [...related].map(([userId, via]) => ({ userId, via })),
+    // What "list this device / account / phone / identity" sends as {value}: the device id as it is,
+    // the others sealed (ops see the phone masked, the account's number is stored nowhere, no birth date).
+    listRefs: {
+      ...(charge?.deviceId ? { DEVICE: { value: charge.deviceId, shown: charge.deviceId } } : {}),
+      ...(user ? { PHONE: { value: ref('PHONE', user.phoneNumber), shown: maskTail(user.phoneNumber) } } : {}),
+      ...(link ? { BANK_ACCOUNT: { value: ref('BANK_ACCOUNT', link.accountHash, `${link.bankCode}-${link.branchCode}-${link.accountMasked}`), shown: `${link.bankCode}-${link.branchCode}-${link.accountMasked}` } } : {}),
+      ...(user?.identity ? { EKYC_IDENTITY: { value: ref('EKYC_IDENTITY', identityValue(user.identity.fullNameKana, user.identity.dateOfBirth)), shown: `${user.identity.fullNameKana}（****-**-**）` } } : {}),
+    },
   };
 }
 

@@ -6,6 +6,8 @@ import { deleteEntryItem, listAudit, listEntries, listKey, putEntryItem, type Li
 import { staffOf } from '../adapters/staff-repo';
 import { cancellationReasons } from '../adapters/dynamo';
 import { canonicalValue, type ListKind } from '../domain/lists';
+import { LIST_REF_PREFIX, openListRef, sealListRef } from '../domain/list-ref';
+import { maskAccount } from '../domain/bank-link';
 import { FOUR_EYES, LIST_POLICY } from '../domain/policy';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
 import { getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
@@ -180,8 +182,18 @@ async function decideClaim(req: HttpRequest<z.infer<typeof CompensationDecisionB
   return { status: 200, body: claimView(claim) };
 }
 
-/** Lists: values are checked and made canonical here; a bank account is kept only as its keyed hash and masked. */
+/**
+ * Lists: values are checked and made canonical here; a bank account is kept only as its keyed hash
+ * and masked. A sealed reference (a case's `context.listRefs`, an entry's `ref`) stands for a value
+ * the console never holds: a bank account's number, a full phone number, a birth date.
+ */
 async function listValue(params: { kind: ListKind; value: string }) {
+  const { accountKey } = await ports().secrets();
+  const sealed = openListRef(accountKey, params.kind, params.value);
+  if (sealed) return { key: sealed.key, shown: sealed.shown ?? shownOfKey(params.kind, sealed.key) };
+  if (params.kind !== 'DEVICE' && params.value.startsWith(LIST_REF_PREFIX)) {
+    throw new DomainError('VALIDATION_ERROR', 'The list value is not valid', { issues: [{ in: 'path', path: 'value', message: `not a ${params.kind} reference this service issued` }] });
+  }
   // A phone's `+` or a kana name arrives percent-encoded if the gateway passed the path raw; only a
   // device id may contain a literal `%`, so the others are decoded once more when they still look encoded.
   let raw = params.value;
@@ -195,16 +207,26 @@ async function listValue(params: { kind: ListKind; value: string }) {
   const canonical = canonicalValue(params.kind, raw);
   if ('error' in canonical) throw new DomainError('VALIDATION_ERROR', 'The list value is not valid', { issues: [{ in: 'path', path: 'value', message: canonical.error }] });
   const key = await listKey(params.kind, canonical.value);
-  const shown = params.kind === 'BANK_ACCOUNT' ? canonical.value.replace(/\d{4}$/, '****') : canonical.value;
+  // Masked as the links mask it (last three digits), so an entry and a link together never show more.
+  const shown = params.kind === 'BANK_ACCOUNT' ? canonical.value.replace(/-(\d{7})$/, (_, n: string) => `-${maskAccount(n)}`) : canonical.value;
   return { key, shown };
+}
+
+/** What a sealed phone or identity shows: the phone masked, the identity without its birth date. */
+function shownOfKey(kind: ListKind, key: string): string {
+  if (kind === 'PHONE') return maskTail(key);
+  if (kind === 'EKYC_IDENTITY') return key.replace(/_\d{4}-\d{2}-\d{2}$/, '_****-**-**');
+  return kind === 'BANK_ACCOUNT' ? '****' : key;
 }
 
 const LISTS_AUDIT_SUBJECT = 'lists';
 
 async function lists() {
-  const items = await listEntries(ports().clock.now());
+  const [items, { accountKey }] = await Promise.all([listEntries(ports().clock.now()), ports().secrets()]);
   items.sort((a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
-  return { status: 200, body: { items: items.map(entryView) } };
+  // `ref` removes the entry (DELETE) whatever its kind: a device by its id, the others sealed.
+  const ref = (e: ListEntry & { key: string }) => (e.kind === 'DEVICE' ? e.value : sealListRef(accountKey, e.kind, e.kind === 'BANK_ACCOUNT' ? { key: e.key, shown: e.value } : { key: e.key }));
+  return { status: 200, body: { items: items.map((e) => ({ ...entryView(e), ref: ref(e) })) } };
 }
 
 const entryView = (e: ListEntry) => ({ kind: e.kind, value: e.value, action: e.action, until: e.until, reason: e.reason, createdAt: e.createdAt, createdBy: e.createdBy });

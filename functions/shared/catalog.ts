@@ -28,6 +28,8 @@ const RW: TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Upd
 
 export const FUNCTIONS = {
   meta: { entry: 'functions/http/meta.ts', description: 'Health and the OpenAPI document', table: [], capabilities: [] },
+  // Not behind a route: the staff pool's pre-token-generation trigger (the e-mail into the access token).
+  staffToken: { entry: 'functions/triggers/staff-token.ts', description: "Staff pool trigger: the staff member's e-mail into the access token", table: [], capabilities: [] },
   identity: {
     entry: 'functions/http/identity.ts',
     description: 'Registration and sign-in',
@@ -65,7 +67,8 @@ export const FUNCTIONS = {
     entry: 'functions/http/reviews.ts',
     description: 'The human review queue and decisions',
     table: [...RW, 'dynamodb:Query'],
-    capabilities: ['resumeWorkflow'],
+    // secrets: each case's list references are sealed with a key derived from the service secret.
+    capabilities: ['secrets', 'resumeWorkflow'],
   },
   chargeWorkflow: {
     entry: 'functions/workflow/tasks.ts',

@@ -15,6 +15,8 @@ export interface Caller {
   userId: string;
   groups: string[];
   isOps: boolean;
+  /** Staff only: the e-mail the staff pool's token trigger puts into the access token. */
+  email?: string;
 }
 
 export interface HttpRequest<B = unknown, Q = Record<string, string>, P = Record<string, string>> {
@@ -89,7 +91,7 @@ function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): Mi
       const claims = event.requestContext?.authorizer?.jwt?.claims;
       if (claims && typeof claims.sub === 'string') {
         const groups = parseGroups(claims['cognito:groups']);
-        caller = { userId: claims.sub, groups, isOps: groups.includes('ops') };
+        caller = { userId: claims.sub, groups, isOps: groups.includes('ops'), ...(typeof claims.email === 'string' && claims.email ? { email: claims.email } : {}) };
       }
       if (route.auth !== 'public' && !caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
       if (route.auth === 'ops' && !caller?.isOps) throw new DomainError('FORBIDDEN', 'This route is for operations staff');

@@ -180,15 +180,19 @@ export const ReviewContext = z.object({
   user: z.object({
     kycName: z.string().nullable(), kycNameKana: z.string().nullable(), walletAgeHours: z.number(), status: z.string(),
     phoneNumber: z.string().describe('masked'), balance: z.number().int(), pending: z.number().int().describe('yen of charges still waiting (code, review)'),
+    createdAt: z.string().nullable().optional().describe('when the wallet was opened'),
   }),
   link: z.object({
     linkId: z.string(), bankCode: z.string(), branchCode: z.string(), accountMasked: z.string(), status: z.string(), ageHours: z.number().nullable(),
     phoneAttested: z.boolean().describe('whether the bank attested that the wallet phone is its holder\'s registered phone'),
+    activatedAt: z.string().nullable().optional(), debitsNotified: z.number().int().optional().describe('debits on this link so far, each notified to the holder by the bank'),
   }).nullable(),
   device: z.object({ id: z.string(), firstSeenAt: z.string().nullable(), otherWallets: z.array(z.string()) }).nullable(),
   recentCharges: z.array(z.object({ chargeId: z.string(), amount: z.number().int(), status: z.string(), outcome: z.string(), reasons: z.array(z.string()), createdAt: z.string() })),
   facts: z.record(z.string(), z.unknown()).describe('per reason code, the facts the decision stored for it'),
   relatedWallets: z.array(z.object({ userId: z.string(), via: z.array(z.enum(['BANK_ACCOUNT', 'DEVICE', 'PHONE', 'EKYC_IDENTITY'])) })),
+  listRefs: z.partialRecord(z.enum(['DEVICE', 'PHONE', 'BANK_ACCOUNT', 'EKYC_IDENTITY']), z.object({ value: z.string(), shown: z.string() }))
+    .optional().describe('per list kind, the {value} for PUT /v1/ops/lists/{kind}/{value} (a device id as it is, the others sealed) and what it shows'),
 });
 export const ReviewItem = z.object({
   caseId: z.string(),
@@ -261,7 +265,7 @@ export const ClaimsQuery = z.object({ status: z.enum(['OPEN', 'CLOSED']).optiona
 export const ListKind = z.enum(['DEVICE', 'PHONE', 'BANK_ACCOUNT', 'EKYC_IDENTITY']);
 export const ListParams = z.object({
   kind: ListKind,
-  value: z.string().min(1).max(200).describe('DEVICE: the X-Device-Id; PHONE: E.164; BANK_ACCOUNT: bankCode-branchCode-accountNumber; EKYC_IDENTITY: kana name and birth date, `<kana>_<YYYY-MM-DD>`'),
+  value: z.string().min(1).max(300).describe('DEVICE: the X-Device-Id; PHONE: E.164; BANK_ACCOUNT: bankCode-branchCode-accountNumber; EKYC_IDENTITY: kana name and birth date, `<kana>_<YYYY-MM-DD>`; or, for any kind, a sealed reference `~…` from a case\'s `context.listRefs` or an entry\'s `ref`'),
 });
 export const ListEntryBody = z.strictObject({
   action: z.enum(['DENY', 'REVIEW']),
@@ -271,6 +275,7 @@ export const ListEntryBody = z.strictObject({
 export const ListEntryView = z.object({
   kind: ListKind, value: z.string().describe('as entered; a bank account is shown masked'), action: z.enum(['DENY', 'REVIEW']), until: z.string(), reason: z.string(),
   createdAt: z.string(), createdBy: z.string(),
+  ref: z.string().optional().describe('the {value} that removes this entry (DELETE): a device id as it is, the others sealed'),
 });
 export const ListsResponse = z.object({ items: z.array(ListEntryView) });
 export const AuditQuery = z.object({

@@ -62,6 +62,12 @@ it.each(NAMES)('the %s bundle loads and answers one invocation', async (fn) => {
     else expect([result.statusCode, JSON.parse(result.body).error.code]).toEqual([401, 'UNAUTHORIZED']);
     return;
   }
+  // The staff pool's token trigger touches nothing: it answers with the e-mail claim added.
+  if (fn === 'staffToken') {
+    const out = await mod.handler!({ request: { userAttributes: { email: 'a@b.c' } }, response: {} }, context(fn));
+    expect(out.response.claimsAndScopeOverrideDetails.accessTokenGeneration.claimsToAddOrOverride).toEqual({ email: 'a@b.c' });
+    return;
+  }
   // Not behind the API: the workflow task handler and the sweeper both read the table first.
   const event = fn === 'chargeWorkflow' ? { action: 'finish', chargeId: 'chg_smoke', userId: 'u_smoke', status: 'EXPIRED' } : {};
   const outcome = await mod.handler!(event, context(fn)).then(

@@ -123,6 +123,14 @@ export const NOTICES = {
     ja: (otp: string, a: { accountMasked: string }) => `${BRAND.ja}への口座${a.accountMasked}の登録用ワンタイムパスワード：${otp}。お申し込みでなければ誰にも教えず、当行へご連絡ください。`,
     en: (otp: string, a: { accountMasked: string }) => `One-time code ${otp} to let ${BRAND.en} link your account ${a.accountMasked}. If you did not ask for this, do not share it and call your bank.`,
   },
+  /**
+   * The bank's own code for a charge from the holder's account (HOLDER_CHALLENGE): the bank writes it,
+   * since only the bank holds the code. It names the payee and the amount, so a phisher's "read me the code" shows.
+   */
+  holderChallenge: {
+    ja: (code: string, a: { accountMasked: string; amount: number }) => `口座${a.accountMasked}から${BRAND.ja}への${formatYen(a.amount, 'ja')}のチャージの確認コード：${code}（5分間有効）。ご自身のお手続きでなければ誰にも教えず、当行へご連絡ください。`,
+    en: (code: string, a: { accountMasked: string; amount: number }) => `Code ${code} approves a ${formatYen(a.amount, 'en')} ${BRAND.en} top-up from your account ${a.accountMasked} (valid 5 minutes). If you did not ask for it, do not share it and call your bank.`,
+  },
   linked: {
     ja: (a: { accountMasked: string; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}が${BRAND.ja}に登録されました。今後のチャージはこの口座から引き落とされます。`,
     en: (a: { accountMasked: string; at: number }) => `Your account ${a.accountMasked} was linked to an ${BRAND.en} on ${formatJst(a.at, 'en')}. Charges to that wallet will be debited from this account.`,

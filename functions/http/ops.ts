@@ -8,7 +8,7 @@ import { cancellationReasons } from '../adapters/dynamo';
 import { canonicalValue, type ListKind } from '../domain/lists';
 import { FOUR_EYES, LIST_POLICY } from '../domain/policy';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
-import { getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
+import { accountWalletItem, getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
 import { cancelBankCharges } from '../app/charge-lifecycle';
 import { getUser, getWallet, requestUnfreeze, transact, unfreezeUser } from '../adapters/users-repo';
 import { config } from '../shared/config';
@@ -126,7 +126,7 @@ async function releaseLink(req: HttpRequest<z.infer<typeof ReasonBody>, Record<s
   const moved = await moveLink(
     link, 'REMOVED', now,
     { userId: link.userId, actor: (await staff(req)), action: 'LINK_RELEASED', reason: req.body.reason, details: { linkId: link.linkId, bankCode: link.bankCode }, at: now },
-    {}, [releaseClaimItem(link)],
+    {}, [releaseClaimItem(link), accountWalletItem(link.accountHash, link.userId, now)],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
   return { status: 200, body: { linkId: link.linkId, status: 'REMOVED' } };

@@ -257,12 +257,14 @@ export class BankSimulator implements BankGateway {
       return { verified: false, attemptsLeft: 0 };
     }
     const verified = c.codeHash === sha(`${input.challengeId}:${input.code}`);
+    let attempts = 0;
     this.store.update((s) => {
       const x = s.challenges![input.challengeId];
       if (verified) x.used = true;
       else x.attempts += 1;
+      attempts = x.attempts;
     });
-    return { verified, attemptsLeft: verified ? 0 : HOLDER_CHALLENGE_TRIES - c.attempts - 1 };
+    return { verified, attemptsLeft: verified ? 0 : HOLDER_CHALLENGE_TRIES - attempts };
   }
 
   async notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }) {

@@ -44,7 +44,7 @@ describe('fast lane: the bank attests the wallet phone at authorization', () => 
     // The wallet's own link listing does not show it.
     const mine = await api('GET', '/v1/me/bank-links', { token: w.user.token });
     expect(mine.body.items[0]).not.toHaveProperty('phoneAttested');
-    const { chargeId, code } = await challenged(w, 30_000); // the first charge on the link: the wallet's SMS code
+    const { chargeId, code } = await challenged(w, 15_000); // the first charge on the link: the wallet's SMS code
     expect((await getCharge(w, chargeId)).body.decision.reasons).not.toContain('HOLDER_CHALLENGE');
     expect((await confirmCharge(w, chargeId, code)).status).toBe(200);
     await waitForStatus(w, chargeId, 'COMPLETED');

@@ -125,7 +125,9 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
   if (!decision) throw new DomainError('RATE_LIMITED', 'Too many charges at once; retry', undefined, { 'retry-after': '1' });
   emit(METRIC.chargeDecision, 1, 'Count', { outcome: decision.outcome });
   // The device's first sighting and yen on this wallet, and its stamp across wallets (writes only what changed).
-  await recordDeviceUse(userId, req.deviceId, device, now, decision.outcome === 'DENY' ? 0 : amount);
+  // The device the wallet was opened on is never new to it: its yen need no counting.
+  const opener = device.firstSeenAt !== undefined && device.firstSeenAt <= Date.parse(user.createdAt);
+  await recordDeviceUse(userId, req.deviceId, device, now, decision.outcome === 'DENY' || opener ? 0 : amount);
 
   const at = new Date(now).toISOString();
   const base = {

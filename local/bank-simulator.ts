@@ -33,6 +33,16 @@ interface SimRequest {
   otpFailures: number;
 }
 
+/** A code for one charge, sent to the holder's registered phone; the bank alone can check it. */
+interface SimHolderChallenge {
+  accountKey: string;
+  amount: number;
+  codeHash: string;
+  expiresAt: number;
+  attempts: number;
+  used: boolean;
+}
+
 interface SimCode {
   requestId: string;
   expiresAt: number;
@@ -55,6 +65,8 @@ interface SimState {
   requests: Record<string, SimRequest>;
   codes: Record<string, SimCode>;
   moves: Record<string, SimMove>;
+  /** Absent in stores written before holder challenges. */
+  challenges?: Record<string, SimHolderChallenge>;
 }
 
 /** Faults a test can switch on: each counter is used up by the calls it affects. */
@@ -74,6 +86,8 @@ const MAX_PIN_FAILURES = 3;
 /** Like a cash card: wrong PINs add up across requests, and the account locks. */
 const MAX_ACCOUNT_PIN_FAILURES = 6;
 const MAX_OTP_FAILURES = 3;
+const HOLDER_CHALLENGE_TTL_MS = 5 * 60_000;
+const HOLDER_CHALLENGE_TRIES = 5;
 
 const keyOf = (a: { bankCode: string; branchCode: string; accountNumber: string }) => `${a.bankCode}-${a.branchCode}-${a.accountNumber}`;
 const masked = (a: { accountNumber: string }) => `****${a.accountNumber.slice(-3)}`;
@@ -206,7 +220,7 @@ export class BankSimulator implements BankGateway {
     return { requestId: id, authorizationUrl: `${this.baseUrl()}/local/bank/authorize?request=${encodeURIComponent(id)}` };
   }
 
-  async exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string }) {
+  async exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string; walletPhoneNumber?: string }) {
     const code = this.store.read().codes[input.authorizationCode];
     const req = code && this.store.read().requests[code.requestId];
     if (!code || !req || code.used || this.clock.now() > code.expiresAt || code.requestId !== input.requestId || req.bankCode !== input.bankCode) {
@@ -216,7 +230,41 @@ export class BankSimulator implements BankGateway {
       d.codes[input.authorizationCode].used = true;
     });
     const account = this.store.read().accounts[req.accountKey];
-    return { holderNameKana: account.holderNameKana, dateOfBirth: account.dateOfBirth, accountRef: account.accountRef };
+    // The bank compares and answers yes or no: the holder's own number never leaves the bank.
+    const phoneMatchesHolder = input.walletPhoneNumber !== undefined && input.walletPhoneNumber === account.phoneNumber;
+    return { holderNameKana: account.holderNameKana, dateOfBirth: account.dateOfBirth, accountRef: account.accountRef, phoneMatchesHolder };
+  }
+
+  async startHolderChallenge(input: { bankCode: string; accountRef: string; challengeId: string; amount: number }) {
+    const d = this.store.read();
+    const seen = d.challenges?.[input.challengeId];
+    if (seen) return { challengeId: input.challengeId, expiresAt: new Date(seen.expiresAt).toISOString() };
+    const key = d.refs[input.accountRef];
+    const account = key ? d.accounts[key] : undefined;
+    if (!account || account.bankCode !== input.bankCode) throw new DomainError('BANK_DECLINED', 'Unknown account');
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const expiresAt = this.clock.now() + HOLDER_CHALLENGE_TTL_MS;
+    this.store.update((s) => {
+      (s.challenges ??= {})[input.challengeId] = { accountKey: key!, amount: input.amount, codeHash: sha(`${input.challengeId}:${code}`), expiresAt, attempts: 0, used: false };
+    });
+    await this.sms.send(account.phoneNumber, BANK_NOTICE[LANG](account.bankCode, NOTICES.holderChallenge[LANG](code, { accountMasked: masked(account), amount: input.amount })));
+    return { challengeId: input.challengeId, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  async verifyHolderChallenge(input: { bankCode: string; challengeId: string; code: string }) {
+    const c = this.store.read().challenges?.[input.challengeId];
+    if (!c || c.used || this.clock.now() >= c.expiresAt || c.attempts >= HOLDER_CHALLENGE_TRIES || this.store.read().accounts[c.accountKey]?.bankCode !== input.bankCode) {
+      return { verified: false, attemptsLeft: 0 };
+    }
+    const verified = c.codeHash === sha(`${input.challengeId}:${input.code}`);
+    let attempts = 0;
+    this.store.update((s) => {
+      const x = s.challenges![input.challengeId];
+      if (verified) x.used = true;
+      else x.attempts += 1;
+      attempts = x.attempts;
+    });
+    return { verified, attemptsLeft: verified ? 0 : HOLDER_CHALLENGE_TRIES - attempts };
   }
 
   async notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }) {

@@ -12,8 +12,10 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
  *
  *   GetItem charge (consistent, absent)
  *   GetItem user ‖ GetItem wallet ‖ GetItem link (consistent)
- *   GetItem bank (consistent) ‖ GetItem device ‖ Query strikes of the account (consistent)
- *     ‖ 4 × GetItem list entry (device, phone, bank account, eKYC identity; absent)
+ *     ‖ GetItem device (consistent) ‖ GetItem device across wallets
+ *   GetItem bank (consistent) ‖ Query strikes of the account (consistent)
+ *     ‖ 4 × GetItem list entry (device, phone, bank account, eKYC identity; absent) ‖ GetItem account across wallets
+ *   (UpdateItem device across wallets, at most hourly per wallet and device: recordDeviceUse)
  *   GetItem activity (consistent)
  *   PutItem activity (conditional on its version)
  *   PutItem charge (conditional; open-charge index and id index)
@@ -143,9 +145,9 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
   const chargeId = c.chargeIdFor(w.userId, randomUUID());
   const hash = c.requestHash({ linkId: w.linkId, amount });
   // The same two parallel read rounds as create() in functions/http/charges.ts.
-  const [existing, user, firstWallet, link, , firstActivity] = await Promise.all([
+  const [existing, user, firstWallet, link, device, firstActivity] = await Promise.all([
     charges.getCharge(w.userId, chargeId), users.requireUser(w.userId), users.getWallet(w.userId), links.getLink(w.userId, w.linkId),
-    users.isDeviceTrusted(w.userId, w.deviceId), charges.getActivity(w.userId),
+    users.getDeviceFacts(w.userId, w.deviceId), charges.getActivity(w.userId),
   ]);
   if (existing) throw new Error('charge id collision');
   if (!link) throw new Error(`link ${w.linkId} missing`);
@@ -153,6 +155,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     banks.getBank(link.bankCode),
     links.strikesSince(`ACCOUNT#${link.accountHash}`, now - policy.RISK_POLICY.review.accountFailedLinksDays * DAY),
     lists.listHits({ deviceId: w.deviceId, phoneNumber: user.phoneNumber, accountHash: link.accountHash, identity: user.identity }, now),
+    links.accountLastActiveElsewhere(link.accountHash, w.userId),
   ]);
   // As in create(): write the window back conditionally, reading it again if another charge won.
   let saved = false;
@@ -160,9 +163,10 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     const activity = attempt === 0 ? firstActivity : await charges.getActivity(w.userId);
     const today = risk.jstDay(now);
     const recent = c.pruneRecent(activity.recent, now, today);
-    saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks, waiting: activity.waiting });
+    saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today, linkId: w.linkId }], confirmedLinks: activity.confirmedLinks, waiting: activity.waiting });
   }
   if (!saved) throw new Error('activity kept changing');
+  await users.recordDeviceUse(w.userId, w.deviceId, device, now, device.firstSeenAt === undefined || device.firstSeenAt > Date.parse(user.createdAt) ? amount : 0);
   const at = new Date(now).toISOString();
   const record = {
     chargeId, userId: w.userId, linkId: w.linkId, bankCode: link.bankCode, accountRef: link.accountRef, amount,

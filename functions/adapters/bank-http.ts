@@ -1,6 +1,6 @@
 import { outboundBudgetMs } from '../shared/deadline';
 import { DomainError } from '../shared/errors';
-import type { BankGateway, BankMove, DebitNotice, HolderInfo, HolderNotice, BankAccountRef } from './ports';
+import type { BankGateway, BankMove, DebitNotice, HolderChallengeResult, HolderInfo, HolderNotice, BankAccountRef } from './ports';
 
 export interface BankHttpOptions {
   baseUrl: string;
@@ -43,8 +43,24 @@ export class HttpBankGateway implements BankGateway {
     return { requestId: out.requestId, authorizationUrl: out.authorizationUrl };
   }
 
-  async exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string }): Promise<HolderInfo> {
-    return this.call<HolderInfo>(input.bankCode, 'POST', '/token', `token-${input.requestId}`, { requestId: input.requestId, code: input.authorizationCode });
+  async exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string; walletPhoneNumber?: string }): Promise<HolderInfo> {
+    const out = await this.call<HolderInfo>(input.bankCode, 'POST', '/token', `token-${input.requestId}`, {
+      requestId: input.requestId, code: input.authorizationCode, ...(input.walletPhoneNumber ? { walletPhoneNumber: input.walletPhoneNumber } : {}),
+    });
+    // Only an explicit yes attests the phone: a bank that does not answer the question leaves it unattested.
+    return { holderNameKana: out.holderNameKana, dateOfBirth: out.dateOfBirth, accountRef: out.accountRef, phoneMatchesHolder: out.phoneMatchesHolder === true };
+  }
+
+  async startHolderChallenge(input: { bankCode: string; accountRef: string; challengeId: string; amount: number }) {
+    return this.call<{ challengeId: string; expiresAt: string }>(input.bankCode, 'POST', '/holder-challenges', `holder-challenge-${input.challengeId}`, {
+      challengeId: input.challengeId, accountRef: input.accountRef, amount: input.amount, purpose: 'WALLET_CHARGE',
+    });
+  }
+
+  async verifyHolderChallenge(input: { bankCode: string; challengeId: string; code: string }): Promise<HolderChallengeResult> {
+    // No fixed key: each try is a new try at the bank (a retry after a lost answer may count one twice, never zero times).
+    const out = await this.call<HolderChallengeResult>(input.bankCode, 'POST', `/holder-challenges/${encodeURIComponent(input.challengeId)}/verification`, undefined, { code: input.code });
+    return { verified: out.verified === true, ...(typeof out.attemptsLeft === 'number' ? { attemptsLeft: out.attemptsLeft } : {}) };
   }
 
   async notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }) {

@@ -39,6 +39,8 @@ export interface ChargeRecord extends Partial<StoredCode> {
   decision: Decision & { ruleVersion?: number };
   requestHash: string;
   deviceId?: string;
+  /** HOLDER: the code was sent by the bank to the account holder's registered phone, and the bank checks it (HOLDER_CHALLENGE). */
+  codeChannel?: 'HOLDER';
   createdAt: string;
   updatedAt: string;
   /** The first answer, replayed for the same Idempotency-Key. */
@@ -437,6 +439,30 @@ export async function recordResumption(charge: Pick<ChargeRecord, 'userId' | 'ch
     return true;
   } catch (e) {
     if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * One try at the holder's code (HOLDER_CHALLENGE), counted before the bank is asked, so concurrent
+ * guesses each use one. The tries used, or undefined if none is left or the charge no longer waits for it.
+ */
+export async function countHolderTry(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, maxAttempts: number): Promise<number | undefined> {
+  try {
+    const out = await ddb().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.charge(charge.userId, charge.chargeId),
+        UpdateExpression: 'ADD attempts :one',
+        ConditionExpression: '#st = :pending AND codeChannel = :holder AND attempts < :max',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':one': 1, ':pending': 'PENDING_CONFIRMATION', ':holder': 'HOLDER', ':max': maxAttempts },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return out.Attributes?.attempts as number;
+  } catch (e) {
+    if (isConditionFailure(e)) return undefined;
     throw e;
   }
 }

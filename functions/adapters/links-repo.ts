@@ -24,6 +24,11 @@ export interface LinkRecord {
   updatedAt: string;
   activatedAt?: string;
   failureReason?: string;
+  /**
+   * The bank said, at authorization, that the wallet phone is the holder's bank-registered phone: the link
+   * code then reached the holder (the fast lane). Ops see it; the wallet's own link listing does not.
+   */
+  phoneAttested?: boolean;
 }
 
 const table = () => config().tableName;
@@ -107,6 +112,7 @@ export async function activateLink(link: LinkRecord, spend: TransactItem, now: n
       moveLinkItem(link, 'ACTIVE', now, { activatedAt: new Date(now).toISOString() }),
       spend,
       auditPut(table(), audit),
+      accountWalletItem(link.accountHash, link.userId, now),
     ]);
     return 'ACTIVATED';
   } catch (e) {
@@ -117,7 +123,7 @@ export async function activateLink(link: LinkRecord, spend: TransactItem, now: n
   }
 }
 
-/** Releases the account claim together with a move out of ACTIVE/SUSPENDED. */
+/** Releases the account claim together with a move out of ACTIVE/SUSPENDED (with `accountWalletItem`: the wallet held it until now). */
 export function releaseClaimItem(link: LinkRecord): TransactItem {
   return {
     Delete: {
@@ -127,6 +133,29 @@ export function releaseClaimItem(link: LinkRecord): TransactItem {
       ExpressionAttributeValues: { ':lid': link.linkId },
     },
   };
+}
+
+/**
+ * The account across wallets: attribute `w:<userId>` = when that wallet last held it ACTIVE (epoch ms),
+ * written when a link becomes ACTIVE and when its claim is released. Only the account's HMAC is in the key.
+ */
+const ACCOUNT_WALLET_PREFIX = 'w:';
+export function accountWalletItem(accountHash: string, userId: string, now: number): TransactItem {
+  return {
+    Update: {
+      TableName: table(), Key: keys.accountWallets(accountHash),
+      UpdateExpression: 'SET #type = :type, #w = :now',
+      ExpressionAttributeNames: { '#type': 'type', '#w': `${ACCOUNT_WALLET_PREFIX}${userId}` },
+      ExpressionAttributeValues: { ':type': 'ACCOUNT_WALLETS', ':now': now },
+    },
+  };
+}
+
+/** When the account was last ACTIVE on a wallet other than `userId`, if ever: one GetItem. */
+export async function accountLastActiveElsewhere(accountHash: string, userId: string): Promise<number | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountWallets(accountHash) }));
+  const others = Object.entries(out.Item ?? {}).filter(([k]) => k.startsWith(ACCOUNT_WALLET_PREFIX) && k !== `${ACCOUNT_WALLET_PREFIX}${userId}`).map(([, v]) => v as number);
+  return others.length ? Math.max(...others) : undefined;
 }
 
 export async function getAccountClaim(accountHash: string): Promise<{ userId: string; linkId: string } | undefined> {

@@ -40,6 +40,21 @@ export interface HolderInfo {
   dateOfBirth: string;
   /** The bank's opaque token for the account, used for debits, refunds and notices from then on. */
   accountRef: string;
+  /**
+   * The bank's answer to "is the wallet phone we sent the holder's bank-registered phone?": a yes/no,
+   * never the holder's number. Absent when the bank does not say (then the phone is not attested).
+   */
+  phoneMatchesHolder?: boolean;
+}
+
+/**
+ * A code the bank sends to its account holder's registered phone and checks itself (as a card issuer
+ * does in 3-D Secure): the wallet relays what its user types and learns only yes or no.
+ */
+export interface HolderChallengeResult {
+  verified: boolean;
+  /** Tries the bank still allows for this challenge (it keeps its own count too). */
+  attemptsLeft?: number;
 }
 
 export type HolderNotice = 'LINK_REQUESTED' | 'LINKED' | 'ACCOUNT_LOCKED' | 'CHARGED' | 'REFUNDED';
@@ -66,7 +81,15 @@ export interface DebitNotice {
 export interface BankGateway {
   /** Pushes the account to the bank and returns the page where its holder authenticates. */
   createAuthorizationRequest(input: { account: BankAccountRef; state: string }): Promise<{ requestId: string; authorizationUrl: string }>;
-  exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string }): Promise<HolderInfo>;
+  /** `walletPhoneNumber`: the wallet's verified phone, which the bank compares with the holder's registered phone. */
+  exchangeAuthorizationCode(input: { bankCode: string; requestId: string; authorizationCode: string; walletPhoneNumber?: string }): Promise<HolderInfo>;
+  /**
+   * Asks the bank to send its holder a code for this charge (amount and payee in the bank's own message),
+   * to the phone registered at the bank. Idempotent by `challengeId` (the charge id): a retry sends no second code.
+   */
+  startHolderChallenge(input: { bankCode: string; accountRef: string; challengeId: string; amount: number }): Promise<{ challengeId: string; expiresAt: string }>;
+  /** Relays the code the wallet user typed; the bank says whether it is the holder's code. */
+  verifyHolderChallenge(input: { bankCode: string; challengeId: string; code: string }): Promise<HolderChallengeResult>;
   /** The bank tells its account holder, on the bank's own channel, with our not-me link where there is one. */
   notifyHolder(input: { bankCode: string; target: { accountRef: string } | { requestId: string }; notice: HolderNotice; message: string; notMeUrl?: string }): Promise<void>;
   /** Debits once per key; when it executes the debit, the bank sends `notice` to its account holder. */

@@ -150,7 +150,7 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
       { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0 } } },
       { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },
       auditPut(t, audit),
-      ...(deviceId ? [trustedDeviceItem(user.userId, deviceId, audit.at)] : []),
+      ...(deviceId ? [trustedDeviceItem(user.userId, deviceId, audit.at), deviceWalletItem(deviceId, user.userId, audit.at)] : []),
     ]);
   } catch (e) {
     if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
@@ -236,7 +236,79 @@ export async function getDevice(userId: string, deviceId: string): Promise<{ tru
 export async function isDeviceTrusted(userId: string, deviceId: string | undefined): Promise<boolean> {
   if (!deviceId) return false;
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, deviceHash(deviceId)) }));
-  return !!out.Item;
+  // A device item without trustedAt was only seen (a charge from it), never proved with a code.
+  return !!out.Item?.trustedAt;
+}
+
+/** The device across wallets: attribute `w:<userId>` = when that wallet last used it (epoch ms). Only the hash of the id is stored. */
+const DEVICE_WALLET_PREFIX = 'w:';
+export function deviceWalletItem(deviceId: string, userId: string, now: number): TransactItem {
+  return {
+    Update: {
+      TableName: table(), Key: keys.deviceWallets(deviceHash(deviceId)),
+      UpdateExpression: 'SET #type = :type, #w = :now',
+      ExpressionAttributeNames: { '#type': 'type', '#w': `${DEVICE_WALLET_PREFIX}${userId}` },
+      ExpressionAttributeValues: { ':type': 'DEVICE_WALLETS', ':now': now },
+    },
+  };
+}
+
+/** What the risk engine knows about a charge's device: this wallet's record of it and the other wallets that used it. */
+export interface DeviceFacts {
+  trusted: boolean;
+  /** First seen on this wallet (epoch ms); undefined if never. */
+  firstSeenAt?: number;
+  /** Yen charged through it on this wallet since first seen (counted while it is young). */
+  yenMoved: number;
+  /** When this wallet last used it, as the cross-wallet item has it. */
+  seenHereAt?: number;
+  otherWalletsSeenAt: number[];
+}
+
+/** Two GetItems by key, in parallel: the wallet's device item and the device's cross-wallet item. */
+export async function getDeviceFacts(userId: string, deviceId: string | undefined): Promise<DeviceFacts> {
+  if (!deviceId) return { trusted: false, yenMoved: 0, otherWalletsSeenAt: [] };
+  const hash = deviceHash(deviceId);
+  const [own, across] = await Promise.all([
+    ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, hash), ConsistentRead: true })),
+    ddb().send(new GetCommand({ TableName: table(), Key: keys.deviceWallets(hash) })),
+  ]);
+  const item = own.Item as { trustedAt?: string; firstSeenAt?: string; yenMoved?: number } | undefined;
+  const wallets = Object.entries(across.Item ?? {}).filter(([k]) => k.startsWith(DEVICE_WALLET_PREFIX)).map(([k, v]) => [k.slice(DEVICE_WALLET_PREFIX.length), v as number] as const);
+  const firstSeen = item?.firstSeenAt ?? item?.trustedAt;
+  return {
+    trusted: !!item?.trustedAt,
+    firstSeenAt: firstSeen ? Date.parse(firstSeen) : undefined,
+    yenMoved: item?.yenMoved ?? 0,
+    seenHereAt: wallets.find(([u]) => u === userId)?.[1],
+    otherWalletsSeenAt: wallets.filter(([u]) => u !== userId).map(([, at]) => at),
+  };
+}
+
+/** A device's yen is counted while it is this young on the wallet (the new-device rule looks back hours, not weeks). */
+const DEVICE_YEN_DAYS = 7;
+/** The cross-wallet stamp is refreshed at most this often: windows of days need no fresher one, and the common charge writes nothing. */
+const DEVICE_STAMP_REFRESH_MS = 3600_000;
+
+/** Records a charge's use of its device: first seen and yen on this wallet, and the cross-wallet stamp. Writes only what changed. */
+export async function recordDeviceUse(userId: string, deviceId: string | undefined, facts: DeviceFacts, now: number, amount: number): Promise<void> {
+  if (!deviceId) return;
+  const hash = deviceHash(deviceId);
+  const writes: Promise<unknown>[] = [];
+  const young = facts.firstSeenAt === undefined || now - facts.firstSeenAt < DEVICE_YEN_DAYS * 86_400_000;
+  if (facts.firstSeenAt === undefined || (young && amount > 0)) {
+    writes.push(ddb().send(new UpdateCommand({
+      TableName: table(), Key: keys.device(userId, hash),
+      // Seen, not trusted: no trustedAt (only a code proves a device). A second key of the wallet like a trusted one (gsi1).
+      UpdateExpression: 'SET #type = :type, firstSeenAt = if_not_exists(firstSeenAt, :at), gsi1pk = :d, gsi1sk = :u ADD yenMoved :yen',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':type': 'DEVICE', ':at': new Date(now).toISOString(), ':d': keys.deviceIndexKey(hash), ':u': userId, ':yen': young ? amount : 0 },
+    })));
+  }
+  if (facts.seenHereAt === undefined || now - facts.seenHereAt >= DEVICE_STAMP_REFRESH_MS) {
+    writes.push(ddb().send(new UpdateCommand(deviceWalletItem(deviceId, userId, now).Update!)));
+  }
+  await Promise.all(writes);
 }
 
 export async function unfreezeUser(userId: string, audit: AuditEntry): Promise<boolean> {

@@ -42,6 +42,8 @@ export interface RecentCharge {
   at: number;
   amount: number;
   day: string;
+  /** The link charged (entries written before issue 12 have none). */
+  linkId?: string;
 }
 
 export function dayTotal(recent: RecentCharge[], day: string): number {

@@ -56,6 +56,22 @@ export const RISK_POLICY = {
     newWalletAmountAtLeast: 30_000,
     chargesInLastHour: 3,
     accountFailedLinksDays: 30,
+    /** The bank account was ACTIVE on another wallet this recently (ACCOUNT_RECENTLY_LINKED_ELSEWHERE). */
+    accountLinkedElsewhereDays: 90,
+    /** The device was seen on this many wallets (this one included) within the window (DEVICE_SHARED). */
+    deviceSharedWallets: 2,
+    deviceSharedDays: 30,
+    /** A device first seen on the wallet this recently, moving more than this many yen (NEW_DEVICE_EXPOSURE). */
+    newDeviceHours: 72,
+    newDeviceExposureAbove: 10_000,
+  },
+  /**
+   * The account holder's own channel, through the bank. On a young link whose wallet phone the bank
+   * did not attest as the holder's registered phone, the link's exposure plus the charge above this
+   * needs a code the bank sends to the holder's phone (HOLDER_CHALLENGE).
+   */
+  holder: {
+    challengeExposureAbove: 10_000,
   },
 } as const;
 

@@ -20,10 +20,15 @@ export type ReasonCode =
   | 'NEW_WALLET_LARGE_AMOUNT'
   | 'HIGH_VELOCITY'
   | 'ACCOUNT_FAILED_LINKS'
+  | 'ACCOUNT_RECENTLY_LINKED_ELSEWHERE'
+  | 'DEVICE_SHARED'
+  | 'NEW_DEVICE_EXPOSURE'
   // CHALLENGE
   | 'FIRST_CHARGE_ON_LINK'
   | 'AMOUNT_OVER_CHALLENGE'
   | 'NEW_DEVICE'
+  /** The code goes to the account holder's bank-registered phone, sent by the bank (not to the wallet phone). */
+  | 'HOLDER_CHALLENGE'
   // lists (issue 13): DENY or REVIEW as the entry says
   | 'LISTED_DEVICE'
   | 'LISTED_PHONE'
@@ -47,6 +52,20 @@ export interface ChargeFacts {
   deviceSeen: boolean;
   /** Failed link attempts on the linked bank account by other wallets in the last 30 days. */
   accountFailedLinksByOthers: number;
+  /** The bank attested at authorization that the wallet phone is the holder's bank-registered phone. */
+  phoneAttested: boolean;
+  /** A reviewer trusted the link, or its history vets it (owner: per-link stats; false until then). */
+  linkVetted: boolean;
+  /** Yen of this link in the last 30 days, pending and held included, this charge excluded. */
+  linkExposure30d: number;
+  /** When the linked bank account was last ACTIVE on another wallet (epoch ms), if ever. */
+  accountLastActiveElsewhereAt: number | undefined;
+  /** When this device was last seen on each other wallet (epoch ms). */
+  deviceOtherWalletsSeenAt: number[];
+  /** When this device was first seen on this wallet (epoch ms); undefined: never before this charge. */
+  deviceFirstSeenAt: number | undefined;
+  /** Yen this device has moved on this wallet since it was first seen there, this charge excluded. */
+  deviceYenSinceFirstSeen: number;
 }
 
 export interface Decision {
@@ -55,6 +74,7 @@ export interface Decision {
 }
 
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 
 /** The risk thresholds as data: the defaults of policy.ts, or a rule set ops activated at runtime. */
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends number ? number : Widen<T[K]> };
@@ -77,11 +97,22 @@ export function decide(f: ChargeFacts, rules: RiskRules = RISK_POLICY): Decision
   if (f.now - f.walletCreatedAt < r.newWalletHours * HOUR && f.amount >= r.newWalletAmountAtLeast) review.push('NEW_WALLET_LARGE_AMOUNT');
   if (f.chargesInLastHour >= r.chargesInLastHour) review.push('HIGH_VELOCITY');
   if (f.accountFailedLinksByOthers > 0) review.push('ACCOUNT_FAILED_LINKS');
+  if (f.accountLastActiveElsewhereAt !== undefined && f.now - f.accountLastActiveElsewhereAt < r.accountLinkedElsewhereDays * DAY) review.push('ACCOUNT_RECENTLY_LINKED_ELSEWHERE');
+  if (1 + f.deviceOtherWalletsSeenAt.filter((at) => f.now - at < r.deviceSharedDays * DAY).length >= r.deviceSharedWallets) review.push('DEVICE_SHARED');
+  // A device that joined an existing wallet (not the one it was opened on): a SIM swap hands the attacker
+  // the wallet phone, and often the bank phone too, so no code stops him; exposure through it goes to a human.
+  const deviceFirstSeen = f.deviceFirstSeenAt ?? f.now;
+  if (deviceFirstSeen > f.walletCreatedAt && f.now - deviceFirstSeen < r.newDeviceHours * HOUR && f.deviceYenSinceFirstSeen + f.amount > r.newDeviceExposureAbove) {
+    review.push('NEW_DEVICE_EXPOSURE');
+  }
 
   const challenge: ReasonCode[] = [];
   if (!f.linkHasConfirmedCharge) challenge.push('FIRST_CHARGE_ON_LINK');
   if (f.amount >= rules.challenge.amountAtLeast) challenge.push('AMOUNT_OVER_CHALLENGE');
   if (!f.deviceSeen) challenge.push('NEW_DEVICE');
+  // Every wallet-phone code reaches an identity thief (his phone is the wallet phone): on a young link whose
+  // phone the bank did not attest, exposure beyond a small cap needs the holder's own code, sent by the bank.
+  if (!f.linkVetted && !f.phoneAttested && f.linkExposure30d + f.amount > rules.holder.challengeExposureAbove) challenge.push('HOLDER_CHALLENGE');
 
   // A review always starts with the SMS challenge, so its reasons include the challenge's.
   if (review.length) return { outcome: 'REVIEW', reasons: [...review, ...challenge] };

@@ -4,7 +4,7 @@ import { auditPut } from '../adapters/audit';
 import { getBank } from '../adapters/banks-repo';
 import { spendCode } from '../adapters/codes-repo';
 import {
-  activateLink, addStrike, createLink, getAccountClaim, getAccountLock, getLink, linkCodePut, listLinks, lockAccount, moveLink, releaseClaimItem, strikesSince,
+  accountWalletItem, activateLink, addStrike, createLink, getAccountClaim, getAccountLock, getLink, linkCodePut, listLinks, lockAccount, moveLink, releaseClaimItem, strikesSince,
   type LinkRecord,
 } from '../adapters/links-repo';
 import { requireUser, transact, type UserRecord } from '../adapters/users-repo';
@@ -142,7 +142,10 @@ async function authorize(req: HttpRequest<z.infer<typeof AuthorizeLinkBody>, Rec
 
   let holder;
   try {
-    holder = await p.bank.exchangeAuthorizationCode({ bankCode: link.bankCode, requestId: link.bankRequestId, authorizationCode: req.body.authorizationCode });
+    // The wallet's verified phone goes to the bank, which answers whether it is the holder's registered phone.
+    holder = await p.bank.exchangeAuthorizationCode({
+      bankCode: link.bankCode, requestId: link.bankRequestId, authorizationCode: req.body.authorizationCode, walletPhoneNumber: user.phoneNumber,
+    });
   } catch (e) {
     if (e instanceof DomainError && e.code === 'BANK_AUTHORIZATION_FAILED') await failLink(link, 'BANK_AUTHORIZATION_FAILED');
     throw e;
@@ -155,8 +158,9 @@ async function authorize(req: HttpRequest<z.infer<typeof AuthorizeLinkBody>, Rec
   const code = await issueCode(p, 'link', link.linkId, now, { sendsInWindow: 1, windowStart: now });
   const moved = await moveLink(
     link, 'PENDING_CONFIRMATION', now,
-    { userId, actor: `user:${userId}`, action: 'LINK_BANK_AUTHORIZED', details: { linkId: link.linkId }, at: now },
-    { accountRef: holder.accountRef },
+    { userId, actor: `user:${userId}`, action: 'LINK_BANK_AUTHORIZED', details: { linkId: link.linkId, phoneAttested: holder.phoneMatchesHolder === true }, at: now },
+    // Wallets cannot change their phone number; a feature that lets them must drop this attestation.
+    { accountRef: holder.accountRef, phoneAttested: holder.phoneMatchesHolder === true },
     [linkCodePut(link.linkId, code.record)],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile');
@@ -240,7 +244,7 @@ async function remove(req: HttpRequest<unknown, Record<string, string>, { linkId
   const holdsClaim = link.status === 'ACTIVE';
   const moved = await moveLink(
     link, 'REMOVED', now, { userId, actor: `user:${userId}`, action: 'LINK_REMOVED', details: { linkId: link.linkId, from: link.status }, at: now }, {},
-    holdsClaim ? [releaseClaimItem(link)] : [],
+    holdsClaim ? [releaseClaimItem(link), accountWalletItem(link.accountHash, userId, now)] : [],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
   // Charges still waiting on this link stop now; one that races this removal fails its own guard.

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import {
-  confirmLinkItem, createCharge, getActivity, getCharge, listEntries, moveChargeItem, releaseReservation, saveActivity, setResponse, transactGuarded,
+  confirmLinkItem, countHolderTry, createCharge, getActivity, getCharge, listEntries, moveChargeItem, releaseReservation, saveActivity, setResponse, transactGuarded,
   type ChargeRecord, type GuardReason, type StoredResponse,
 } from '../adapters/charges-repo';
 import { currentGuard, guardError, pruneWaiting, stopCharge } from '../app/charge-lifecycle';
 import { getBank } from '../adapters/banks-repo';
-import { getLink, strikesSince } from '../adapters/links-repo';
-import { countDeniedWhileFrozen, getWallet, isDeviceTrusted, requireUser, trustedDeviceItem } from '../adapters/users-repo';
+import { accountLastActiveElsewhere, getLink, strikesSince } from '../adapters/links-repo';
+import { countDeniedWhileFrozen, getDeviceFacts, getWallet, recordDeviceUse, requireUser, trustedDeviceItem } from '../adapters/users-repo';
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash } from '../domain/charge';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
 import { decide, denyError, jstDay, type ChargeFacts, type Decision } from '../domain/risk';
@@ -68,8 +68,8 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
   const chargeId = chargeIdFor(userId, req.headers['idempotency-key']);
   const hash = requestHash(req.body);
   // Everything the decision needs, read in two parallel rounds: latency is round trips, not reads.
-  const [existing, user, wallet, link, deviceSeen, firstActivity, rules] = await Promise.all([
-    getCharge(userId, chargeId), requireUser(userId), getWallet(userId), getLink(userId, linkId), isDeviceTrusted(userId, req.deviceId), getActivity(userId),
+  const [existing, user, wallet, link, device, firstActivity, rules] = await Promise.all([
+    getCharge(userId, chargeId), requireUser(userId), getWallet(userId), getLink(userId, linkId), getDeviceFacts(userId, req.deviceId), getActivity(userId),
     activeRules(),
   ]);
   if (existing) return replay(existing, hash);
@@ -79,11 +79,13 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     await countDeniedWhileFrozen(userId);
     throw guardError('WALLET_FROZEN');
   }
-  const [bank, accountStrikes, listed] = await Promise.all([
+  const [bank, accountStrikes, listed, accountElsewhereAt] = await Promise.all([
     getBank(link.bankCode),
     strikesSince(`ACCOUNT#${link.accountHash}`, p.clock.now() - rules.rules.review.accountFailedLinksDays * DAY),
     // Deny/review lists: up to four GetItems by key, in the same round.
     listHits({ deviceId: req.deviceId, phoneNumber: user.phoneNumber, accountHash: link.accountHash, identity: user.identity }, p.clock.now()),
+    // The account across wallets: one GetItem by key.
+    accountLastActiveElsewhere(link.accountHash, userId),
   ]);
 
   // Decide and reserve the day limit together: a concurrent charge changes the window, so both re-decide.
@@ -106,8 +108,17 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
       linkStatus: link.status, linkActivatedAt: link.activatedAt ? Date.parse(link.activatedAt) : undefined,
       linkHasConfirmedCharge: activity.confirmedLinks.includes(linkId),
       chargesInLastHour: countSince(others, now - HOUR),
-      deviceSeen,
+      deviceSeen: device.trusted,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
+      phoneAttested: link.phoneAttested === true,
+      // Until per-link stats land (issue 12, H-12h): no link is vetted, and its exposure is what the
+      // activity window still holds for it (the last 25 hours), a floor of the 30-day figure.
+      linkVetted: false,
+      linkExposure30d: others.filter((r) => r.linkId === linkId).reduce((sum, r) => sum + r.amount, 0),
+      accountLastActiveElsewhereAt: accountElsewhereAt,
+      deviceOtherWalletsSeenAt: device.otherWalletsSeenAt,
+      deviceFirstSeenAt: device.firstSeenAt,
+      deviceYenSinceFirstSeen: device.yenMoved,
     };
     const d = { ...applyListHits(decide(facts, rules.rules), listed), ruleVersion: rules.version };
     const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW';
@@ -121,13 +132,17 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     if (d.outcome === 'DENY' || recent.some((r) => r.chargeId === chargeId)) decision = d;
     else if (
       await saveActivity(userId, activity, {
-        recent: [...recent, { chargeId, at: now, amount, day: today }], confirmedLinks: activity.confirmedLinks,
+        recent: [...recent, { chargeId, at: now, amount, day: today, linkId }], confirmedLinks: activity.confirmedLinks,
         waiting: waits ? { ...waiting, [chargeId]: now } : waiting,
       })
     ) decision = d;
   }
   if (!decision) throw new DomainError('RATE_LIMITED', 'Too many charges at once; retry', undefined, { 'retry-after': '1' });
   emit(METRIC.chargeDecision, 1, 'Count', { outcome: decision.outcome });
+  // The device's first sighting and yen on this wallet, and its stamp across wallets (writes only what changed).
+  // The device the wallet was opened on is never new to it: its yen need no counting.
+  const opener = device.firstSeenAt !== undefined && device.firstSeenAt <= Date.parse(user.createdAt);
+  await recordDeviceUse(userId, req.deviceId, device, now, decision.outcome === 'DENY' || opener ? 0 : amount);
 
   const at = new Date(now).toISOString();
   pending.push(
@@ -156,16 +171,44 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     return executeNow(charge, req.requestId, wallet?.balance);
   }
 
-  const code = await issueCode(p, 'charge', chargeId, now, { sendsInWindow: 1, windowStart: now });
   const response: StoredResponse = { status: 202, body: { chargeId, status: 'PENDING_CONFIRMATION' } };
   const executionName = `${chargeId}-1`;
-  const charge: ChargeRecord = { ...base, ...code.record, status: 'PENDING_CONFIRMATION', response, executionName, history: [{ ...audit, status: 'PENDING_CONFIRMATION' }] };
+  const awaiting = { ...base, status: 'PENDING_CONFIRMATION' as const, response, executionName, history: [{ ...audit, status: 'PENDING_CONFIRMATION' as const }] };
+  if (decision.reasons.includes('HOLDER_CHALLENGE')) {
+    // The holder's code: the bank sends it to the holder's registered phone and alone checks it. The charge keeps
+    // the wallet's own guards on the code (5 minutes, 5 tries), with no hash: there is nothing here to compare.
+    // Its answer is stored once the bank has answered: a replay meanwhile waits for it.
+    const charge: ChargeRecord = { ...awaiting, response: undefined, codeChannel: 'HOLDER', expiresAt: now + CODE_POLICY.ttlSeconds * 1000, attempts: 0, sentAt: now };
+    const result = await createCharge(charge);
+    if (result === 'EXISTS') return replay((await getCharge(userId, chargeId))!, hash);
+    await refusedByControls(result, charge);
+    try {
+      await p.bank.startHolderChallenge({ bankCode: link.bankCode, accountRef: link.accountRef!, challengeId: chargeId, amount });
+    } catch (error) {
+      // No code reached the holder, and none may go to the wallet phone instead: the charge ends now, nothing moved.
+      logger.error('holder challenge not sent', { chargeId, error: error as Error });
+      await finish(userId, chargeId, 'CANCELLED', 'HOLDER_CHALLENGE_UNAVAILABLE', 'system:charge');
+      const failed = errorResponse('BANK_UNAVAILABLE', 'The bank could not send its code to the account holder; try again later', req.requestId, { reasons: ['HOLDER_CHALLENGE'] });
+      await setResponse(charge, failed);
+      return failed;
+    }
+    await setResponse(charge, response);
+    return startConfirmation(chargeId, userId, decision, executionName, response);
+  }
+  const code = await issueCode(p, 'charge', chargeId, now, { sendsInWindow: 1, windowStart: now });
+  const charge: ChargeRecord = { ...awaiting, ...code.record };
   const result = await createCharge(charge);
   if (result === 'EXISTS') return replay((await getCharge(userId, chargeId))!, hash);
   await refusedByControls(result, charge);
   await code.send(user.phoneNumber, (c) => SMS.chargeCode[DEFAULT_LANG](c, amount, link));
+  return startConfirmation(chargeId, userId, decision, executionName, response);
+}
+
+/** The workflow of a charge that waits for its code (then, for a REVIEW, a human). */
+async function startConfirmation(chargeId: string, userId: string, decision: Decision, executionName: string, response: StoredResponse) {
+  const p = ports();
   try {
-    await p.workflow.start(executionName, { chargeId, userId, outcome: decision.outcome, stage: 'CONFIRM' });
+    await p.workflow.start(executionName, { chargeId, userId, outcome: decision.outcome as 'CHALLENGE' | 'REVIEW', stage: 'CONFIRM' });
   } catch (error) {
     // The charge is stored; the sweeper starts its workflow if this start was lost.
     logger.error('workflow start failed', { chargeId, error: error as Error });
@@ -266,6 +309,11 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
     await stopCharge(charge, stopped, actor);
     throw guardError(stopped, charge.chargeId);
   }
+  if (charge.codeChannel === 'HOLDER') {
+    await verifyHolderCode(charge, req.body.code, next, actor);
+    await resumeWith(charge.chargeId, userId, (wf, token) => wf.succeed(token, { confirmed: true }));
+    return { status: 200, body: { chargeId: charge.chargeId, status: next } };
+  }
   await verifyCode({
     p, key: keys.charge(userId, charge.chargeId), purpose: 'charge', subject: charge.chargeId, candidate: req.body.code,
     spend: async (hash) => {
@@ -292,6 +340,41 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
   });
   await resumeWith(charge.chargeId, userId, (wf, token) => wf.succeed(token, { confirmed: true }));
   return { status: 200, body: { chargeId: charge.chargeId, status: next } };
+}
+
+/**
+ * The holder's code (HOLDER_CHALLENGE): the wallet counts the try and keeps its own limits (5 tries, the
+ * charge's 5 minutes, the controls), then relays the code to the bank, which alone knows it. A success is
+ * the holder's consent to this charge; it does not make the device trusted (that takes the wallet phone's code).
+ */
+async function verifyHolderCode(charge: ChargeRecord, candidate: string, next: 'PENDING_REVIEW' | 'PROCESSING', actor: string) {
+  const p = ports();
+  const used = await countHolderTry(charge, CODE_POLICY.maxAttempts);
+  if (used === undefined) {
+    const fresh = await getCharge(charge.userId, charge.chargeId);
+    if (fresh?.status !== 'PENDING_CONFIRMATION') throw new DomainError('INVALID_STATE', `The charge is ${fresh?.status}`, { status: fresh?.status });
+    throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code no longer works');
+  }
+  const answer = await p.bank.verifyHolderChallenge({ bankCode: charge.bankCode, challengeId: charge.chargeId, code: candidate });
+  if (!answer.verified) {
+    emit(METRIC.codeFailure, 1, 'Count', { purpose: 'holder' });
+    if (used >= CODE_POLICY.maxAttempts || answer.attemptsLeft === 0) {
+      await finish(charge.userId, charge.chargeId, 'CANCELLED', 'CONFIRMATION_CODE_EXHAUSTED', actor);
+      await resumeWith(charge.chargeId, charge.userId, (wf, token) => wf.fail(token, WORKFLOW_ERRORS.cancelled, 'too many wrong codes'));
+      throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code no longer works');
+    }
+    throw new DomainError('INVALID_CODE', 'The code is wrong', { attemptsLeft: CODE_POLICY.maxAttempts - used });
+  }
+  // The confirmation and the controls in one transaction, as for a wallet-phone code.
+  const result = await transactGuarded([
+    moveChargeItem(charge, next, p.clock.now(), actor, { reason: 'HOLDER_CONFIRMED', remove: ['attempts', 'expiresAt', 'sentAt'] }),
+    confirmLinkItem(charge.userId, charge.linkId, next === 'PROCESSING' ? charge.chargeId : undefined),
+  ], charge);
+  if (result === 'OK') return;
+  const fresh = await getCharge(charge.userId, charge.chargeId);
+  if (result === 'STALE') throw new DomainError('INVALID_STATE', `The charge is ${fresh?.status}`, { status: fresh?.status });
+  if (fresh) await stopCharge(fresh, result, actor);
+  throw guardError(result, charge.chargeId);
 }
 
 /** Resumes the workflow's waiting task if its token is on the charge (else the task resumes itself). */

@@ -10,7 +10,7 @@ import { LIST_REF_PREFIX, openListRef, sealListRef } from '../domain/list-ref';
 import { maskAccount } from '../domain/bank-link';
 import { FOUR_EYES, LIST_POLICY } from '../domain/policy';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
-import { getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
+import { accountWalletItem, getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
 import { cancelBankCharges } from '../app/charge-lifecycle';
 import { getUser, getWallet, requestUnfreeze, transact, unfreezeUser } from '../adapters/users-repo';
 import { config } from '../shared/config';
@@ -43,7 +43,7 @@ async function userView(req: HttpRequest<unknown, Record<string, string>, { user
       ...(user.frozenReason ? { frozenReason: user.frozenReason } : {}),
       ...(user.deniedWhileFrozen ? { deniedWhileFrozen: user.deniedWhileFrozen } : {}),
       kycStatus: user.kycStatus, createdAt: user.createdAt, balance: wallet?.balance ?? 0,
-      links: links.map((l) => ({ linkId: l.linkId, bankCode: l.bankCode, branchCode: l.branchCode, accountNumber: l.accountMasked, status: l.status, createdAt: l.createdAt, ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}) })),
+      links: links.map((l) => ({ linkId: l.linkId, bankCode: l.bankCode, branchCode: l.branchCode, accountNumber: l.accountMasked, status: l.status, createdAt: l.createdAt, ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}), phoneAttested: l.phoneAttested === true })),
       charges: charges.slice(0, 100).map((c) => ({ chargeId: c.chargeId, status: c.status, amount: c.amount, linkId: c.linkId, createdAt: c.createdAt, updatedAt: c.updatedAt, decision: c.decision })),
     },
   };
@@ -129,7 +129,7 @@ async function releaseLink(req: HttpRequest<z.infer<typeof ReasonBody>, Record<s
   const moved = await moveLink(
     link, 'REMOVED', now,
     { userId: link.userId, actor: (await staff(req)), action: 'LINK_RELEASED', reason: req.body.reason, details: { linkId: link.linkId, bankCode: link.bankCode }, at: now },
-    {}, [releaseClaimItem(link)],
+    {}, [releaseClaimItem(link), accountWalletItem(link.accountHash, link.userId, now)],
   );
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
   return { status: 200, body: { linkId: link.linkId, status: 'REMOVED' } };

@@ -123,6 +123,14 @@ export const NOTICES = {
     ja: (otp: string, a: { accountMasked: string }) => `${BRAND.ja}への口座${a.accountMasked}の登録用ワンタイムパスワード：${otp}。お申し込みでなければ誰にも教えず、当行へご連絡ください。`,
     en: (otp: string, a: { accountMasked: string }) => `One-time code ${otp} to let ${BRAND.en} link your account ${a.accountMasked}. If you did not ask for this, do not share it and call your bank.`,
   },
+  /**
+   * The bank's own code for a charge from the holder's account (HOLDER_CHALLENGE): the bank writes it,
+   * since only the bank holds the code. It names the payee and the amount, so a phisher's "read me the code" shows.
+   */
+  holderChallenge: {
+    ja: (code: string, a: { accountMasked: string; amount: number }) => `口座${a.accountMasked}から${BRAND.ja}への${formatYen(a.amount, 'ja')}のチャージの確認コード：${code}（5分間有効）。ご自身のお手続きでなければ誰にも教えず、当行へご連絡ください。`,
+    en: (code: string, a: { accountMasked: string; amount: number }) => `Code ${code} approves a ${formatYen(a.amount, 'en')} ${BRAND.en} top-up from your account ${a.accountMasked} (valid 5 minutes). If you did not ask for it, do not share it and call your bank.`,
+  },
   linked: {
     ja: (a: { accountMasked: string; at: number }) => `${formatJst(a.at, 'ja')}、口座${a.accountMasked}が${BRAND.ja}に登録されました。今後のチャージはこの口座から引き落とされます。`,
     en: (a: { accountMasked: string; at: number }) => `Your account ${a.accountMasked} was linked to an ${BRAND.en} on ${formatJst(a.at, 'en')}. Charges to that wallet will be debited from this account.`,
@@ -615,6 +623,10 @@ export const CONSOLE = {
   'reason.FIRST_CHARGE_ON_LINK': { ja: 'この口座での初回チャージ', en: 'First charge on this link' },
   'reason.AMOUNT_OVER_CHALLENGE': { ja: 'SMS確認が必要な金額', en: 'Amount needs SMS confirmation' },
   'reason.NEW_DEVICE': { ja: '新しい端末', en: 'New device' },
+  'reason.HOLDER_CHALLENGE': { ja: '口座名義人の電話へ銀行から確認コード', en: 'Code sent by the bank to the account holder\'s phone' },
+  'reason.ACCOUNT_RECENTLY_LINKED_ELSEWHERE': { ja: '90日以内に他のウォレットで使われた口座', en: 'Account active on another wallet within 90 days' },
+  'reason.DEVICE_SHARED': { ja: '複数のウォレットで使われている端末', en: 'Device used by two or more wallets' },
+  'reason.NEW_DEVICE_EXPOSURE': { ja: '新しい端末からの1万円超のチャージ（72時間以内）', en: 'New device moving over 10,000 yen within 72 h' },
   'reason.WALLET_FROZEN': { ja: 'ウォレット凍結中', en: 'Wallet frozen' },
   'reason.BANK_SUSPENDED': { ja: '銀行停止中', en: 'Bank switched off' },
   'reason.LINK_NOT_ACTIVE': { ja: '口座登録が無効', en: 'Link not active' },

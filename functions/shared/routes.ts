@@ -84,17 +84,17 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/me/charges', fn: 'charges', auth: 'user', summary: 'Charge the wallet from a linked bank account (idempotent by Idempotency-Key)',
     headers: s.IdempotencyHeaders, body: s.CreateChargeBody, status: 201, response: s.CreateChargeResponse,
-    alsoReturns: [{ status: 202, response: s.ChargeAcceptedResponse, description: 'Accepted: the charge waits for a code or a review, or the bank\'s answer was lost (PROCESSING)' }],
-    errors: ['IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'CHARGE_DECLINED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'NOT_FOUND', 'RATE_LIMITED'],
+    alsoReturns: [{ status: 202, response: s.ChargeAcceptedResponse, description: 'Accepted: the charge waits for a code (SMS to the wallet phone, or for HOLDER_CHALLENGE a code the bank sends to the account holder\'s registered phone) or a review, or the bank\'s answer was lost (PROCESSING)' }],
+    errors: ['IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'CHARGE_DECLINED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'NOT_FOUND', 'RATE_LIMITED', 'BANK_UNAVAILABLE'],
   },
   {
     method: 'GET', path: '/v1/me/charges/{chargeId}', fn: 'charges', auth: 'user', summary: 'A charge with its risk decision',
     params: s.ChargeParams, status: 200, response: s.ChargeView, errors: ['NOT_FOUND'],
   },
   {
-    method: 'POST', path: '/v1/me/charges/{chargeId}/confirmation', fn: 'charges', auth: 'user', summary: 'Confirm a charge with the SMS code',
+    method: 'POST', path: '/v1/me/charges/{chargeId}/confirmation', fn: 'charges', auth: 'user', summary: 'Confirm a charge with its code: the SMS to the wallet phone, or for HOLDER_CHALLENGE the code the bank sent to the account holder',
     params: s.ChargeParams, body: s.CodeBody, status: 200, response: s.ChargeStatusResponse,
-    errors: ['NOT_FOUND', 'INVALID_STATE', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED'],
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'CHARGE_DECLINED', 'BANK_UNAVAILABLE'],
   },
   { method: 'GET', path: '/v1/me/wallet', fn: 'charges', auth: 'user', summary: 'The wallet balance', status: 200, response: s.WalletResponse, errors: [] },
   {

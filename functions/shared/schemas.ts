@@ -333,7 +333,7 @@ export const OpsUserResponse = z.object({
   kycStatus: z.string(),
   createdAt: z.string(),
   balance: z.number().int(),
-  links: z.array(LinkView),
+  links: z.array(LinkView.extend({ phoneAttested: z.boolean().describe('the bank attested at authorization that the wallet phone is the holder\'s registered phone (ops only)') })),
   charges: z.array(ChargeView),
 });
 export const NotMeBody = z.strictObject({ token: z.string().min(1).max(2000) });

@@ -31,6 +31,10 @@ export const keys = {
   /** At most one wallet holds an account ACTIVE: this item is its claim, written with a condition. */
   accountClaim: (accountHash: string) => ({ pk: `ACCOUNT#${accountHash}`, sk: 'ACTIVE' }),
   accountLock: (accountHash: string) => ({ pk: `ACCOUNT#${accountHash}`, sk: 'LOCK' }),
+  /** When each wallet last held the account ACTIVE (one attribute per wallet): read by key at every charge. */
+  accountWallets: (accountHash: string) => ({ pk: `ACCOUNT#${accountHash}`, sk: 'WALLETS' }),
+  /** When each wallet last used a device (one attribute per wallet): read by key at every charge. */
+  deviceWallets: (deviceHash: string) => ({ pk: `DEVICE#${deviceHash}`, sk: 'WALLETS' }),
   strikePartition: (subject: string) => `STRIKE#${subject}`,
   strike: (subject: string, at: string, id: string) => ({ pk: `STRIKE#${subject}`, sk: `${at}#${id}` }),
   charge: (userId: string, chargeId: string) => ({ pk: `USER#${userId}`, sk: `CHARGE#${chargeId}` }),

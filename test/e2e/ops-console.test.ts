@@ -61,7 +61,8 @@ const openCases = async () => {
 /** A new wallet charges 250,000 yen from a fresh account and confirms by SMS: the charge waits for a human. */
 async function reviewCase(amount = REVIEW_AMOUNT): Promise<ReviewCase> {
   const user = await verifiedUser();
-  const account = await openBankAccount({ balance: BANK_OPENING_BALANCE });
+  // The holder's bank phone is the wallet phone (attested): the code is the wallet's SMS.
+  const account = await openBankAccount({ balance: BANK_OPENING_BALANCE, holderPhone: user.phone });
   const linkId = await linkAccount(user, account);
   const headers = { 'idempotency-key': `console-${randomUUID()}`, 'x-device-id': `console-${randomUUID()}` };
   const created = await api('POST', '/v1/me/charges', { token: user.token, headers, body: { linkId, amount } });

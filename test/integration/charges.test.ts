@@ -115,7 +115,8 @@ describe('the low-risk path (ALLOW)', () => {
 
 describe('risk decisions over HTTP', () => {
   it('the first charge on a link is challenged with an SMS to the wallet phone; a device not seen before is challenged too', async () => {
-    const w = await linkedWallet();
+    // A device other than the one the wallet was opened on.
+    const w = { ...(await linkedWallet()), deviceId: `dev-${newKey()}` };
     const { chargeId, code } = await challenged(w, 1_000);
     expect(code).toMatch(/^\d{6}$/);
     expect((await getCharge(w, chargeId)).body.decision).toEqual({ outcome: 'CHALLENGE', reasons: ['FIRST_CHARGE_ON_LINK', 'NEW_DEVICE'] });

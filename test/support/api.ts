@@ -103,10 +103,13 @@ export interface TestUser {
   token: string;
 }
 
-export async function registerUser(options: { phone?: string } = {}): Promise<TestUser> {
+/** `deviceId`: the X-Device-Id of the sign-up, which makes it the wallet's first (trusted) device. */
+export async function registerUser(options: { phone?: string; deviceId?: string } = {}): Promise<TestUser> {
   const email = uniqueEmail();
   const phone = options.phone ?? uniquePhone();
-  const reg = await api('POST', '/v1/users', { body: { email, password: PASSWORD, phoneNumber: phone, acceptedTermsVersion: TERMS } });
+  const reg = await api('POST', '/v1/users', {
+    body: { email, password: PASSWORD, phoneNumber: phone, acceptedTermsVersion: TERMS }, headers: options.deviceId ? { 'x-device-id': options.deviceId } : undefined,
+  });
   if (reg.status !== 201) throw new Error(`registration failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   const session = await api('POST', '/v1/sessions', { body: { email, password: PASSWORD } });
   if (session.status !== 200) throw new Error(`sign-in failed: ${session.status} ${JSON.stringify(session.body)}`);
@@ -128,8 +131,8 @@ export async function passEkyc(user: TestUser, identity = IDENTITY): Promise<voi
 }
 
 /** A user with a verified phone and a VERIFIED eKYC identity. */
-export async function verifiedUser(identity = IDENTITY): Promise<TestUser> {
-  const user = await registerUser();
+export async function verifiedUser(identity = IDENTITY, options: { deviceId?: string } = {}): Promise<TestUser> {
+  const user = await registerUser(options);
   await verifyPhone(user);
   await passEkyc(user, identity);
   return user;

@@ -22,12 +22,17 @@ export function expectError(res: ApiResponse, status: number, code: string) {
   expect(res.body.error).toEqual(expect.objectContaining({ message: expect.any(String), requestId: expect.any(String) }));
 }
 
-/** A verified user with an ACTIVE link to a fresh bank account (1,000,000 yen unless told). */
-export async function linkedWallet(options: { balance?: number; bankCode?: string } = {}): Promise<LinkedWallet> {
-  const user = await verifiedUser();
-  const account = await openBankAccount({ balance: options.balance ?? 1_000_000, bankCode: options.bankCode });
+/**
+ * A verified user with an ACTIVE link to a fresh bank account (1,000,000 yen unless told), opened on
+ * the device its charges send. The holder's bank-registered phone is the wallet phone (the bank attests
+ * it: the fast lane) unless `attested: false`, when the holder has a phone of their own.
+ */
+export async function linkedWallet(options: { balance?: number; bankCode?: string; attested?: boolean } = {}): Promise<LinkedWallet> {
+  const deviceId = `dev-${randomUUID()}`;
+  const user = await verifiedUser(undefined, { deviceId });
+  const account = await openBankAccount({ balance: options.balance ?? 1_000_000, bankCode: options.bankCode, holderPhone: options.attested === false ? undefined : user.phone });
   const linkId = await linkAccount(user, account);
-  return { user, account, linkId, deviceId: `dev-${randomUUID()}` };
+  return { user, account, linkId, deviceId };
 }
 
 export function postCharge(w: LinkedWallet, amount: unknown, options: { key?: string; deviceId?: string | null; linkId?: string; token?: string } = {}) {

@@ -142,10 +142,11 @@ export async function chargeReaches(w: { user: TestUser }, chargeId: string, sta
  * three charges fall within one hour.
  */
 export async function readyWallet(options: { balance?: number; firstAmount?: number } = {}): Promise<ReadyWallet> {
-  const user = await verifiedUser();
-  const account = await openBankAccount({ balance: options.balance ?? 1_000_000 });
-  const linkId = await linkAccount(user, account);
+  // Opened on the device it charges from, its holder's bank phone the wallet phone (the bank attests it).
   const deviceId = `dev-${randomUUID()}`;
+  const user = await verifiedUser(undefined, { deviceId });
+  const account = await openBankAccount({ balance: options.balance ?? 1_000_000, holderPhone: user.phone });
+  const linkId = await linkAccount(user, account);
   const w = { user, account, linkId, deviceId };
   const firstAmount = options.firstAmount ?? 1_000;
   const first = await postCharge(w, firstAmount);

@@ -226,6 +226,39 @@ describe('HttpBankGateway', () => {
   });
 });
 
+describe('the holder\'s channel (issue 12)', () => {
+  it('sends the wallet phone with the token exchange; only an explicit yes from the bank attests it', async () => {
+    const holder = { holderNameKana: 'ﾔﾏﾀﾞ ﾀﾛｳ', dateOfBirth: '1990-04-01', accountRef: 'acct_1' };
+    script = [{ status: 200, body: { ...holder, phoneMatchesHolder: true } }];
+    await expect(gateway().exchangeAuthorizationCode({ bankCode: '0001', requestId: 'req_1', authorizationCode: 'c', walletPhoneNumber: '+819012345678' }))
+      .resolves.toEqual({ ...holder, phoneMatchesHolder: true });
+    expect(seen[0].body).toEqual({ requestId: 'req_1', code: 'c', walletPhoneNumber: '+819012345678' });
+    for (const answer of [{}, { phoneMatchesHolder: 'yes' }, { phoneMatchesHolder: false }]) {
+      script = [{ status: 200, body: { ...holder, ...answer } }];
+      await expect(gateway().exchangeAuthorizationCode({ bankCode: '0001', requestId: 'req_1', authorizationCode: 'c', walletPhoneNumber: '+819012345678' }))
+        .resolves.toEqual({ ...holder, phoneMatchesHolder: false });
+    }
+  });
+
+  it('starts a holder challenge keyed by the charge, so a retried start sends no second code', async () => {
+    script = [{ status: 503 }, { status: 201, body: { challengeId: 'chg_1', expiresAt: '2026-11-30T00:05:00.000Z' } }];
+    await expect(gateway().startHolderChallenge({ bankCode: '0001', accountRef: 'acct_1', challengeId: 'chg_1', amount: 15_000 }))
+      .resolves.toEqual({ challengeId: 'chg_1', expiresAt: '2026-11-30T00:05:00.000Z' });
+    expect(seen.map((x) => [x.url, x.headers['idempotency-key'], x.body])).toEqual([
+      ['/banks/0001/holder-challenges', 'holder-challenge-chg_1', { challengeId: 'chg_1', accountRef: 'acct_1', amount: 15_000, purpose: 'WALLET_CHARGE' }],
+      ['/banks/0001/holder-challenges', 'holder-challenge-chg_1', { challengeId: 'chg_1', accountRef: 'acct_1', amount: 15_000, purpose: 'WALLET_CHARGE' }],
+    ]);
+  });
+
+  it('relays the typed code and reads only a yes as verified', async () => {
+    script = [{ status: 200, body: { verified: true } }];
+    await expect(gateway().verifyHolderChallenge({ bankCode: '0001', challengeId: 'chg_1', code: '123456' })).resolves.toEqual({ verified: true });
+    expect(seen[0]).toEqual(expect.objectContaining({ url: '/banks/0001/holder-challenges/chg_1/verification', body: { code: '123456' } }));
+    script = [{ status: 200, body: { verified: 'true', attemptsLeft: 2 } }];
+    await expect(gateway().verifyHolderChallenge({ bankCode: '0001', challengeId: 'chg_1', code: '000000' })).resolves.toEqual({ verified: false, attemptsLeft: 2 });
+  });
+});
+
 describe('time budget', () => {
   it('never outlasts the invocation: with 1.8 s left, a hanging bank gets one attempt and BANK_UNAVAILABLE, not 3 × 4 s', async () => {
     script = ['HANG'];

@@ -27,6 +27,7 @@ function everySms(lang: Lang): Record<string, string> {
     'wallet: link code': SMS.linkCode[lang](CODE, ACCOUNT),
     'wallet: charge code (500,000 yen)': SMS.chargeCode[lang](CODE, 500_000, ACCOUNT),
     'bank: link requested (one-time code)': bank(NOTICES.linkRequested[lang](CODE, ACCOUNT)),
+    'bank: holder challenge code (500,000 yen)': bank(NOTICES.holderChallenge[lang](CODE, { ...ACCOUNT, amount: 500_000 })),
     'bank: linked + not-me link': bank(NOTICES.linked[lang]({ ...ACCOUNT, at: AT }), NOT_ME_URL),
     'bank: debited + not-me link': bank(NOTICES.debited[lang]({ ...ACCOUNT, amount: 500_000, at: AT }), NOT_ME_URL),
     'bank: pre-debit hold + not-me link': bank(NOTICES.preDebitHold[lang]({ ...ACCOUNT, amount: 500_000, availableAt: AT + 72 * 3600_000 }), NOT_ME_URL),
@@ -97,7 +98,7 @@ describe('SMS segments', () => {
   it('codes stay 6 ASCII digits that a client can find with /\\b\\d{6}\\b/, and the only such number', () => {
     for (const lang of LANGUAGES) {
       const all = everySms(lang);
-      for (const name of ['wallet: phone code', 'wallet: link code', 'wallet: charge code (500,000 yen)', 'bank: link requested (one-time code)']) {
+      for (const name of ['wallet: phone code', 'wallet: link code', 'wallet: charge code (500,000 yen)', 'bank: link requested (one-time code)', 'bank: holder challenge code (500,000 yen)']) {
         expect({ name, lang, found: all[name].match(/\b\d{6}\b/g) }).toEqual({ name, lang, found: [CODE] });
       }
     }
@@ -111,7 +112,7 @@ describe('SMS segments', () => {
     });
     // Visible with --verbose; the numbers in README.md come from here.
     console.log(['| message | ja chars | ja segments | en encoding, length | en segments |', ...rows].join('\n'));
-    expect(rows).toHaveLength(9);
+    expect(rows).toHaveLength(10);
   });
 });
 

@@ -26,13 +26,24 @@ const SAFE: ChargeFacts = {
   chargesInLastHour: 0,
   deviceSeen: true,
   accountFailedLinksByOthers: 0,
+  phoneAttested: true,
+  linkVetted: false,
+  linkExposure30d: 0,
+  accountLastActiveElsewhereAt: undefined,
+  deviceOtherWalletsSeenAt: [],
+  deviceFirstSeenAt: NOW - 400 * HOUR,
+  deviceYenSinceFirstSeen: 0,
 };
 const facts = (over: Partial<ChargeFacts>): ChargeFacts => ({ ...SAFE, ...over });
 
 const SEVERITY: Record<Outcome, number> = { ALLOW: 0, CHALLENGE: 1, REVIEW: 2, DENY: 3 };
 const DENY_REASONS: ReasonCode[] = ['WALLET_FROZEN', 'BANK_SUSPENDED', 'LINK_NOT_ACTIVE', 'PER_CHARGE_LIMIT', 'DAILY_LIMIT', 'BALANCE_CAP'];
-const REVIEW_REASONS: ReasonCode[] = ['LARGE_AMOUNT', 'NEW_LINK_LARGE_AMOUNT', 'NEW_WALLET_LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS'];
-const CHALLENGE_REASONS: ReasonCode[] = ['FIRST_CHARGE_ON_LINK', 'AMOUNT_OVER_CHALLENGE', 'NEW_DEVICE'];
+const REVIEW_REASONS: ReasonCode[] = [
+  'LARGE_AMOUNT', 'NEW_LINK_LARGE_AMOUNT', 'NEW_WALLET_LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS',
+  'ACCOUNT_RECENTLY_LINKED_ELSEWHERE', 'DEVICE_SHARED', 'NEW_DEVICE_EXPOSURE',
+];
+const CHALLENGE_REASONS: ReasonCode[] = ['FIRST_CHARGE_ON_LINK', 'AMOUNT_OVER_CHALLENGE', 'NEW_DEVICE', 'HOLDER_CHALLENGE'];
+const DAY = 24 * HOUR;
 
 /** Any facts at all, around the thresholds more often than not. */
 const anyFacts: fc.Arbitrary<ChargeFacts> = fc.record({
@@ -49,6 +60,13 @@ const anyFacts: fc.Arbitrary<ChargeFacts> = fc.record({
   chargesInLastHour: fc.integer({ min: 0, max: 6 }),
   deviceSeen: fc.boolean(),
   accountFailedLinksByOthers: fc.integer({ min: 0, max: 4 }),
+  phoneAttested: fc.boolean(),
+  linkVetted: fc.boolean(),
+  linkExposure30d: fc.oneof(fc.integer({ min: 0, max: 300_000 }), fc.constantFrom(0, 5_000, 9_999, 10_000)),
+  accountLastActiveElsewhereAt: fc.option(fc.integer({ min: NOW - 120 * DAY, max: NOW }), { nil: undefined }),
+  deviceOtherWalletsSeenAt: fc.array(fc.integer({ min: NOW - 45 * DAY, max: NOW }), { maxLength: 3 }),
+  deviceFirstSeenAt: fc.option(fc.integer({ min: NOW - 200 * HOUR, max: NOW }), { nil: undefined }),
+  deviceYenSinceFirstSeen: fc.integer({ min: 0, max: 50_000 }),
 });
 
 /** Facts that pass every DENY rule: active, enabled, within every limit. */
@@ -197,12 +215,63 @@ describe('decide: thresholds exactly at the boundary', () => {
   });
 });
 
+describe('decide: the holder channel and signals across wallets (issue 12)', () => {
+  const outcome = (over: Partial<ChargeFacts>) => decide(facts(over));
+  const cap = RISK_POLICY.holder.challengeExposureAbove;
+
+  it('HOLDER_CHALLENGE: an unattested young link whose exposure plus the charge is above 10,000; exactly 10,000 is not', () => {
+    expect(outcome({ phoneAttested: false, amount: cap })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ phoneAttested: false, amount: cap + 1 })).toEqual({ outcome: 'CHALLENGE', reasons: ['HOLDER_CHALLENGE'] });
+    expect(outcome({ phoneAttested: false, linkExposure30d: 6_000, amount: 4_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ phoneAttested: false, linkExposure30d: 6_000, amount: 4_001 })).toEqual({ outcome: 'CHALLENGE', reasons: ['HOLDER_CHALLENGE'] });
+  });
+
+  it('HOLDER_CHALLENGE: never on an attested phone (the fast lane) or a vetted link, whatever the exposure', () => {
+    expect(outcome({ phoneAttested: true, linkExposure30d: 90_000, amount: 9_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ phoneAttested: false, linkVetted: true, linkExposure30d: 90_000, amount: 9_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+  });
+
+  it('HOLDER_CHALLENGE with a review reason: REVIEW, and the holder code still comes first', () => {
+    expect(outcome({ phoneAttested: false, amount: RISK_POLICY.review.amountAtLeast })).toEqual({ outcome: 'REVIEW', reasons: ['LARGE_AMOUNT', 'AMOUNT_OVER_CHALLENGE', 'HOLDER_CHALLENGE'] });
+  });
+
+  it('ACCOUNT_RECENTLY_LINKED_ELSEWHERE: ACTIVE on another wallet less than 90 days ago is REVIEW; exactly 90 days is not', () => {
+    const days = RISK_POLICY.review.accountLinkedElsewhereDays;
+    expect(outcome({ accountLastActiveElsewhereAt: NOW - days * DAY + 1 })).toEqual({ outcome: 'REVIEW', reasons: ['ACCOUNT_RECENTLY_LINKED_ELSEWHERE'] });
+    expect(outcome({ accountLastActiveElsewhereAt: NOW })).toEqual({ outcome: 'REVIEW', reasons: ['ACCOUNT_RECENTLY_LINKED_ELSEWHERE'] });
+    expect(outcome({ accountLastActiveElsewhereAt: NOW - days * DAY })).toEqual({ outcome: 'ALLOW', reasons: [] });
+  });
+
+  it('DEVICE_SHARED: the device seen on one other wallet within 30 days is REVIEW; only longer ago is not', () => {
+    const days = RISK_POLICY.review.deviceSharedDays;
+    expect(outcome({ deviceOtherWalletsSeenAt: [NOW - days * DAY + 1] })).toEqual({ outcome: 'REVIEW', reasons: ['DEVICE_SHARED'] });
+    expect(outcome({ deviceOtherWalletsSeenAt: [NOW - days * DAY, NOW - 40 * DAY] })).toEqual({ outcome: 'ALLOW', reasons: [] });
+  });
+
+  it('NEW_DEVICE_EXPOSURE: a device first seen on the wallet less than 72 h ago moving more than 10,000 yen', () => {
+    const hours = RISK_POLICY.review.newDeviceHours;
+    const above = RISK_POLICY.review.newDeviceExposureAbove;
+    const young = NOW - hours * HOUR + 1;
+    expect(outcome({ deviceFirstSeenAt: young, deviceYenSinceFirstSeen: 8_000, amount: above - 8_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(outcome({ deviceFirstSeenAt: young, deviceYenSinceFirstSeen: 8_000, amount: above - 7_999 })).toEqual({ outcome: 'REVIEW', reasons: ['NEW_DEVICE_EXPOSURE'] });
+    expect(outcome({ deviceFirstSeenAt: NOW - hours * HOUR, deviceYenSinceFirstSeen: 8_000, amount: 5_000 })).toEqual({ outcome: 'ALLOW', reasons: [] });
+    // Never seen before this charge: first seen now, and the new-device code comes first.
+    expect(outcome({ deviceFirstSeenAt: undefined, deviceSeen: false, amount: above + 1 })).toEqual({ outcome: 'REVIEW', reasons: ['NEW_DEVICE_EXPOSURE', 'NEW_DEVICE'] });
+  });
+
+  it('NEW_DEVICE_EXPOSURE: not for the device the wallet was opened on (a new wallet is the hold and exposure caps\' case)', () => {
+    expect(outcome({ walletCreatedAt: NOW - 2 * HOUR, deviceFirstSeenAt: NOW - 2 * HOUR, amount: 30_000 }).reasons).not.toContain('NEW_DEVICE_EXPOSURE');
+    expect(outcome({ walletCreatedAt: NOW - 2 * HOUR, deviceFirstSeenAt: NOW - HOUR, amount: 30_000 }).reasons).toContain('NEW_DEVICE_EXPOSURE');
+  });
+});
+
 describe('decide: properties', () => {
   const challengeOf = (f: ChargeFacts) => {
     const r: ReasonCode[] = [];
     if (!f.linkHasConfirmedCharge) r.push('FIRST_CHARGE_ON_LINK');
     if (f.amount >= RISK_POLICY.challenge.amountAtLeast) r.push('AMOUNT_OVER_CHALLENGE');
     if (!f.deviceSeen) r.push('NEW_DEVICE');
+    if (!f.linkVetted && !f.phoneAttested && f.linkExposure30d + f.amount > RISK_POLICY.holder.challengeExposureAbove) r.push('HOLDER_CHALLENGE');
     return r;
   };
 
@@ -241,7 +310,11 @@ describe('decide: properties', () => {
   it('monotone in the other risk signals: more recent charges, failed links or pending total never lower the severity', () => {
     fc.assert(
       fc.property(anyFacts, fc.nat(5), fc.nat(3), fc.nat(200_000), (f, moreCharges, moreFailures, morePending) => {
-        const worse = { ...f, chargesInLastHour: f.chargesInLastHour + moreCharges, accountFailedLinksByOthers: f.accountFailedLinksByOthers + moreFailures, dayTotal: f.dayTotal + morePending };
+        const worse = {
+          ...f, chargesInLastHour: f.chargesInLastHour + moreCharges, accountFailedLinksByOthers: f.accountFailedLinksByOthers + moreFailures, dayTotal: f.dayTotal + morePending,
+          linkExposure30d: f.linkExposure30d + morePending, deviceYenSinceFirstSeen: f.deviceYenSinceFirstSeen + morePending,
+          deviceOtherWalletsSeenAt: [...f.deviceOtherWalletsSeenAt, NOW - moreCharges * DAY],
+        };
         expect(SEVERITY[decide(worse).outcome]).toBeGreaterThanOrEqual(SEVERITY[decide(f).outcome]);
       }),
     );

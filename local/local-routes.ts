@@ -195,7 +195,12 @@ export function localRoutes(s: LocalServices) {
       method: 'POST',
       pattern: /^\/local\/clock$/,
       body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600) }),
-      run: async ({ body }) => ({ status: 200, body: { offsetSeconds: s.clock.advance(body.advanceSeconds) / 1000, now: new Date(s.clock.now()).toISOString() } }),
+      // What the cloud's schedules would have run by then runs now, before the answer: holds end, waits expire.
+      run: async ({ body }) => {
+        const offsetSeconds = s.clock.advance(body.advanceSeconds) / 1000;
+        await s.sweep();
+        return { status: 200, body: { offsetSeconds, now: new Date(s.clock.now()).toISOString() } };
+      },
     },
     {
       method: 'GET',

@@ -24,6 +24,9 @@ export interface LinkRecord {
   updatedAt: string;
   activatedAt?: string;
   failureReason?: string;
+  /** A reviewer trusted the link (a review's APPROVE with trustLink): it is vetted. */
+  trustedAt?: string;
+  trustedBy?: string;
 }
 
 const table = () => config().tableName;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { auditPut } from '../adapters/audit';
+import { auditPut, type TransactItem } from '../adapters/audit';
+import { keys } from '../shared/table';
 import { doneWaitingItem, finishUnsuccessfully, getCharge, moveChargeItem, transactGuarded } from '../adapters/charges-repo';
 import { guardError, stopCharge } from '../app/charge-lifecycle';
 import { assignCaseItem, closeCaseItem, closedCases, firstApprovalItem, getCase, openCases, type ReviewCase } from '../adapters/reviews-repo';
@@ -110,7 +111,10 @@ async function decideCase(req: DecideRequest) {
   const staff = await staffOf(req);
   const actor = staff.actor;
   const p = ports();
-  const { decision, note, freezeUser } = req.body;
+  const { decision, note, freezeUser, trustLink } = req.body;
+  if (trustLink && decision !== 'APPROVE') {
+    throw new DomainError('VALIDATION_ERROR', 'trustLink goes with APPROVE only', { issues: [{ in: 'body', path: 'trustLink', message: 'only with decision APPROVE' }] });
+  }
   const c = await getCase(req.params.caseId);
   if (!c) throw new DomainError('NOT_FOUND', 'No such review case');
   if (c.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${c.caseStatus}`);
@@ -142,7 +146,7 @@ async function decideCase(req: DecideRequest) {
 
   const audit = auditPut(config().tableName, {
     userId: c.userId, actor, action: decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED', reason: note,
-    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons, ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}) }, at: now,
+    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons, ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}), ...(trustLink ? { trustLink: true, linkId: charge.linkId } : {}) }, at: now,
   });
 
   let chargeStatus: 'PROCESSING' | 'DECLINED';
@@ -154,6 +158,8 @@ async function decideCase(req: DecideRequest) {
       closeCaseItem(c.caseId, 'APPROVED', now, actor, note),
       audit,
       doneWaitingItem(charge.userId, charge.chargeId),
+      // The reviewer vouches for the link: it is vetted from now on (no holder window, no young-link cap).
+      ...(trustLink ? [trustLinkItem(charge.userId, charge.linkId, now, actor)] : []),
     ], charge);
     if (result === 'STALE') throw new DomainError('INVALID_STATE', 'The case or charge changed meanwhile');
     if (result !== 'OK') {
@@ -172,6 +178,18 @@ async function decideCase(req: DecideRequest) {
   }
   if (freezeUser) await freezeWallet(c.userId, `REVIEW ${decision}: ${note}`, actor);
   return { status: 200, body: { caseId: c.caseId, decision, chargeStatus } };
+}
+
+function trustLinkItem(userId: string, linkId: string, now: number, actor: string): TransactItem {
+  return {
+    Update: {
+      TableName: config().tableName,
+      Key: keys.link(userId, linkId),
+      UpdateExpression: 'SET trustedAt = :at, trustedBy = :by',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ':by': actor },
+    },
+  };
 }
 
 export const handler = httpHandler('reviews', {

@@ -194,11 +194,12 @@ export function localRoutes(s: LocalServices) {
     {
       method: 'POST',
       pattern: /^\/local\/clock$/,
-      body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600) }),
+      // `sweep: false` moves the clock only, for a test that runs (and inspects) the sweeper itself.
+      body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600), sweep: z.boolean().optional() }),
       // What the cloud's schedules would have run by then runs now, before the answer: holds end, waits expire.
       run: async ({ body }) => {
         const offsetSeconds = s.clock.advance(body.advanceSeconds) / 1000;
-        await s.sweep();
+        if (body.sweep !== false) await s.sweep();
         return { status: 200, body: { offsetSeconds, now: new Date(s.clock.now()).toISOString() } };
       },
     },

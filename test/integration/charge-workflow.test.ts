@@ -83,7 +83,7 @@ describe('SMS challenge', () => {
     // While it waits, it holds 300,000 of the day's 500,000.
     expectError(await postCharge(w, 250_000), 422, 'LIMIT_EXCEEDED');
 
-    await advanceClock(301);
+    await advanceClock(301, { sweep: false });
     const sweep = await runSweeper();
     expect(sweep.expired).toContain(chargeId);
     expect((await getCharge(w, chargeId)).body.status).toBe('EXPIRED');
@@ -100,7 +100,7 @@ describe('SMS challenge', () => {
   it('expired without a sweep: a code entered after 5 minutes ends the charge EXPIRED itself (409 INVALID_STATE)', async () => {
     const w = await linkedWallet();
     const { chargeId, code } = await challenged(w, 2_000);
-    await advanceClock(301);
+    await advanceClock(301, { sweep: false });
     expectError(await confirmCharge(w, chargeId, code), 409, 'INVALID_STATE');
     expect((await getCharge(w, chargeId)).body.status).toBe('EXPIRED');
     expect(await bankMovesOf(w.account, chargeId)).toEqual([]);
@@ -206,7 +206,7 @@ describe('after 24 hours', () => {
     const { chargeId, review } = await pendingReview(w, 220_000);
     expect(review.reasons).toEqual(expect.arrayContaining(['LARGE_AMOUNT', 'FIRST_CHARGE_ON_LINK']));
 
-    await advanceClock(24 * 3600 + 1);
+    await advanceClock(24 * 3600 + 1, { sweep: false });
     const sweep = await runSweeper();
     expect(sweep.expired).toContain(chargeId);
     expect((await getCharge(w, chargeId)).body.status).toBe('EXPIRED');

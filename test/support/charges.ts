@@ -22,11 +22,20 @@ export function expectError(res: ApiResponse, status: number, code: string) {
   expect(res.body.error).toEqual(expect.objectContaining({ message: expect.any(String), requestId: expect.any(String) }));
 }
 
-/** A verified user with an ACTIVE link to a fresh bank account (1,000,000 yen unless told). */
-export async function linkedWallet(options: { balance?: number; bankCode?: string } = {}): Promise<LinkedWallet> {
+/** The holder's window (RISK_POLICY.hold.holderWindowHours) and a minute, in seconds. */
+export const HOLDER_WINDOW_SECONDS = 72 * 3600 + 60;
+
+/**
+ * A verified user with an ACTIVE link to a fresh bank account (1,000,000 yen unless told).
+ * Unless `young`, the service clock is then moved past the link's holder window (72 h after
+ * the bank's "linked" notice), so its charges are decided on their own merits instead of being
+ * held: the link is still young (unvetted), so its 30-day exposure cap applies.
+ */
+export async function linkedWallet(options: { balance?: number; bankCode?: string; young?: boolean } = {}): Promise<LinkedWallet> {
   const user = await verifiedUser();
   const account = await openBankAccount({ balance: options.balance ?? 1_000_000, bankCode: options.bankCode });
   const linkId = await linkAccount(user, account);
+  if (!options.young) await advanceClock(HOLDER_WINDOW_SECONDS);
   return { user, account, linkId, deviceId: `dev-${randomUUID()}` };
 }
 
@@ -102,8 +111,8 @@ export async function challenged(w: LinkedWallet, amount: number, options: { key
 }
 
 /**
- * A linked wallet whose link has a confirmed charge and whose device is trusted, so
- * small charges from it are ALLOW. Its first charge (`firstAmount`) is completed.
+ * A linked wallet (past its holder window) whose device is trusted, so small charges from it
+ * are ALLOW. Its first charge (`firstAmount`), challenged as the device is new, is completed.
  */
 export async function readyWallet(options: { balance?: number; firstAmount?: number; bankCode?: string } = {}): Promise<LinkedWallet> {
   const w = await linkedWallet(options);
@@ -116,8 +125,9 @@ export async function readyWallet(options: { balance?: number; firstAmount?: num
 
 // ---------------------------------------------------------------- local controls
 
-export async function advanceClock(seconds: number): Promise<void> {
-  const res = await api('POST', '/local/clock', { body: { advanceSeconds: seconds } });
+/** Moves the service clock; the sweeper runs as the cloud's schedule would have, unless `sweep: false` (a test that runs it itself). */
+export async function advanceClock(seconds: number, options: { sweep?: boolean } = {}): Promise<void> {
+  const res = await api('POST', '/local/clock', { body: { advanceSeconds: seconds, ...(options.sweep === false ? { sweep: false } : {}) } });
   expect(res.status).toBe(200);
 }
 

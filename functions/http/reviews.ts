@@ -158,8 +158,6 @@ async function decideCase(req: DecideRequest) {
       closeCaseItem(c.caseId, 'APPROVED', now, actor, note),
       audit,
       doneWaitingItem(charge.userId, charge.chargeId),
-      // The reviewer vouches for the link: it is vetted from now on (no holder window, no young-link cap).
-      ...(trustLink ? [trustLinkItem(charge.userId, charge.linkId, now, actor)] : []),
     ], charge);
     if (result === 'STALE') throw new DomainError('INVALID_STATE', 'The case or charge changed meanwhile');
     if (result !== 'OK') {
@@ -167,6 +165,9 @@ async function decideCase(req: DecideRequest) {
       throw guardError(result, charge.chargeId);
     }
     chargeStatus = 'PROCESSING';
+    // The reviewer vouches for the link: it is vetted from now on (no holder window, no young-link cap).
+    // Written after the approval (its audit names it): the approval's guards already check this link item.
+    if (trustLink) await transact([trustLinkItem(charge.userId, charge.linkId, now, actor)]);
     const resumed = c.taskToken ? await p.workflow.succeed(c.taskToken, { approved: true }) : false;
     // The waiting execution is gone (a restart): a fresh one runs the execution stage.
     if (!resumed) await p.workflow.start(`${c.chargeId}-a`, { chargeId: c.chargeId, userId: c.userId, outcome: 'REVIEW', stage: 'EXECUTE' });

@@ -166,6 +166,8 @@ describe('per-link history: exposure, vetting, unusual amounts', () => {
     expect(approved.status).toBe(200);
     await waitForStatus(w, chargeId, 'COMPLETED');
 
+    // The next JST day (a trusted link's day is still compared with its earlier days: it has none before today).
+    await advanceClock(25 * 3600);
     // Vetted: the exposure cap no longer applies (106,000 + 40,000 on the link in 30 days).
     const next = await postCharge(w, 40_000);
     expect({ status: next.status, outcome: (await getCharge(w, next.body.chargeId)).body.decision }).toEqual({ status: 201, outcome: { outcome: 'ALLOW', reasons: [] } });
@@ -212,6 +214,8 @@ describe('per-link history: exposure, vetting, unusual amounts', () => {
     const r2 = await waitForCase(c2.chargeId);
     expect((await api('POST', `/v1/ops/reviews/${r2.caseId}/decision`, { token: await opsAuth(), body: { decision: 'APPROVE', note: 'ok', trustLink: true } })).status).toBe(200);
     await waitForStatus(w2, c2.chargeId, 'COMPLETED');
+    // A day later the link is still inside its 72 h window, but trusted: nothing is held.
+    await advanceClock(25 * 3600);
     const after = await postCharge(w2, 2_000);
     expect(after.status).toBe(201);
     expect(after.body.status).toBe('COMPLETED');

@@ -190,11 +190,12 @@ export function checkerAuth(): Promise<{ token: string }> {
 }
 
 /** Decides a case; an APPROVE that waits for its second approver (202) is approved by a second member of staff. */
-export async function decideReview(caseId: string, decision: 'APPROVE' | 'REJECT', extra: { note?: string; freezeUser?: boolean } = {}) {
-  const body = { decision, note: extra.note ?? `test ${decision}`, ...(extra.freezeUser !== undefined ? { freezeUser: extra.freezeUser } : {}) };
+export async function decideReview(caseId: string, decision: 'APPROVE' | 'REJECT', extra: { note?: string; freezeUser?: boolean; trustLink?: boolean } = {}) {
+  const trust = extra.trustLink !== undefined ? { trustLink: extra.trustLink } : {};
+  const body = { decision, note: extra.note ?? `test ${decision}`, ...(extra.freezeUser !== undefined ? { freezeUser: extra.freezeUser } : {}), ...trust };
   const first = await api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: await opsAuth(), body });
   if (first.status !== 202) return first;
-  return api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: (await checkerAuth()).token, body: { decision, note: body.note } });
+  return api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: (await checkerAuth()).token, body: { decision, note: body.note, ...trust } });
 }
 
 /** A charge confirmed by SMS and waiting for a human: returns its open case. */

@@ -10,6 +10,7 @@ import { addCharge, addDebit, emptyStats, pruneStats, removeCharge, type LinkSta
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
+import { logger } from '../shared/logger';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
 import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
@@ -391,12 +392,11 @@ export async function creditWallet(
       // The last step toward money holds the controls too: a freeze, a switch-off or an unlink
       // that landed after the debit stops the credit, and the saga gives the debit back.
       ...guardItems(charge),
-      // The link's history learns of the debit in the same transaction (folded into its stats on the next read).
-      debitRecordItem(charge, now),
     ];
     const out = await ddb().send(new TransactWriteCommand({ TransactItems: items, ...capacity() }));
     recordCapacity('creditWallet', out.ConsumedCapacity);
     emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
+    await recordDebit(charge, now);
     return 'CREDITED';
   } catch (e) {
     const reasons = cancellationReasons(e);
@@ -442,8 +442,22 @@ export function confirmLinkItem(userId: string, linkId: string, doneWaiting?: st
   };
 }
 
-/** Records a credited debit on the activity item, to be folded into the link's history; bumps the window's version. */
-function debitRecordItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'linkId' | 'amount'>, now: number): TransactItem {
+/**
+ * Records a credited debit on the activity item, folded into the link's history on the next read;
+ * bumps the window's version. Its own write after the credit, not an item of the credit's
+ * transaction: the activity item is the wallet's hottest, and a credit must not wait on it.
+ * A crash in between loses the debit from the history only, which errs towards friction
+ * (a smaller largest debit, slower vetting), never towards letting money through.
+ */
+async function recordDebit(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'linkId' | 'amount'>, now: number): Promise<void> {
+  try {
+    await ddb().send(new UpdateCommand({ ...debitRecordItem(charge, now).Update, ...capacity() }));
+  } catch (error) {
+    logger.warn('debit not recorded in the link history', { chargeId: charge.chargeId, error: error as Error });
+  }
+}
+
+function debitRecordItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'linkId' | 'amount'>, now: number): TransactItem & { Update: NonNullable<TransactItem['Update']> } {
   const record: DebitRecord = { linkId: charge.linkId, amount: charge.amount, at: now };
   return {
     Update: {

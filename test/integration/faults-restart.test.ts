@@ -119,7 +119,8 @@ describe('(a) DynamoDB throttling mid-flow', () => {
   });
 
   it('throttling beyond the retries while charges run in parallel: a clean 503 to retry or a success, never a 500; the money adds up', async () => {
-    const wallets = await Promise.all([readyWallet(), readyWallet(), readyWallet()]);
+    // One after the other: each moves the clock past its link's holder window, which would expire the others' codes.
+    const wallets = [await readyWallet(), await readyWallet(), await readyWallet()];
     await advanceClock(3_700); // each wallet gets a fresh hour: two more low-risk charges
     const jobs = wallets.flatMap((w, i) => [0, 1].map((j) => ({ w, key: newKey('thr'), amount: 1_100 + i * 10 + j })));
     const answers = new Map<string, ApiResponse[]>();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { api, badInput, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser } from '../support/api';
 import {
-  advanceClock, challenged, confirmCharge, expectError, getCharge, linkedWallet, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
+  advanceClock, challenged, confirmCharge, expectError, getCharge, HOLDER_WINDOW_SECONDS, linkedWallet, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
 } from '../support/charges';
 import { reportNotMe } from '../support/controls';
 
@@ -26,10 +26,10 @@ const audit = async (userId: string) => (await as(A, 'GET', `/v1/ops/audit?userI
 const queueItem = async (caseId: string) => ((await as(A, 'GET', '/v1/ops/reviews?status=OPEN')).body.items as any[]).find((i) => i.caseId === caseId);
 const walletStatus = async (w: LinkedWallet) => (await api('GET', '/v1/me', { token: w.user.token })).body.status;
 
-/** A young wallet's 30,000 yen goes to a human after its code (under the four-eyes threshold). */
+/** A young link's 100,000 yen (101,000 in 30 days) goes to a human after its code (under the four-eyes threshold). */
 async function smallReview() {
   const w = await readyWallet();
-  const { review } = await pendingReview(w, 30_000);
+  const { review } = await pendingReview(w, 100_000);
   return { w, review };
 }
 
@@ -253,16 +253,17 @@ describe('review context', () => {
     };
     const w = await wallet();
     const twin = await wallet();
+    await advanceClock(HOLDER_WINDOW_SECONDS); // past both links' holder windows
     const first = await challenged(w, 2_000);
     expect((await confirmCharge(w, first.chargeId, first.code)).status).toBe(200);
     await waitForStatus(w, first.chargeId, 'COMPLETED');
     const shared = await challenged(twin, 1_500, { deviceId: w.deviceId });
     expect((await confirmCharge(twin, shared.chargeId, shared.code, { deviceId: w.deviceId })).status).toBe(200);
 
-    const { review } = await pendingReview(w, 40_000);
+    const { review } = await pendingReview(w, 100_000); // 102,000 on a young link in 30 days
     const item = await queueItem(review.caseId);
     const ctx = item.context;
-    expect(ctx.user).toEqual(expect.objectContaining({ kycName: identity.fullName, kycNameKana: kana, status: 'ACTIVE', balance: 2_000, pending: 40_000, walletAgeHours: expect.any(Number) }));
+    expect(ctx.user).toEqual(expect.objectContaining({ kycName: identity.fullName, kycNameKana: kana, status: 'ACTIVE', balance: 2_000, pending: 100_000, walletAgeHours: expect.any(Number) }));
     expect(ctx.link).toEqual(expect.objectContaining({ bankCode: w.account.bankCode, accountMasked: expect.stringMatching(/\*+\d{3}$/), ageHours: expect.any(Number), phoneAttested: false }));
     expect(ctx.device).toEqual({ id: w.deviceId, firstSeenAt: expect.any(String), otherWallets: [twin.user.userId] });
     expect(ctx.recentCharges.map((c: any) => c.chargeId)).toEqual([review.chargeId, first.chargeId]);

@@ -18,9 +18,12 @@ function records(n: number): RecordedDecision[] {
     const amount = Math.floor(rnd() * 300_000) + 500;
     const facts = {
       amount, now, walletStatus: 'ACTIVE', walletCreatedAt: now - rnd() * 2000 * HOUR, balance: Math.floor(rnd() * 500_000), dayTotal: Math.floor(rnd() * 200_000),
-      bankChargingEnabled: true, linkStatus: 'ACTIVE', linkActivatedAt: now - rnd() * 2000 * HOUR, linkHasConfirmedCharge: rnd() > 0.2,
+      bankChargingEnabled: true, linkStatus: 'ACTIVE', pending: 0, phoneAttested: rnd() > 0.25, linkVetted: rnd() > 0.1,
+      linkExposure30d: Math.floor(rnd() * 150_000), linkLargestDebit: Math.floor(rnd() * 200_000), linkDayTotal: Math.floor(rnd() * 50_000), linkLargestDay: Math.floor(rnd() * 300_000),
       chargesInLastHour: Math.floor(rnd() * 4), deviceSeen: rnd() > 0.1, accountFailedLinksByOthers: rnd() > 0.98 ? 1 : 0,
-    } as ChargeFacts;
+      accountLastActiveElsewhereAt: undefined, deviceOtherWalletsSeenAt: [], deviceFirstSeenAt: undefined, deviceYenSinceFirstSeen: 0,
+    } as Omit<ChargeFacts, 'linkActivatedAt' | 'linkNotifiedAt'> as ChargeFacts;
+    facts.linkActivatedAt = facts.linkNotifiedAt = now - rnd() * 2000 * HOUR;
     return { chargeId: `chg_${i.toString(16).padStart(32, '0')}`, userId: 'u', amount, at: new Date(now).toISOString(), facts, outcome: 'ALLOW', ruleVersion: 1 };
   });
 }

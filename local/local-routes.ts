@@ -194,8 +194,14 @@ export function localRoutes(s: LocalServices) {
     {
       method: 'POST',
       pattern: /^\/local\/clock$/,
-      body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600) }),
-      run: async ({ body }) => ({ status: 200, body: { offsetSeconds: s.clock.advance(body.advanceSeconds) / 1000, now: new Date(s.clock.now()).toISOString() } }),
+      // `sweep: false` moves the clock only, for a test that runs (and inspects) the sweeper itself.
+      body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600), sweep: z.boolean().optional() }),
+      // What the cloud's schedules would have run by then runs now, before the answer: holds end, waits expire.
+      run: async ({ body }) => {
+        const offsetSeconds = s.clock.advance(body.advanceSeconds) / 1000;
+        if (body.sweep !== false) await s.sweep();
+        return { status: 200, body: { offsetSeconds, now: new Date(s.clock.now()).toISOString() } };
+      },
     },
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as linkStats from '../../functions/domain/link-stats';
 
 /**
  * The floor: the DynamoDB calls one low-risk charge makes, and nothing else (no HTTP,
@@ -163,7 +164,10 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     const activity = attempt === 0 ? firstActivity : await charges.getActivity(w.userId);
     const today = risk.jstDay(now);
     const recent = c.pruneRecent(activity.recent, now, today);
-    saved = await charges.saveActivity(w.userId, activity, { recent: [...recent, { chargeId, at: now, amount, day: today, linkId: w.linkId }], confirmedLinks: activity.confirmedLinks, waiting: activity.waiting });
+    saved = await charges.saveActivity(w.userId, activity, {
+      recent: [...recent, { chargeId, at: now, amount, day: today, linkId: w.linkId }], confirmedLinks: activity.confirmedLinks, waiting: activity.waiting, held: activity.held,
+      links: { ...activity.links, [w.linkId]: linkStats.addCharge(activity.links[w.linkId] ?? linkStats.emptyStats(), now, amount) },
+    });
   }
   if (!saved) throw new Error('activity kept changing');
   await users.recordDeviceUse(w.userId, w.deviceId, device, now, device.firstSeenAt === undefined || device.firstSeenAt > Date.parse(user.createdAt) ? amount : 0);

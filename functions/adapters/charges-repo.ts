@@ -5,10 +5,12 @@ import { isFinal, UNSUCCESSFUL } from '../domain/charge';
 import type { StoredCode } from '../domain/codes';
 import type { JournalEntry } from '../domain/ledger';
 import { CHARGE_TIMEOUTS, LIMITS } from '../domain/policy';
-import type { Decision } from '../domain/risk';
+import { jstDay, type Decision } from '../domain/risk';
+import { addCharge, addDebit, emptyStats, pruneStats, removeCharge, type LinkStats } from '../domain/link-stats';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
+import { logger } from '../shared/logger';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
 import { chargingSwitchKey } from './banks-repo';
@@ -55,6 +57,8 @@ export interface ChargeRecord extends Partial<StoredCode> {
   completedAt?: string;
   /** The compensation claim this charge belongs to (at most one). */
   claimId?: string;
+  /** PENDING_HOLD: when the debit may run (ISO). */
+  availableAt?: string;
   history: ChargeHistory[];
 }
 
@@ -68,6 +72,17 @@ export interface Activity {
    * An entry is dropped when its charge ends; one whose charge moved on is pruned lazily.
    */
   waiting: Record<string, number>;
+  /** Held charges (PENDING_HOLD) by id, with their amounts: the wallet's `pending`, which the balance cap counts. */
+  held: Record<string, number>;
+  /** Each link's own history (domain/link-stats.ts), kept with the window so a decision reads no charges. */
+  links: Record<string, LinkStats>;
+}
+
+/** A debit the ledger credited, recorded on the activity item in the credit's own transaction, folded into `links` on the next read. */
+interface DebitRecord {
+  linkId: string;
+  amount: number;
+  at: number;
 }
 
 const table = () => config().tableName;
@@ -106,12 +121,17 @@ export async function getCharge(userId: string, chargeId: string): Promise<Charg
 
 export async function getActivity(userId: string): Promise<Activity> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activity(userId), ConsistentRead: true }));
-  const item = out.Item as ({ version: number; recent: RecentCharge[]; confirmedLinks?: Set<string> } & Record<string, unknown>) | undefined;
-  if (!item) return { version: 0, recent: [], confirmedLinks: [], waiting: {} };
-  const waiting = Object.fromEntries(
-    Object.entries(item).filter(([k]) => k.startsWith(WAITING_PREFIX)).map(([k, v]) => [k.slice(WAITING_PREFIX.length), v as number]),
+  const item = out.Item as ({ version: number; recent: RecentCharge[]; confirmedLinks?: Set<string>; links?: Record<string, LinkStats> } & Record<string, unknown>) | undefined;
+  if (!item) return { version: 0, recent: [], confirmedLinks: [], waiting: {}, held: {}, links: {} };
+  const prefixed = (prefix: string) => Object.fromEntries(
+    Object.entries(item).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]),
   );
-  return { version: item.version, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])], waiting };
+  const links: Record<string, LinkStats> = { ...(item.links ?? {}) };
+  for (const d of Object.values(prefixed(DEBIT_PREFIX)) as DebitRecord[]) links[d.linkId] = addDebit(links[d.linkId] ?? emptyStats(), d.at, d.amount);
+  return {
+    version: item.version ?? 0, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])],
+    waiting: prefixed(WAITING_PREFIX) as Record<string, number>, held: prefixed(HELD_PREFIX) as Record<string, number>, links,
+  };
 }
 
 /**
@@ -120,6 +140,8 @@ export async function getActivity(userId: string): Promise<Activity> {
  * when it is absent, whatever the item looked like before (no document path to be missing).
  */
 const WAITING_PREFIX = 'waiting:';
+const HELD_PREFIX = 'held:';
+const DEBIT_PREFIX = 'debit:';
 
 function activityWrite(userId: string, previousVersion: number, next: Omit<Activity, 'version'>): TransactItem & { Put: NonNullable<TransactItem['Put']> } {
   return {
@@ -129,6 +151,9 @@ function activityWrite(userId: string, previousVersion: number, next: Omit<Activ
       Item: {
         ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent,
         ...Object.fromEntries(Object.entries(next.waiting).map(([chargeId, at]) => [`${WAITING_PREFIX}${chargeId}`, at])),
+        ...Object.fromEntries(Object.entries(next.held).map(([chargeId, amount]) => [`${HELD_PREFIX}${chargeId}`, amount])),
+        // Folded debits are written into `links`; the Put replaces the item, so their records go with it.
+        links: Object.fromEntries(Object.entries(next.links).map(([linkId, stats]) => [linkId, pruneStats(stats)])),
         confirmedLinks: next.confirmedLinks.length ? new Set(next.confirmedLinks) : undefined,
       },
       ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
@@ -158,6 +183,10 @@ export async function saveActivity(userId: string, previous: Activity, next: Omi
 const sweepAt = (dueMs: number, chargeId: string) => `${new Date(dueMs).toISOString()}#${chargeId}`;
 const openIndex = (status: ChargeStatus, atMs: number, chargeId: string) =>
   isFinal(status) ? {} : { gsi1pk: keys.openChargesShard(chargeId), gsi1sk: sweepAt(atMs + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000, chargeId) };
+
+/** A held charge is due for the sweeper when its hold ends, not after the stuck threshold. */
+const heldIndex = (c: Pick<ChargeRecord, 'status' | 'availableAt' | 'chargeId'>) =>
+  c.status === 'PENDING_HOLD' && c.availableAt ? { gsi1sk: sweepAt(Date.parse(c.availableAt), c.chargeId) } : {};
 
 /**
  * The controls a charge must pass at every step toward money, as ConditionChecks for the
@@ -211,7 +240,7 @@ export async function transactGuarded(items: TransactItem[], charge: Pick<Charge
 export async function createCharge(charge: ChargeRecord, guarded = true): Promise<'CREATED' | 'EXISTS' | GuardReason> {
   const put = {
     TableName: table(),
-    Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, Date.parse(charge.updatedAt), charge.chargeId), ...charge },
+    Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, Date.parse(charge.updatedAt), charge.chargeId), ...heldIndex(charge), ...charge },
     ConditionExpression: 'attribute_not_exists(pk)',
   };
   try {
@@ -314,9 +343,14 @@ export async function finishUnsuccessfully(
     if (!charge || isFinal(charge.status)) return { charge, changed: false };
     const recent = activity.recent.filter((r) => r.chargeId !== chargeId);
     const { [chargeId]: wasWaiting, ...waiting } = activity.waiting;
+    const { [chargeId]: wasHeld, ...held } = activity.held;
+    // The link's exposure gives back what this charge reserved (a DENY reserved nothing).
+    const stats = activity.links[charge.linkId];
+    const reserved = charge.decision.outcome !== 'DENY' && stats?.days[jstDay(Date.parse(charge.createdAt))];
+    const links = reserved ? { ...activity.links, [charge.linkId]: removeCharge(stats, Date.parse(charge.createdAt), charge.amount) } : activity.links;
     const items: TransactItem[] = [moveChargeItem(charge, to, now, actor, { reason }), ...extra];
-    if (recent.length !== activity.recent.length || wasWaiting !== undefined) {
-      items.push(activityWrite(userId, activity.version, { recent, confirmedLinks: activity.confirmedLinks, waiting }));
+    if (recent.length !== activity.recent.length || wasWaiting !== undefined || wasHeld !== undefined || reserved) {
+      items.push(activityWrite(userId, activity.version, { recent, confirmedLinks: activity.confirmedLinks, waiting, held, links }));
     }
     if (await transactFirstWins(items)) {
       emit(METRIC.chargeFinished, 1, 'Count', { status: to });
@@ -366,6 +400,7 @@ export async function creditWallet(
     const out = await ddb().send(new TransactWriteCommand({ TransactItems: items, ...capacity() }));
     recordCapacity('creditWallet', out.ConsumedCapacity);
     emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
+    await recordDebit(charge, now);
     return 'CREDITED';
   } catch (e) {
     const reasons = cancellationReasons(e);
@@ -407,6 +442,47 @@ export function confirmLinkItem(userId: string, linkId: string, doneWaiting?: st
       UpdateExpression: `ADD confirmedLinks :l, version :one SET #t = :type, recent = if_not_exists(recent, :empty)${doneWaiting ? ' REMOVE #w' : ''}`,
       ExpressionAttributeNames: { '#t': 'type', ...(doneWaiting ? { '#w': `${WAITING_PREFIX}${doneWaiting}` } : {}) },
       ExpressionAttributeValues: { ':l': new Set([linkId]), ':one': 1, ':type': 'ACTIVITY', ':empty': [] },
+    },
+  };
+}
+
+/**
+ * Records a credited debit on the activity item, folded into the link's history on the next read;
+ * bumps the window's version. Its own write after the credit, not an item of the credit's
+ * transaction: the activity item is the wallet's hottest, and a credit must not wait on it.
+ * A crash in between loses the debit from the history only, which errs towards friction
+ * (a smaller largest debit, slower vetting), never towards letting money through.
+ */
+async function recordDebit(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'linkId' | 'amount'>, now: number): Promise<void> {
+  try {
+    await ddb().send(new UpdateCommand({ ...debitRecordItem(charge, now).Update, ...capacity() }));
+  } catch (error) {
+    logger.warn('debit not recorded in the link history', { chargeId: charge.chargeId, error: error as Error });
+  }
+}
+
+function debitRecordItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'linkId' | 'amount'>, now: number): TransactItem & { Update: NonNullable<TransactItem['Update']> } {
+  const record: DebitRecord = { linkId: charge.linkId, amount: charge.amount, at: now };
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.activity(charge.userId),
+      UpdateExpression: 'SET #d = :d, #t = :type, recent = if_not_exists(recent, :empty) ADD version :one',
+      ExpressionAttributeNames: { '#d': `${DEBIT_PREFIX}${charge.chargeId}`, '#t': 'type' },
+      ExpressionAttributeValues: { ':d': record, ':type': 'ACTIVITY', ':empty': [], ':one': 1 },
+    },
+  };
+}
+
+/** A hold ends and the charge moves on to the bank: it no longer waits and is no longer pending; bumps the window's version. */
+export function holdEndedItem(userId: string, chargeId: string): TransactItem {
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.activity(userId),
+      UpdateExpression: 'REMOVE #w, #h ADD version :one',
+      ExpressionAttributeNames: { '#w': `${WAITING_PREFIX}${chargeId}`, '#h': `${HELD_PREFIX}${chargeId}` },
+      ExpressionAttributeValues: { ':one': 1 },
     },
   };
 }
@@ -559,8 +635,14 @@ async function withoutCharges(userId: string, chargeIds: string[], options: { re
     const activity = await getActivity(userId);
     const recent = options.recent ? activity.recent.filter((r) => !chargeIds.includes(r.chargeId)) : activity.recent;
     const waiting = Object.fromEntries(Object.entries(activity.waiting).filter(([id]) => !chargeIds.includes(id)));
-    if (recent.length === activity.recent.length && Object.keys(waiting).length === Object.keys(activity.waiting).length) return;
-    if (await saveActivity(userId, activity, { recent, confirmedLinks: activity.confirmedLinks, waiting })) return;
+    const held = Object.fromEntries(Object.entries(activity.held).filter(([id]) => !chargeIds.includes(id)));
+    // A reservation given back (the charge was never created) gives back its link exposure too.
+    let links = activity.links;
+    for (const r of activity.recent) {
+      if (options.recent && chargeIds.includes(r.chargeId) && r.linkId && links[r.linkId]) links = { ...links, [r.linkId]: removeCharge(links[r.linkId], r.at, r.amount) };
+    }
+    if (recent.length === activity.recent.length && Object.keys(waiting).length === Object.keys(activity.waiting).length && Object.keys(held).length === Object.keys(activity.held).length) return;
+    if (await saveActivity(userId, activity, { recent, confirmedLinks: activity.confirmedLinks, waiting, held, links })) return;
     await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
   }
 }

@@ -29,6 +29,9 @@ export interface LinkRecord {
    * code then reached the holder (the fast lane). Ops see it; the wallet's own link listing does not.
    */
   phoneAttested?: boolean;
+  /** A reviewer trusted the link (a review's APPROVE with trustLink): it is vetted. */
+  trustedAt?: string;
+  trustedBy?: string;
 }
 
 const table = () => config().tableName;

@@ -13,6 +13,7 @@ import { WORKFLOW_ERRORS } from '../workflow/errors';
 /**
  * A charge's life, and the controls that hold at every step of it.
  *
+ *   PENDING_HOLD ─availableAt (sweeper)─────────────────────────→ PROCESSING
  *   PENDING_CONFIRMATION ─confirm─┬→ PENDING_REVIEW ─approve─┐
  *                                 └──────────────────────────┴→ PROCESSING ─debit→ (bank) ─credit→ COMPLETED
  *   create (ALLOW) ───────────────────────────────────────────→ PROCESSING
@@ -23,7 +24,7 @@ import { WORKFLOW_ERRORS } from '../workflow/errors';
  * one that may already have been debited (PROCESSING) ends CANCELLED and its debit is
  * reversed (or voided, so a late debit is refused). The caller answers with `guardError`.
  */
-export const WAITING: ChargeStatus[] = ['PENDING_CONFIRMATION', 'PENDING_REVIEW'];
+export const WAITING: ChargeStatus[] = ['PENDING_HOLD', 'PENDING_CONFIRMATION', 'PENDING_REVIEW'];
 export const isWaiting = (s: ChargeStatus) => WAITING.includes(s);
 
 const GUARD_ERROR: Record<GuardReason, { code: ErrorCode; message: string }> = {
@@ -60,7 +61,8 @@ export async function stopCharge(charge: ChargeRecord, reason: string, actor: st
     return getCharge(charge.userId, charge.chargeId);
   }
   const ended = await finish(charge.userId, charge.chargeId, 'CANCELLED', reason, actor);
-  if (ended?.status === 'CANCELLED') {
+  // A held charge has no execution yet: nothing waits on a token.
+  if (ended?.status === 'CANCELLED' && charge.status !== 'PENDING_HOLD') {
     const token = charge.status === 'PENDING_CONFIRMATION' ? (await getCharge(charge.userId, charge.chargeId))?.confirmToken : (await getCase(caseIdFor(charge.chargeId)))?.taskToken;
     if (token) await p.workflow.fail(token, WORKFLOW_ERRORS.cancelled, reason);
   }

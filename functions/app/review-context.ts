@@ -13,7 +13,7 @@ import { maskTail } from '../shared/redact';
 import { keys } from '../shared/table';
 
 const HOUR = 3600_000;
-const WAITING = new Set(['PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING']);
+const WAITING = new Set(['PENDING_HOLD', 'PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING']);
 type Via = 'BANK_ACCOUNT' | 'DEVICE' | 'PHONE' | 'EKYC_IDENTITY';
 
 /** Wallets found under one second key (an index query by key: no scan). */
@@ -72,7 +72,7 @@ export async function reviewContext(c: ReviewCase, now: number) {
       : null,
     device: charge?.deviceId ? { id: charge.deviceId, firstSeenAt: device?.firstSeenAt ?? device?.trustedAt ?? null, otherWallets: byDevice.filter((id) => id !== c.userId) } : null,
     recentCharges: charges.slice(0, 10).map((x) => ({ chargeId: x.chargeId, amount: x.amount, status: x.status, outcome: x.decision.outcome, reasons: x.decision.reasons, createdAt: x.createdAt })),
-    facts: charge ? factsOf(charge, charges, link?.activatedAt, user?.createdAt) : {},
+    facts: charge ? factsOf(charge, charges) : {},
     relatedWallets: [...related].map(([userId, via]) => ({ userId, via })),
     // What "list this device / account / phone / identity" sends as {value}: the device id as it is,
     // the others sealed (ops see the phone masked, the account's number is stored nowhere, no birth date).
@@ -86,19 +86,19 @@ export async function reviewContext(c: ReviewCase, now: number) {
 }
 
 /**
- * The facts behind each reason: what the decision stored (risk v2 stores them per reason; list
- * entries store theirs), else what the stored records show about the threshold it crossed.
+ * The facts behind each reason: what the decision stored with it (risk v2 stores them per reason,
+ * as they were when it decided; list entries store theirs). A decision stored before that has
+ * its facts derived from the records, for the reasons that still exist.
  */
-function factsOf(charge: ChargeRecord, charges: ChargeRecord[], linkActivatedAt: string | undefined, walletCreatedAt: string | undefined): Record<string, unknown> {
+function factsOf(charge: ChargeRecord, charges: ChargeRecord[]): Record<string, unknown> {
+  const stored = (charge.decision.facts ?? {}) as Record<string, unknown>;
   const at = Date.parse(charge.createdAt);
-  const stored = ((charge.decision as { facts?: Record<string, unknown> }).facts ?? {}) as Record<string, unknown>;
   const r = RISK_POLICY.review;
   const derived: Record<string, unknown> = {};
   for (const reason of charge.decision.reasons) {
+    if (reason in stored) continue;
     switch (reason) {
       case 'LARGE_AMOUNT': derived[reason] = { amount: charge.amount, threshold: r.amountAtLeast }; break;
-      case 'NEW_LINK_LARGE_AMOUNT': derived[reason] = { amount: charge.amount, linkAgeHours: hoursSince(linkActivatedAt, at), threshold: r.newLinkAmountAtLeast }; break;
-      case 'NEW_WALLET_LARGE_AMOUNT': derived[reason] = { amount: charge.amount, walletAgeHours: hoursSince(walletCreatedAt, at), threshold: r.newWalletAmountAtLeast }; break;
       case 'HIGH_VELOCITY': derived[reason] = { chargesInLastHour: charges.filter((x) => x.chargeId !== charge.chargeId && Date.parse(x.createdAt) > at - HOUR && Date.parse(x.createdAt) <= at).length, threshold: r.chargesInLastHour }; break;
       case 'AMOUNT_OVER_CHALLENGE': derived[reason] = { amount: charge.amount, threshold: RISK_POLICY.challenge.amountAtLeast }; break;
       case 'NEW_DEVICE': derived[reason] = { deviceId: charge.deviceId ?? null }; break;

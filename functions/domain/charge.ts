@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 
-export type ChargeStatus = 'PENDING_CONFIRMATION' | 'PENDING_REVIEW' | 'PROCESSING' | 'COMPLETED' | 'DECLINED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
+export type ChargeStatus = 'PENDING_HOLD' | 'PENDING_CONFIRMATION' | 'PENDING_REVIEW' | 'PROCESSING' | 'COMPLETED' | 'DECLINED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
 
 export const FINAL_STATUSES: ChargeStatus[] = ['COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 /** Final statuses in which no money moved: the day-limit reservation is given back. */
 export const UNSUCCESSFUL: ChargeStatus[] = ['DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 
 const MOVES: Record<ChargeStatus, ChargeStatus[]> = {
+  PENDING_HOLD: ['PROCESSING', 'CANCELLED', 'EXPIRED', 'DECLINED', 'FAILED'],
   PENDING_CONFIRMATION: ['PENDING_REVIEW', 'PROCESSING', 'CANCELLED', 'EXPIRED', 'DECLINED', 'FAILED'],
   PENDING_REVIEW: ['PROCESSING', 'DECLINED', 'EXPIRED', 'CANCELLED', 'FAILED'],
   PROCESSING: ['COMPLETED', 'FAILED'],
@@ -42,7 +43,7 @@ export interface RecentCharge {
   at: number;
   amount: number;
   day: string;
-  /** The link charged (entries written before issue 12 have none). */
+  /** The link charged (absent in entries written before per-link history). */
   linkId?: string;
 }
 

@@ -52,7 +52,7 @@ export function canonicalValue(kind: ListKind, raw: string): { value: string } |
 export function applyListHits(d: Decision, hits: ListHit[]): Decision & { facts?: Record<string, unknown> } {
   if (!hits.length) return d;
   // The facts of a listed reason are the entry itself, stored with the decision for the reviewer.
-  const facts = Object.fromEntries(hits.map((h) => [LIST_REASON[h.kind], { action: h.action, reason: h.reason, until: h.until }]));
+  const facts = { ...d.facts, ...Object.fromEntries(hits.map((h) => [LIST_REASON[h.kind], { action: h.action, reason: h.reason, until: h.until }])) };
   const deny = hits.filter((h) => h.action === 'DENY').map((h) => LIST_REASON[h.kind]);
   const review = hits.filter((h) => h.action === 'REVIEW').map((h) => LIST_REASON[h.kind]);
   if (deny.length) return { outcome: 'DENY', reasons: d.outcome === 'DENY' ? [...d.reasons, ...deny] : deny, facts };

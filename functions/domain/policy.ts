@@ -43,17 +43,17 @@ export const WEBHOOK_POLICY = {
   toleranceSeconds: 300,
 } as const;
 
-/** Risk rules for charges (DESIGN.md, Risk defaults). Amounts in yen, ages in hours. */
+/** Risk rules for charges (DESIGN.md, Risk defaults). Amounts in yen, ages in hours unless named. */
 export const RISK_POLICY = {
   challenge: {
     amountAtLeast: 50_000,
+    /** AMOUNT_UNUSUAL_FOR_LINK: on a vetted link, more than this many times its largest debit of `linkHistoryDays`... */
+    unusualForLinkTimes: 2,
+    /** ...and at least this much. */
+    unusualForLinkAtLeast: 100_000,
   },
   review: {
     amountAtLeast: 200_000,
-    newLinkHours: 72,
-    newLinkAmountAtLeast: 30_000,
-    newWalletHours: 24,
-    newWalletAmountAtLeast: 30_000,
     chargesInLastHour: 3,
     accountFailedLinksDays: 30,
     /** The bank account was ACTIVE on another wallet this recently (ACCOUNT_RECENTLY_LINKED_ELSEWHERE). */
@@ -64,6 +64,9 @@ export const RISK_POLICY = {
     /** A device first seen on the wallet this recently, moving more than this many yen (NEW_DEVICE_EXPOSURE). */
     newDeviceHours: 72,
     newDeviceExposureAbove: 10_000,
+    /** YOUNG_LINK_EXPOSURE: an unvetted link's yen of the last `exposureDays` (held included) plus this charge above this. */
+    youngLinkExposureAbove: 100_000,
+    exposureDays: 30,
   },
   /**
    * The account holder's own channel, through the bank. On a young link whose wallet phone the bank
@@ -72,6 +75,25 @@ export const RISK_POLICY = {
    */
   holder: {
     challengeExposureAbove: 10_000,
+  },
+  hold: {
+    /** HOLDER_WINDOW: the debit waits until this long after the bank's "linked" notice (unless the bank attested the phone). */
+    holderWindowHours: 72,
+    /** DAY_ABOVE_LINK_HISTORY: on a vetted link, a day total (this charge included) above this many times its largest day... */
+    dayAboveHistoryTimes: 3,
+    /** ...and at least this much, waits this long. */
+    dayAboveHistoryAtLeast: 50_000,
+    dayAboveHistoryHours: 24,
+  },
+  link: {
+    /** How far back a link's own history (largest debit, largest day) reaches. */
+    historyDays: 180,
+    /** Vetted without a reviewer: older than this... */
+    vettedAfterDays: 30,
+    /** ...with at least this many debits notified to the holder... */
+    vettedDebits: 3,
+    /** ...more than this many days ago, and no objection (an objection suspends the link). */
+    vettedNoticeDays: 7,
   },
 } as const;
 

@@ -23,7 +23,12 @@ import type { CodeBody, CreateChargeBody, TransactionsQuery } from '../shared/sc
 import { keys } from '../shared/table';
 import { credit, debit, finish, reverseAndFail } from '../workflow/charge-steps';
 import { WORKFLOW_ERRORS, WorkflowError } from '../workflow/errors';
-import { DEFAULT_LANG, SMS } from '../shared/messages';
+import { BANK_NOTICE_LANG, DEFAULT_LANG, NOTICES, SMS } from '../shared/messages';
+import { addCharge, emptyStats, isVetted, linkHistory, removeCharge } from '../domain/link-stats';
+import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
+import type { LinkRecord } from '../adapters/links-repo';
+import { config } from '../shared/config';
+import { randomUUID } from 'node:crypto';
 import { issueCode, verifyCode } from './one-time-codes';
 
 const HOUR = 3600_000;
@@ -100,33 +105,38 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     // A concurrent duplicate of this request may have reserved already: its reservation is this
     // charge, so it must not count against itself (it would turn into a DAILY_LIMIT or a velocity REVIEW).
     const others = recent.filter((r) => r.chargeId !== chargeId);
+    // The link's own history, from the same item: a concurrent duplicate's reservation is this charge, so it is taken out.
+    const mine = recent.find((r) => r.chargeId === chargeId);
+    const stats = mine ? removeCharge(activity.links[linkId] ?? emptyStats(), mine.at, mine.amount) : activity.links[linkId];
+    const history = linkHistory(stats, now, rules.rules.review.exposureDays, rules.rules.link.historyDays);
+    const activatedAt = link.activatedAt ? Date.parse(link.activatedAt) : undefined;
     facts = {
       amount, now,
       walletStatus: user.status, walletCreatedAt: Date.parse(user.createdAt), balance: wallet?.balance ?? 0,
+      pending: Object.entries(activity.held).filter(([id]) => id !== chargeId).reduce((sum, [, yen]) => sum + yen, 0),
       dayTotal: dayTotal(others, today),
       bankChargingEnabled: !!bank?.chargingEnabled,
-      linkStatus: link.status, linkActivatedAt: link.activatedAt ? Date.parse(link.activatedAt) : undefined,
-      linkHasConfirmedCharge: activity.confirmedLinks.includes(linkId),
+      linkStatus: link.status, linkActivatedAt: activatedAt,
+      // The bank's "linked" notice goes out when the link is activated.
+      linkNotifiedAt: activatedAt,
+      phoneAttested: link.phoneAttested === true,
+      linkVetted: isVetted(link, stats, now, rules.rules.link),
+      linkExposure30d: history.exposure, linkLargestDebit: history.largestDebit, linkDayTotal: history.dayTotal, linkLargestDay: history.largestDay,
       chargesInLastHour: countSince(others, now - HOUR),
       deviceSeen: device.trusted,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
-      phoneAttested: link.phoneAttested === true,
-      // Until per-link stats land (issue 12, H-12h): no link is vetted, and its exposure is what the
-      // activity window still holds for it (the last 25 hours), a floor of the 30-day figure.
-      linkVetted: false,
-      linkExposure30d: others.filter((r) => r.linkId === linkId).reduce((sum, r) => sum + r.amount, 0),
       accountLastActiveElsewhereAt: accountElsewhereAt,
       deviceOtherWalletsSeenAt: device.otherWalletsSeenAt,
       deviceFirstSeenAt: device.firstSeenAt,
       deviceYenSinceFirstSeen: device.yenMoved,
     };
     const d = { ...applyListHits(decide(facts, rules.rules), listed), ruleVersion: rules.version };
-    const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW';
+    const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW' || d.outcome === 'HOLD';
     let waiting = activity.waiting;
     if (waits && !(chargeId in waiting) && Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
       waiting = await pruneWaiting(userId, waiting, now);
       if (Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
-        throw new DomainError('RATE_LIMITED', `At most ${LIMITS.maxWaitingCharges} charges may wait for a code or a review at once`, undefined, { 'retry-after': '60' });
+        throw new DomainError('RATE_LIMITED', `At most ${LIMITS.maxWaitingCharges} charges may wait for a code, a review or a hold at once`, undefined, { 'retry-after': '60' });
       }
     }
     if (d.outcome === 'DENY' || recent.some((r) => r.chargeId === chargeId)) decision = d;
@@ -134,6 +144,8 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
       await saveActivity(userId, activity, {
         recent: [...recent, { chargeId, at: now, amount, day: today, linkId }], confirmedLinks: activity.confirmedLinks,
         waiting: waits ? { ...waiting, [chargeId]: now } : waiting,
+        held: d.outcome === 'HOLD' ? { ...activity.held, [chargeId]: amount } : activity.held,
+        links: { ...activity.links, [linkId]: addCharge(activity.links[linkId] ?? emptyStats(), now, amount) },
       })
     ) decision = d;
   }
@@ -170,6 +182,8 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     await refusedByControls(result, charge);
     return executeNow(charge, req.requestId, wallet?.balance);
   }
+
+  if (decision.outcome === 'HOLD') return hold({ ...base, status: 'PENDING_HOLD', history: [] }, decision, link, audit);
 
   const response: StoredResponse = { status: 202, body: { chargeId, status: 'PENDING_CONFIRMATION' } };
   const executionName = `${chargeId}-1`;
@@ -212,6 +226,39 @@ async function startConfirmation(chargeId: string, userId: string, decision: Dec
   } catch (error) {
     // The charge is stored; the sweeper starts its workflow if this start was lost.
     logger.error('workflow start failed', { chargeId, error: error as Error });
+  }
+  return response;
+}
+
+/**
+ * The debit waits until `availableAt`; meanwhile the bank tells the account holder, with the
+ * not-me link, so an identity thief's charge is stopped before any money moves. The sweeper
+ * runs the debit when the hold ends (functions/workflow/sweeper.ts), through the same guards.
+ */
+async function hold(base: ChargeRecord, decision: Decision, link: LinkRecord, audit: { at: string; actor: string; reason: string }) {
+  const p = ports();
+  const availableAt = new Date(decision.availableAt!).toISOString();
+  const response: StoredResponse = { status: 202, body: { chargeId: base.chargeId, status: 'PENDING_HOLD', availableAt } };
+  const charge: ChargeRecord = { ...base, availableAt, response, history: [{ ...audit, status: 'PENDING_HOLD' }] };
+  const result = await createCharge(charge);
+  if (result === 'EXISTS') return replay((await getCharge(base.userId, base.chargeId))!, base.requestHash);
+  await refusedByControls(result, charge);
+  const now = p.clock.now();
+  const { notMeTokenKey } = await p.secrets();
+  const token = signNotMeToken(notMeTokenKey, {
+    linkId: link.linkId, userId: base.userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(),
+    event: { kind: 'HOLD', at: Math.floor(now / 1000), chargeId: base.chargeId },
+  });
+  try {
+    await p.bank.notifyHolder({
+      bankCode: link.bankCode, target: { accountRef: link.accountRef! }, notice: 'CHARGED',
+      message: NOTICES.preDebitHold[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, amount: base.amount, availableAt: decision.availableAt! }),
+      notMeUrl: `${config().notMePageUrl}?token=${token}`,
+    });
+  } catch (error) {
+    // The hold stands either way (the debit's own notice still comes); ops hear that this one was lost.
+    logger.error('pre-debit notice failed', { chargeId: base.chargeId, error: error as Error });
+    await p.alerts.notify('Pre-debit notice failed', `The bank could not be asked to tell the holder of held charge ${base.chargeId} (bank ${link.bankCode}).`).catch(() => undefined);
   }
   return response;
 }
@@ -385,8 +432,9 @@ async function resumeWith(chargeId: string, userId: string, send: (wf: ReturnTyp
 
 async function wallet(req: HttpRequest) {
   const { userId } = callerOf(req);
-  const w = await getWallet(userId);
-  return { status: 200, body: { balance: w?.balance ?? 0, currency: 'JPY' } };
+  const [w, activity] = await Promise.all([getWallet(userId), getActivity(userId)]);
+  const pending = Object.values(activity.held).reduce((sum, yen) => sum + yen, 0);
+  return { status: 200, body: { balance: w?.balance ?? 0, pending, currency: 'JPY' } };
 }
 
 function decodeCursor(cursor: string | undefined, userId: string): Record<string, unknown> | undefined {

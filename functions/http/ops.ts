@@ -44,7 +44,7 @@ async function userView(req: HttpRequest<unknown, Record<string, string>, { user
       ...(user.deniedWhileFrozen ? { deniedWhileFrozen: user.deniedWhileFrozen } : {}),
       kycStatus: user.kycStatus, createdAt: user.createdAt, balance: wallet?.balance ?? 0,
       links: links.map((l) => ({ linkId: l.linkId, bankCode: l.bankCode, branchCode: l.branchCode, accountNumber: l.accountMasked, status: l.status, createdAt: l.createdAt, ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}), phoneAttested: l.phoneAttested === true })),
-      charges: charges.slice(0, 100).map((c) => ({ chargeId: c.chargeId, status: c.status, amount: c.amount, linkId: c.linkId, createdAt: c.createdAt, updatedAt: c.updatedAt, decision: c.decision })),
+      charges: charges.slice(0, 100).map((c) => ({ chargeId: c.chargeId, status: c.status, amount: c.amount, linkId: c.linkId, createdAt: c.createdAt, updatedAt: c.updatedAt, decision: { outcome: c.decision.outcome, reasons: c.decision.reasons, ...(c.decision.ruleVersion !== undefined ? { ruleVersion: c.decision.ruleVersion } : {}) } })),
     },
   };
 }

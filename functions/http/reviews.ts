@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { auditPut } from '../adapters/audit';
+import { auditPut, type TransactItem } from '../adapters/audit';
+import { keys } from '../shared/table';
 import { doneWaitingItem, finishUnsuccessfully, getCharge, moveChargeItem, transactGuarded } from '../adapters/charges-repo';
 import { guardError, stopCharge } from '../app/charge-lifecycle';
 import { assignCaseItem, closeCaseItem, closedCases, firstApprovalItem, getCase, openCases, type ReviewCase } from '../adapters/reviews-repo';
@@ -111,7 +112,10 @@ async function decideCase(req: DecideRequest) {
   const staff = await staffOf(req);
   const actor = staff.actor;
   const p = ports();
-  const { decision, note, freezeUser } = req.body;
+  const { decision, note, freezeUser, trustLink } = req.body;
+  if (trustLink && decision !== 'APPROVE') {
+    throw new DomainError('VALIDATION_ERROR', 'trustLink goes with APPROVE only', { issues: [{ in: 'body', path: 'trustLink', message: 'only with decision APPROVE' }] });
+  }
   const c = await getCase(req.params.caseId);
   if (!c) throw new DomainError('NOT_FOUND', 'No such review case');
   if (c.caseStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The case is already ${c.caseStatus}`);
@@ -144,7 +148,7 @@ async function decideCase(req: DecideRequest) {
 
   const audit = auditPut(config().tableName, {
     userId: c.userId, actor, action: decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED', reason: note,
-    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons, ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}) }, at: now,
+    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons, ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}), ...(trustLink ? { trustLink: true, linkId: charge.linkId } : {}) }, at: now,
   });
 
   let chargeStatus: 'PROCESSING' | 'DECLINED';
@@ -163,6 +167,9 @@ async function decideCase(req: DecideRequest) {
       throw guardError(result, charge.chargeId);
     }
     chargeStatus = 'PROCESSING';
+    // The reviewer vouches for the link: it is vetted from now on (no holder window, no young-link cap).
+    // Written after the approval (its audit names it): the approval's guards already check this link item.
+    if (trustLink) await transact([trustLinkItem(charge.userId, charge.linkId, now, actor)]);
     const resumed = c.taskToken ? await p.workflow.succeed(c.taskToken, { approved: true }) : false;
     // The waiting execution is gone (a restart): a fresh one runs the execution stage.
     if (!resumed) await p.workflow.start(`${c.chargeId}-a`, { chargeId: c.chargeId, userId: c.userId, outcome: 'REVIEW', stage: 'EXECUTE' });
@@ -174,6 +181,18 @@ async function decideCase(req: DecideRequest) {
   }
   if (freezeUser) await freezeWallet(c.userId, `REVIEW ${decision}: ${note}`, actor);
   return { status: 200, body: { caseId: c.caseId, decision, chargeStatus } };
+}
+
+function trustLinkItem(userId: string, linkId: string, now: number, actor: string): TransactItem {
+  return {
+    Update: {
+      TableName: config().tableName,
+      Key: keys.link(userId, linkId),
+      UpdateExpression: 'SET trustedAt = :at, trustedBy = :by',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ':by': actor },
+    },
+  };
 }
 
 export const handler = httpHandler('reviews', {

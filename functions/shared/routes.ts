@@ -84,7 +84,7 @@ export const ROUTES: RouteDef[] = [
   {
     method: 'POST', path: '/v1/me/charges', fn: 'charges', auth: 'user', summary: 'Charge the wallet from a linked bank account (idempotent by Idempotency-Key)',
     headers: s.IdempotencyHeaders, body: s.CreateChargeBody, status: 201, response: s.CreateChargeResponse,
-    alsoReturns: [{ status: 202, response: s.ChargeAcceptedResponse, description: 'Accepted: the charge waits for a code (SMS to the wallet phone, or for HOLDER_CHALLENGE a code the bank sends to the account holder\'s registered phone) or a review, or the bank\'s answer was lost (PROCESSING)' }],
+    alsoReturns: [{ status: 202, response: s.ChargeAcceptedResponse, description: 'Accepted: the charge waits for a code (PENDING_CONFIRMATION: SMS to the wallet phone, or for HOLDER_CHALLENGE a code the bank sends to the account holder\'s registered phone) or a review, for the holder\'s window (PENDING_HOLD, with availableAt), or the bank\'s answer was lost (PROCESSING)' }],
     errors: ['IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'CHARGE_DECLINED', 'ACCOUNT_FROZEN', 'BANK_SUSPENDED', 'NOT_FOUND', 'RATE_LIMITED', 'BANK_UNAVAILABLE'],
   },
   {

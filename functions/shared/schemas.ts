@@ -135,7 +135,7 @@ export const CreateChargeBody = z.strictObject({
   linkId: LinkId,
   amount: z.number().int('must be whole yen').min(1).max(10_000_000),
 });
-export const ChargeStatusEnum = z.enum(['PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING', 'COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED']);
+export const ChargeStatusEnum = z.enum(['PENDING_HOLD', 'PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING', 'COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED']);
 export const CreateChargeResponse = z.object({
   chargeId: z.string(),
   status: z.literal('COMPLETED'),
@@ -143,7 +143,8 @@ export const CreateChargeResponse = z.object({
 });
 export const ChargeAcceptedResponse = z.object({
   chargeId: z.string(),
-  status: ChargeStatusEnum.describe('PENDING_CONFIRMATION (a code was sent) or PROCESSING (the bank\'s answer was lost); a replay answers the current status'),
+  status: ChargeStatusEnum.describe('PENDING_CONFIRMATION (a code was sent), PENDING_HOLD (the debit waits for the holder\'s window) or PROCESSING (the bank\'s answer was lost); a replay answers the current status'),
+  availableAt: z.string().optional().describe('PENDING_HOLD: when the debit runs unless the account holder objects (ISO 8601)'),
 });
 export const ChargeView = z.object({
   chargeId: z.string(),
@@ -152,10 +153,10 @@ export const ChargeView = z.object({
   linkId: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  decision: z.object({ outcome: z.enum(['ALLOW', 'CHALLENGE', 'REVIEW', 'DENY']), reasons: z.array(z.string()), ruleVersion: z.number().int().optional().describe('the rule set version that decided it (ops views)') }),
+  decision: z.object({ outcome: z.enum(['ALLOW', 'HOLD', 'CHALLENGE', 'REVIEW', 'DENY']), reasons: z.array(z.string()), ruleVersion: z.number().int().optional().describe('the rule set version that decided it (ops views)') }),
 });
 export const ChargeStatusResponse = z.object({ chargeId: z.string(), status: ChargeStatusEnum });
-export const WalletResponse = z.object({ balance: z.number().int(), currency: z.literal('JPY') });
+export const WalletResponse = z.object({ balance: z.number().int(), pending: z.number().int().describe('yen of held charges (PENDING_HOLD); the balance cap counts them'), currency: z.literal('JPY') });
 export const TransactionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(2000).optional(),
@@ -219,6 +220,7 @@ export const ReviewDecisionBody = z.strictObject({
   decision: z.enum(['APPROVE', 'REJECT']),
   note: z.string().min(1).max(2000),
   freezeUser: z.boolean().optional(),
+  trustLink: z.boolean().optional().describe('APPROVE only: the charge\'s link becomes vetted (no holder window, no young-link exposure cap)'),
 });
 export const ReviewDecisionResponse = z.object({
   caseId: z.string(), decision: z.enum(['APPROVE', 'REJECT']), chargeStatus: ChargeStatusEnum,

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
-import { getCharge, openCharges, recordResumption, rescheduleSweep, type ChargeRecord } from '../adapters/charges-repo';
+import { getCharge, holdEndedItem, moveChargeItem, openCharges, recordResumption, rescheduleSweep, transactGuarded, type ChargeRecord } from '../adapters/charges-repo';
+import { stopCharge } from '../app/charge-lifecycle';
 import type { ChargeStage } from '../adapters/ports';
 import { caseIdFor, getCase, openCases } from '../adapters/reviews-repo';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
@@ -15,6 +16,8 @@ export interface SweepReport {
   resumed: string[];
   /** Healthy charges told when to be looked at next (their deadline, or the stuck threshold). */
   rescheduled: number;
+  /** Held charges whose hold ended: moved on to the bank (or cancelled by a control that failed meanwhile). */
+  released: string[];
   /** False if the time budget ran out before every due charge was read: the next sweep goes on. */
   complete: boolean;
 }
@@ -36,7 +39,7 @@ export async function sweep(): Promise<SweepReport> {
   // Only charges due for a look: those parked for a human were rescheduled to their deadline, so
   // however many of them there are, a charge stuck after its debit is in this list, and every page is read.
   const { charges: due, complete } = await openCharges({ dueBy: now, until });
-  const report: SweepReport = { examined: 0, expired: [], resumed: [], rescheduled: 0, complete };
+  const report: SweepReport = { examined: 0, expired: [], resumed: [], rescheduled: 0, released: [], complete };
   for (const stale of due) {
     if (Date.now() > until) {
       report.complete = false;
@@ -45,6 +48,12 @@ export async function sweep(): Promise<SweepReport> {
     report.examined += 1;
     const charge = await getCharge(stale.userId, stale.chargeId);
     if (!charge || charge.updatedAt !== stale.updatedAt) continue; // it moved since the index was read
+    if (charge.status === 'PENDING_HOLD') {
+      const outcome = await endHold(charge, now);
+      if (outcome === 'RELEASED') report.released.push(charge.chargeId);
+      else if (outcome === 'WAITING') report.rescheduled += 1;
+      continue;
+    }
     const deadline =
       charge.status === 'PENDING_CONFIRMATION'
         ? Date.parse(charge.updatedAt) + CHARGE_TIMEOUTS.smsConfirmationSeconds * 1000
@@ -68,14 +77,44 @@ export async function sweep(): Promise<SweepReport> {
     const name = `${charge.chargeId}-s${now}`;
     // Recorded first, so the next sweep sees this execution and does not start another.
     if (!(await recordResumption(charge, name))) continue;
-    await p.workflow.start(name, { chargeId: charge.chargeId, userId: charge.userId, outcome: charge.decision.outcome === 'DENY' ? 'ALLOW' : charge.decision.outcome, stage: stageOf(charge) });
+    const outcome = charge.decision.outcome === 'DENY' || charge.decision.outcome === 'HOLD' ? 'ALLOW' : charge.decision.outcome;
+    await p.workflow.start(name, { chargeId: charge.chargeId, userId: charge.userId, outcome, stage: stageOf(charge) });
     report.resumed.push(charge.chargeId);
   }
   const open = await openCases();
   const oldest = open.reduce((min, c) => Math.min(min, Date.parse(c.createdAt)), now);
   emit(METRIC.oldestOpenReviewAge, Math.max(0, Math.round((now - oldest) / 1000)), 'Seconds');
-  if (report.expired.length || report.resumed.length) logger.info('sweep', { ...report });
+  if (report.expired.length || report.resumed.length || report.released.length) logger.info('sweep', { ...report });
   return report;
+}
+
+/**
+ * A held charge whose hold has ended moves on to the bank: PENDING_HOLD → PROCESSING with the
+ * charge's controls in the same transaction (a freeze, a suspended or removed link, a bank
+ * switched off cancel it instead), then the workflow debits and credits it as any other.
+ * Not yet ended: it is told to come back when it does. A lost workflow start is resumed by
+ * the next sweep (the charge is PROCESSING and its execution is not running).
+ */
+async function endHold(charge: ChargeRecord, now: number): Promise<'RELEASED' | 'WAITING' | 'STOPPED' | 'MOVED'> {
+  const p = ports();
+  const due = Date.parse(charge.availableAt ?? charge.createdAt);
+  if (now < due) return (await rescheduleSweep(charge, due)) ? 'WAITING' : 'MOVED';
+  const executionName = `${charge.chargeId}-h`;
+  const result = await transactGuarded(
+    [moveChargeItem(charge, 'PROCESSING', now, 'system:hold', { reason: 'HOLD_ENDED', set: { executionName } }), holdEndedItem(charge.userId, charge.chargeId)],
+    charge,
+  );
+  if (result === 'STALE') return 'MOVED';
+  if (result !== 'OK') {
+    await stopCharge(charge, result, 'system:hold');
+    return 'STOPPED';
+  }
+  try {
+    await p.workflow.start(executionName, { chargeId: charge.chargeId, userId: charge.userId, outcome: 'ALLOW', stage: 'EXECUTE' });
+  } catch (error) {
+    logger.error('workflow start failed', { chargeId: charge.chargeId, error: error as Error });
+  }
+  return 'RELEASED';
 }
 
 export const handler = middy(async () => sweep());

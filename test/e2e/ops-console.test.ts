@@ -261,7 +261,8 @@ describe('ops console (headless Chromium)', () => {
     const card = await openCase(page, victim.chargeId);
     expect(await card.locator('.amount').textContent()).toBe('¥250,000');
     const reasons = card.getByRole('list', { name: 'Reasons for review' }).getByRole('listitem');
-    expect(await texts(reasons)).toEqual(expect.arrayContaining(['Large amount', 'New bank link, sizeable amount', 'New wallet, sizeable amount']));
+    // Risk v2: the young link's 30-day exposure cap took the place of the new-link and new-wallet amount rules.
+    expect(await texts(reasons)).toEqual(expect.arrayContaining(['Large amount', 'Young link: 30-day total over the cap', 'New device']));
     const listed = (await openCases()).find((c) => c.chargeId === victim.chargeId)!;
     expect(await reasons.count()).toBe(listed.reasons.length);
     expect(await reasons.first().getAttribute('title')).toBe(listed.reasons[0]);

@@ -151,11 +151,11 @@ async function prepare(route: RouteDef, w: World): Promise<Prepared> {
     case 'PUT /v1/ops/lists/{kind}/{value}':
       return {
         params: { kind: 'DEVICE', value: `authz-${randomUUID()}` }, owner: A,
-        body: () => ({ action: 'REVIEW', until: new Date(Date.now() + 600_000).toISOString(), reason: 'authz matrix' }), expectOwner: [200],
+        body: () => ({ action: 'REVIEW', until: new Date(Date.now() + w.clockOffsetMs + 600_000).toISOString(), reason: 'authz matrix' }), expectOwner: [200],
       };
     case 'DELETE /v1/ops/lists/{kind}/{value}': {
       const value = `authz-${randomUUID()}`;
-      expect((await api('PUT', `/v1/ops/lists/DEVICE/${value}`, { token: w.ops, body: { action: 'REVIEW', until: new Date(Date.now() + 600_000).toISOString(), reason: 'authz matrix' } })).status).toBe(200);
+      expect((await api('PUT', `/v1/ops/lists/DEVICE/${value}`, { token: w.ops, body: { action: 'REVIEW', until: new Date(Date.now() + w.clockOffsetMs + 600_000).toISOString(), reason: 'authz matrix' } })).status).toBe(200);
       return { params: { kind: 'DEVICE', value }, owner: A, expectOwner: [204] };
     }
     case 'GET /v1/ops/audit':

@@ -166,7 +166,7 @@ describe('a crash between the debit and the credit', () => {
     expect(report.inFlight).toContain(chargeId);
     expect(report.differences.filter((d: { key: string }) => d.key === chargeId)).toEqual([]);
 
-    await advanceClock(121);
+    await advanceClock(121, { sweep: false });
     const sweep = await runSweeper();
     expect(sweep.resumed).toContain(chargeId);
     await waitForStatus(w, chargeId, 'COMPLETED', 60_000);
@@ -185,7 +185,7 @@ describe('a crash between the debit and the credit', () => {
     const key = newKey();
     const chargeId = chargeIdFor(w.user.userId, key);
     expect((await postCharge(w, 2_000, { key })).status).toBeGreaterThanOrEqual(500);
-    await advanceClock(121);
+    await advanceClock(121, { sweep: false });
     await runSweeper();
     await waitForStatus(w, chargeId, 'COMPLETED', 60_000);
     await expectSettled(w, chargeId, 2_000, 'COMPLETED');
@@ -202,7 +202,7 @@ describe('a crash between the debit and the credit', () => {
       const key = newKey();
       const chargeId = chargeIdFor(w.user.userId, key);
       expect((await postCharge(w, 9_000, { key })).status).toBeGreaterThanOrEqual(500);
-      await advanceClock(121);
+      await advanceClock(121, { sweep: false });
       const sweeps = await Promise.all(Array.from({ length: 10 }, () => runSweeper()));
       expect(sweeps.some((s) => s.resumed.includes(chargeId))).toBe(true);
       await waitForStatus(w, chargeId, 'COMPLETED', 60_000);

@@ -83,7 +83,7 @@ describe('SMS challenge', () => {
     // While it waits, it holds 300,000 of the day's 500,000.
     expectError(await postCharge(w, 250_000), 422, 'LIMIT_EXCEEDED');
 
-    await advanceClock(301);
+    await advanceClock(301, { sweep: false });
     const sweep = await runSweeper();
     expect(sweep.expired).toContain(chargeId);
     expect((await getCharge(w, chargeId)).body.status).toBe('EXPIRED');
@@ -100,7 +100,7 @@ describe('SMS challenge', () => {
   it('expired without a sweep: a code entered after 5 minutes ends the charge EXPIRED itself (409 INVALID_STATE)', async () => {
     const w = await linkedWallet();
     const { chargeId, code } = await challenged(w, 2_000);
-    await advanceClock(301);
+    await advanceClock(301, { sweep: false });
     expectError(await confirmCharge(w, chargeId, code), 409, 'INVALID_STATE');
     expect((await getCharge(w, chargeId)).body.status).toBe('EXPIRED');
     expect(await bankMovesOf(w.account, chargeId)).toEqual([]);
@@ -204,9 +204,9 @@ describe('after 24 hours', () => {
     const w = await linkedWallet();
     const bankBefore = (await bankAccount(w.account)).balance;
     const { chargeId, review } = await pendingReview(w, 220_000);
-    expect(review.reasons).toEqual(expect.arrayContaining(['LARGE_AMOUNT', 'FIRST_CHARGE_ON_LINK']));
+    expect(review.reasons).toEqual(expect.arrayContaining(['LARGE_AMOUNT', 'YOUNG_LINK_EXPOSURE', 'NEW_DEVICE']));
 
-    await advanceClock(24 * 3600 + 1);
+    await advanceClock(24 * 3600 + 1, { sweep: false });
     const sweep = await runSweeper();
     expect(sweep.expired).toContain(chargeId);
     expect((await getCharge(w, chargeId)).body.status).toBe('EXPIRED');
@@ -220,7 +220,8 @@ describe('after 24 hours', () => {
     const w = await linkedWallet({ balance: 3_000_000 });
     const approve = async (amount: number) => {
       const { chargeId, review } = await pendingReview(w, amount);
-      expect((await decideReview(review.caseId, 'APPROVE')).status).toBe(200);
+      // Trusted by the reviewer: the young link's exposure cap would otherwise send day 3's small charges to a human too.
+      expect((await decideReview(review.caseId, 'APPROVE', { trustLink: true })).status).toBe(200);
       await waitForStatus(w, chargeId, 'COMPLETED');
     };
     // Day 1 and day 2: the day limit keeps each day at 500,000 at most.

@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import { chargeIdFor } from '../../functions/domain/charge';
 import { api, type ApiResponse } from '../support/api';
 import {
-  bankAccount, clearFaults, confirmCharge, decideReview, getCharge, linkedWallet, newKey, openReviews, opsAuth, postCharge, reconcileReport, runSweeper, type LinkedWallet,
+  advanceClock, bankAccount, clearFaults, confirmCharge, decideReview, getCharge, HOLDER_WINDOW_SECONDS, linkedWallet, newKey, openReviews, opsAuth, postCharge, reconcileReport, runSweeper, type LinkedWallet,
 } from '../support/charges';
 import {
   codeFor, completedAt, executionsEnded, FINAL, freshBank, ledgerEntriesOf, moneyOf, opsFreeze, opsUnfreeze, reportNotMe, sleep, STAMP_SLACK_MS, switchBank, unlink,
@@ -203,7 +203,9 @@ function runnable(batch: Cmd[], run: Run): Cmd[] {
 async function setUp(): Promise<Run> {
   await clearFaults();
   const bankCode = await freshBank();
-  const wallets = await Promise.all(Array.from({ length: WALLETS }, () => linkedWallet({ bankCode })));
+  // Linked together, then the clock moves past their holder windows once (each wallet moving it would expire the others' link codes).
+  const wallets = await Promise.all(Array.from({ length: WALLETS }, () => linkedWallet({ bankCode, young: true })));
+  await advanceClock(HOLDER_WINDOW_SECONDS);
   const clock = (await api('GET', '/local/clock')).body.now as string;
   const run = new Run(wallets, bankCode, Date.parse(clock) - Date.now());
   // Something waits on every wallet before the random part: a charge for its code, and one for review.

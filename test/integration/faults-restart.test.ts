@@ -22,6 +22,7 @@ import {
   advanceClock, allTransactions, armBankFaults, armFaults, bankAccount, chargeCode, chargeReaches, confirmCharge, eventually, getCharge, netDebit, newKey,
   postCharge, readyWallet, reconcile, runSweeper, settledReconciliation, sleep, walletBalance, type ReadyWallet,
 } from '../support/hardening';
+import { HOLDER_WINDOW_SECONDS } from '../support/charges';
 
 jest.setTimeout(240_000);
 
@@ -103,6 +104,7 @@ describe('(a) DynamoDB throttling mid-flow', () => {
     expect(show(await step('confirm link', () => api('POST', `/v1/me/bank-links/${link.body.linkId}/confirmation`, { token: user.token, body: { code: linkCode } })))).toMatch(/^200 /);
 
     const w = { user, account, linkId: link.body.linkId, deviceId: `dev-${randomUUID()}` };
+    await advanceClock(HOLDER_WINDOW_SECONDS); // past the link's holder window: the first charge is challenged (new device), not held
     const first = await step('first charge', () => postCharge(w, 1_000));
     expect(show(first)).toMatch(/^202 .*PENDING_CONFIRMATION/);
     const chargeCodeValue = await chargeCode(phone, 1_000);
@@ -119,7 +121,8 @@ describe('(a) DynamoDB throttling mid-flow', () => {
   });
 
   it('throttling beyond the retries while charges run in parallel: a clean 503 to retry or a success, never a 500; the money adds up', async () => {
-    const wallets = await Promise.all([readyWallet(), readyWallet(), readyWallet()]);
+    // One after the other: each moves the clock past its link's holder window, which would expire the others' codes.
+    const wallets = [await readyWallet(), await readyWallet(), await readyWallet()];
     await advanceClock(3_700); // each wallet gets a fresh hour: two more low-risk charges
     const jobs = wallets.flatMap((w, i) => [0, 1].map((j) => ({ w, key: newKey('thr'), amount: 1_100 + i * 10 + j })));
     const answers = new Map<string, ApiResponse[]>();
@@ -211,7 +214,8 @@ describe('(b) conditional failures: one thing, many hands at once', () => {
     ['APPROVE', 'REJECT'],
     ['REJECT', 'REJECT'],
   ])('two ops decide one case at once (%s and %s): exactly one wins, the other 409, the money follows the winner', async (d1, d2) => {
-    const amount = 30_000 + Math.floor(Math.random() * 1000);
+    // Over the young link's 30-day exposure cap: a human decides.
+    const amount = 100_000 + Math.floor(Math.random() * 1000);
     const res = await postCharge(w, amount);
     expect(show(res)).toMatch(/^202 /);
     expect(show(await confirmCharge(w, res.body.chargeId, await chargeCode(w.user.phone, amount)))).toMatch(/^200 .*PENDING_REVIEW/);
@@ -430,7 +434,7 @@ describe('(d) the local stack killed and restarted under load', () => {
     const stream = async (w: ReadyWallet) => {
       const plan: Attempt['kind'][] = ['low-risk', 'review', 'challenged', 'low-risk'];
       for (const kind of plan) {
-        const a: Attempt = { w, key: newKey('kill'), amount: 1_000 + ++seq * 13 + (kind === 'review' ? 40_000 : 0), kind };
+        const a: Attempt = { w, key: newKey('kill'), amount: 1_000 + ++seq * 13 + (kind === 'review' ? 100_000 : 0), kind };
         if (kind === 'challenged') a.device = `dev-${randomUUID()}`;
         attempts.push(a);
         try {
@@ -449,6 +453,7 @@ describe('(d) the local stack killed and restarted under load', () => {
     const running = Promise.all(wallets.map(stream));
     await eventually('a few acknowledged and confirmed charges', async () =>
       attempts.filter((a) => a.answer?.status === 201).length >= 3 && attempts.filter((a) => a.confirmed?.status === 200).length >= 2 ? true : undefined, 60_000, 10);
+    const clockAtKill = Date.parse((await api('GET', '/local/clock')).body.now);
     const pid = stack!.child.pid!;
     killGroup(stack);
     await running;
@@ -461,6 +466,9 @@ describe('(d) the local stack killed and restarted under load', () => {
     // Same port, same data.
     stack = await startOwnStack(port, dataDir);
     useStack(stack);
+    // The local clock's offset lives in memory: the wallets above moved it past their holder windows, so it is moved back there.
+    const lost = clockAtKill - Date.parse((await api('GET', '/local/clock')).body.now);
+    if (lost > 0) await advanceClock(Math.ceil(lost / 1000), { sweep: false });
     const ops2 = await opsToken();
 
     // A client retries what it never got an answer for, with the same key: the charge it made, not a second one;
@@ -477,14 +485,14 @@ describe('(d) the local stack killed and restarted under load', () => {
     }
 
     // Past the stuck threshold, the sweeper picks up what the kill cut off.
-    await advanceClock(180);
+    await advanceClock(180, { sweep: false });
     for (let i = 0; i < 3; i++) await runSweeper();
     await settle(wallets, ops2);
     // What still waits for a person: cases are decided (a fresh execution runs each approved one), codes left unconfirmed expire.
     const open = ((await api('GET', '/v1/ops/reviews?status=OPEN', { token: ops2 })).body.items as any[]).filter((c) => wallets.some((w) => w.user.userId === c.userId));
     for (const c of open) expect(show(await api('POST', `/v1/ops/reviews/${c.caseId}/decision`, { token: ops2, body: { decision: 'APPROVE', note: 'after restart' } }))).toMatch(/^200 /);
     await settle(wallets, ops2);
-    await advanceClock(25 * 3600);
+    await advanceClock(25 * 3600, { sweep: false });
     for (let i = 0; i < 3; i++) await runSweeper();
     await settle(wallets, ops2);
 

@@ -437,10 +437,10 @@ describe('fuzzing every route of the route table', () => {
     expect(created.status).toBe(201);
     expect((await api('DELETE', `/v1/me/bank-links/${created.body.linkId}`, { token: w.user.token })).status).toBe(204);
 
-    // A reviewed and rejected charge with its closed case (a new wallet's 30,000 yen goes to review).
-    const review = await postCharge(w, 30_000);
+    // A reviewed and rejected charge with its closed case (a young link's 101,000 yen in 30 days goes to review).
+    const review = await postCharge(w, 100_000);
     expect(review.status).toBe(202);
-    expect((await confirmCharge(w, review.body.chargeId, await chargeCode(w.user.phone, 30_000))).status).toBe(200);
+    expect((await confirmCharge(w, review.body.chargeId, await chargeCode(w.user.phone, 100_000))).status).toBe(200);
     const item = await eventually('the review case', async () => {
       const res = await api('GET', '/v1/ops/reviews?status=OPEN', { token: ops });
       return (res.body.items as any[]).find((i) => i.chargeId === review.body.chargeId);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { api, badInput, lastCode, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser } from '../support/api';
 import {
-  advanceClock, challenged, confirmCharge, expectError, getCharge, linkedWallet, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
+  advanceClock, challenged, confirmCharge, expectError, getCharge, HOLDER_WINDOW_SECONDS, linkedWallet, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
 } from '../support/charges';
 import { reportNotMe } from '../support/controls';
 
@@ -26,10 +26,10 @@ const audit = async (userId: string) => (await as(A, 'GET', `/v1/ops/audit?userI
 const queueItem = async (caseId: string) => ((await as(A, 'GET', '/v1/ops/reviews?status=OPEN')).body.items as any[]).find((i) => i.caseId === caseId);
 const walletStatus = async (w: LinkedWallet) => (await api('GET', '/v1/me', { token: w.user.token })).body.status;
 
-/** A young wallet's 30,000 yen goes to a human after its code (under the four-eyes threshold). */
+/** A young link's 100,000 yen (101,000 in 30 days) goes to a human after its code (under the four-eyes threshold). */
 async function smallReview() {
   const w = await readyWallet();
-  const { review } = await pendingReview(w, 30_000);
+  const { review } = await pendingReview(w, 100_000);
   return { w, review };
 }
 
@@ -253,6 +253,7 @@ describe('review context', () => {
     };
     const w = await wallet();
     const twin = await wallet();
+    await advanceClock(HOLDER_WINDOW_SECONDS); // past both links' holder windows
     const first = await challenged(w, 2_000);
     expect((await confirmCharge(w, first.chargeId, first.code)).status).toBe(200);
     await waitForStatus(w, first.chargeId, 'COMPLETED');

@@ -22,16 +22,24 @@ export function expectError(res: ApiResponse, status: number, code: string) {
   expect(res.body.error).toEqual(expect.objectContaining({ message: expect.any(String), requestId: expect.any(String) }));
 }
 
+/** The holder's window (RISK_POLICY.hold.holderWindowHours) and a minute, in seconds. */
+export const HOLDER_WINDOW_SECONDS = 72 * 3600 + 60;
+
 /**
  * A verified user with an ACTIVE link to a fresh bank account (1,000,000 yen unless told), opened on
  * the device its charges send. The holder's bank-registered phone is the wallet phone (the bank attests
- * it: the fast lane) unless `attested: false`, when the holder has a phone of their own.
+ * it: the fast lane, no holder window) unless `attested: false`, when the holder has a phone of their own.
+ * A `young` link is unattested unless told and kept inside its holder window, so its charges are held;
+ * an unattested link that is not `young` has the service clock moved past its window. Either way the
+ * link is still unvetted, so its 30-day exposure cap applies.
  */
-export async function linkedWallet(options: { balance?: number; bankCode?: string; attested?: boolean } = {}): Promise<LinkedWallet> {
+export async function linkedWallet(options: { balance?: number; bankCode?: string; attested?: boolean; young?: boolean } = {}): Promise<LinkedWallet> {
+  const attested = options.attested ?? !options.young;
   const deviceId = `dev-${randomUUID()}`;
   const user = await verifiedUser(undefined, { deviceId });
-  const account = await openBankAccount({ balance: options.balance ?? 1_000_000, bankCode: options.bankCode, holderPhone: options.attested === false ? undefined : user.phone });
+  const account = await openBankAccount({ balance: options.balance ?? 1_000_000, bankCode: options.bankCode, holderPhone: attested ? user.phone : undefined });
   const linkId = await linkAccount(user, account);
+  if (!attested && !options.young) await advanceClock(HOLDER_WINDOW_SECONDS);
   return { user, account, linkId, deviceId };
 }
 
@@ -107,8 +115,8 @@ export async function challenged(w: LinkedWallet, amount: number, options: { key
 }
 
 /**
- * A linked wallet whose link has a confirmed charge and whose device is trusted, so
- * small charges from it are ALLOW. Its first charge (`firstAmount`) is completed.
+ * A linked wallet (past its holder window) whose device is trusted, so small charges from it
+ * are ALLOW. Its first charge (`firstAmount`), challenged as the device is new, is completed.
  */
 export async function readyWallet(options: { balance?: number; firstAmount?: number; bankCode?: string } = {}): Promise<LinkedWallet> {
   const w = await linkedWallet(options);
@@ -121,8 +129,9 @@ export async function readyWallet(options: { balance?: number; firstAmount?: num
 
 // ---------------------------------------------------------------- local controls
 
-export async function advanceClock(seconds: number): Promise<void> {
-  const res = await api('POST', '/local/clock', { body: { advanceSeconds: seconds } });
+/** Moves the service clock; the sweeper runs as the cloud's schedule would have, unless `sweep: false` (a test that runs it itself). */
+export async function advanceClock(seconds: number, options: { sweep?: boolean } = {}): Promise<void> {
+  const res = await api('POST', '/local/clock', { body: { advanceSeconds: seconds, ...(options.sweep === false ? { sweep: false } : {}) } });
   expect(res.status).toBe(200);
 }
 
@@ -185,11 +194,12 @@ export function checkerAuth(): Promise<{ token: string }> {
 }
 
 /** Decides a case; an APPROVE that waits for its second approver (202) is approved by a second member of staff. */
-export async function decideReview(caseId: string, decision: 'APPROVE' | 'REJECT', extra: { note?: string; freezeUser?: boolean } = {}) {
-  const body = { decision, note: extra.note ?? `test ${decision}`, ...(extra.freezeUser !== undefined ? { freezeUser: extra.freezeUser } : {}) };
+export async function decideReview(caseId: string, decision: 'APPROVE' | 'REJECT', extra: { note?: string; freezeUser?: boolean; trustLink?: boolean } = {}) {
+  const trust = extra.trustLink !== undefined ? { trustLink: extra.trustLink } : {};
+  const body = { decision, note: extra.note ?? `test ${decision}`, ...(extra.freezeUser !== undefined ? { freezeUser: extra.freezeUser } : {}), ...trust };
   const first = await api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: await opsAuth(), body });
   if (first.status !== 202) return first;
-  return api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: (await checkerAuth()).token, body: { decision, note: body.note } });
+  return api('POST', `/v1/ops/reviews/${caseId}/decision`, { token: (await checkerAuth()).token, body: { decision, note: body.note, ...trust } });
 }
 
 /** A charge confirmed by SMS and waiting for a human: returns its open case. */

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { api, linkAccount, openBankAccount, smsTo, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
-import { bankAccount, type BankMove } from './charges';
+import { bankAccount, HOLDER_WINDOW_SECONDS, type BankMove } from './charges';
 
 export { bankAccount, type BankMove };
 
@@ -47,7 +47,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 
 // ---- local controls ----
 
-export const advanceClock = async (seconds: number) => expectOk(await api('POST', '/local/clock', { body: { advanceSeconds: seconds } }));
+/** Moves the service clock (the sweeper runs as the cloud's schedule would have, unless `sweep: false`). */
+export const advanceClock = async (seconds: number, options: { sweep?: boolean } = {}) =>
+  expectOk(await api('POST', '/local/clock', { body: { advanceSeconds: seconds, ...(options.sweep === false ? { sweep: false } : {}) } }));
 export const runSweeper = async () => expectOk(await api('POST', '/local/sweeper/run'));
 export const armFaults = async (faults: { afterDebit?: number; beforeCredit?: number; dynamoThrottles?: number }) => expectOk(await api('POST', '/local/faults', { body: faults }));
 export const armBankFaults = async (faults: { debitTimeouts?: number; debitLostReplies?: number; debitDeclines?: number }) =>
@@ -137,9 +139,10 @@ export async function chargeReaches(w: { user: TestUser }, chargeId: string, sta
 }
 
 /**
- * A verified user with an ACTIVE link and a confirmed, completed first charge from
- * `deviceId`: its next charges from that device under 30,000 yen are ALLOW, until
- * three charges fall within one hour.
+ * A verified user with an ACTIVE link past its holder window and a confirmed, completed first
+ * charge from `deviceId` (challenged as the device is new): its next charges from that device
+ * under 50,000 yen are ALLOW, until three charges fall within one hour or the link's 30-day
+ * exposure would pass 100,000 (the link is still young).
  */
 export async function readyWallet(options: { balance?: number; firstAmount?: number } = {}): Promise<ReadyWallet> {
   // Opened on the device it charges from, its holder's bank phone the wallet phone (the bank attests it).

@@ -21,7 +21,7 @@ import {
 import { jstDay } from '../../functions/domain/risk';
 import { ChargeId } from '../../functions/shared/schemas';
 
-const STATUSES: ChargeStatus[] = ['PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING', 'COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED'];
+const STATUSES: ChargeStatus[] = ['PENDING_HOLD', 'PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING', 'COMPLETED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 const userId = fc.uuid();
 /** What the Idempotency-Key header accepts. */
 const idemKey = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,128}$/);
@@ -111,6 +111,11 @@ describe('status machine', () => {
 
   it('a charge that is moving money only completes or fails: it cannot be cancelled, expired or declined', () => {
     expect(STATUSES.filter((to) => canMoveCharge('PROCESSING', to)).sort()).toEqual(['COMPLETED', 'FAILED']);
+  });
+
+  it('a held charge goes to the bank (PROCESSING) or ends without money; nothing moves into a hold', () => {
+    expect(STATUSES.filter((to) => canMoveCharge('PENDING_HOLD', to)).sort()).toEqual(['CANCELLED', 'DECLINED', 'EXPIRED', 'FAILED', 'PROCESSING']);
+    expect(statusesBefore('PENDING_HOLD')).toEqual([]);
   });
 
   it('nothing moves back to waiting for the SMS code, and a review never goes back to the SMS step', () => {

@@ -12,11 +12,14 @@ const HOUR = 3600_000;
 const NOW = Date.UTC(2026, 5, 15, 3, 0, 0);
 const clone = (): Rules => JSON.parse(JSON.stringify(RULE_DEFAULTS)) as Rules;
 
-/** An old wallet, an old link, a known device: cast, so that facts other rules add later take their absent value. */
-const SAFE = {
-  amount: 1_000, now: NOW, walletStatus: 'ACTIVE', walletCreatedAt: NOW - 400 * HOUR, balance: 0, dayTotal: 0, bankChargingEnabled: true,
-  linkStatus: 'ACTIVE', linkActivatedAt: NOW - 400 * HOUR, linkHasConfirmedCharge: true, chargesInLastHour: 0, deviceSeen: true, accountFailedLinksByOthers: 0,
-} as ChargeFacts;
+/** An old wallet, an old vetted link with a history, a known device: a small charge is ALLOW. */
+const SAFE: ChargeFacts = {
+  amount: 1_000, now: NOW, walletStatus: 'ACTIVE', walletCreatedAt: NOW - 400 * HOUR, balance: 0, pending: 0, dayTotal: 0, bankChargingEnabled: true,
+  linkStatus: 'ACTIVE', linkActivatedAt: NOW - 400 * HOUR, linkNotifiedAt: NOW - 400 * HOUR, phoneAttested: true, linkVetted: true,
+  linkExposure30d: 60_000, linkLargestDebit: 100_000, linkDayTotal: 0, linkLargestDay: 200_000,
+  chargesInLastHour: 0, deviceSeen: true, accountFailedLinksByOthers: 0,
+  accountLastActiveElsewhereAt: undefined, deviceOtherWalletsSeenAt: [], deviceFirstSeenAt: NOW - 400 * HOUR, deviceYenSinceFirstSeen: 0,
+};
 
 const record = (chargeId: string, amount: number, outcome = 'ALLOW'): RecordedDecision => ({
   chargeId, userId: 'u', amount, at: new Date(NOW).toISOString(), facts: { ...SAFE, amount }, outcome, ruleVersion: 1,

@@ -195,7 +195,14 @@ export function localRoutes(s: LocalServices) {
       method: 'POST',
       pattern: /^\/local\/clock$/,
       body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600) }),
-      run: async ({ body }) => ({ status: 200, body: { offsetSeconds: s.clock.advance(body.advanceSeconds) / 1000, now: new Date(s.clock.now()).toISOString() } }),
+      // The contract: the clock moves, then whatever the cloud's schedules would have run by then has run
+      // (expiries, resumptions, holds that came due) before the answer, not a timer's tick later.
+      run: async ({ body }) => {
+        const offsetSeconds = s.clock.advance(body.advanceSeconds) / 1000;
+        let sweep = (await s.sweep()) as { complete?: boolean } | undefined;
+        for (let i = 0; i < 10 && sweep && sweep.complete === false; i++) sweep = (await s.sweep()) as { complete?: boolean } | undefined;
+        return { status: 200, body: { offsetSeconds, now: new Date(s.clock.now()).toISOString(), sweep } };
+      },
     },
     {
       method: 'GET',

@@ -13,6 +13,7 @@ import { decide, denyError, jstDay, type Decision } from '../domain/risk';
 import { listHits } from '../adapters/lists-repo';
 import { applyListHits } from '../domain/lists';
 import { DomainError, ERROR_STATUS } from '../shared/errors';
+import { config } from '../shared/config';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import { logger } from '../shared/logger';
 import { emit, METRIC } from '../shared/metrics';
@@ -94,7 +95,7 @@ async function create(req: HttpRequest<z.infer<typeof CreateChargeBody>>) {
       chargesInLastHour: countSince(others, now - HOUR),
       deviceSeen,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
-    }), listed);
+    }, config().riskRules), listed);
     const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW';
     let waiting = activity.waiting;
     if (waits && !(chargeId in waiting) && Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {

@@ -435,7 +435,7 @@ export async function runLiveMonth(ctx: SimContext, P: LiveMonthParams): Promise
   }
 
   // Thieves of the month.
-  const thiefStart = (rng: Rng, lastTick: number) => awake(rng.int(0, lastTick), rng);
+  const thiefStart = (rng: Rng, lastTick: number) => awake(rng.int(0, Math.max(0, lastTick)), rng);
   for (let i = 0; i < 6; i++) {
     const t = await newThief('adaptive-quick', i);
     at(thiefStart(t.rng, TICKS - 96), async () => {
@@ -490,7 +490,7 @@ export async function runLiveMonth(ctx: SimContext, P: LiveMonthParams): Promise
     await pool(steps, P.concurrency, (s) => s().catch((e) => failSoft(`tick ${tick}`, e)));
     if (tick % 3 === 0) await victimsAct();
     await reviewer.run();
-    monthBar.tick(1, `day ${Math.floor(tick / 24) + 1} · charges ${charges.filter((c) => c.counted).length}`);
+    monthBar.tick(1, `day ${Math.floor(tick / 24) + 1} · honest charges ${charges.filter((c) => c.honest && c.counted).length} · thief charges ${charges.filter((c) => !c.honest).length}`);
     await moveTo(tickTime(tick + 1));
   }
   monthBar.finish();

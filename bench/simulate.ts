@@ -869,7 +869,18 @@ async function main() {
   mkdirSync(reportsDir, { recursive: true });
   const loadBefore = loadavg();
   log(`simulate: ${runs.map((r) => `${r.scenario} (${r.setting})`).join(', ')}; ${parallel} at a time`);
-  const results = await pool(runs, parallel, async (r) => ({ run: r, result: await runOne(r) }));
+  // A run that fails (a stack that would not start) is reported; the others still land in the report.
+  const failures: string[] = [];
+  const settled = await pool(runs, parallel, async (r) => {
+    try {
+      return { run: r, result: await runOne(r) };
+    } catch (e) {
+      failures.push(`${r.scenario} (${r.setting}): ${(e as Error).message.slice(0, 500)}`);
+      log(`simulate: ${r.scenario} (${r.setting}) failed: ${(e as Error).message.slice(0, 500)}`);
+      return undefined;
+    }
+  });
+  const results = settled.filter((x): x is NonNullable<typeof x> => !!x);
 
   // Scenarios not run this time keep their last result (SIM_SCENARIO=default refreshes only that one).
   const file = join(reportsDir, 'simulation.json');
@@ -904,6 +915,7 @@ async function main() {
     closingNote: missed.length
       ? { goalsMissed: missed, tradeOff: points, bestSettingFound: best ? `${best.label}: ${best.maxPerVictimYen.toLocaleString('en-US')} yen max per victim at ${best.frictionPct} % friction` : undefined }
       : { goalsMissed: [], note: 'every goal of issue 12 met' },
+    failures,
     machineLoad: { before: loadBefore.map((l) => round(l, 2)), after: loadavg().map((l) => round(l, 2)) },
   };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -921,6 +933,7 @@ async function main() {
   if (missed.length) out.push('', 'goals missed:', ...missed.map((m) => `  ${m}`));
   out.push('', `wrote reports/simulation.json and reports/simulation.svg in ${report.durationSeconds} s`);
   console.log(out.join('\n'));
+  if (failures.length) process.exitCode = 1;
 }
 
 /** Confirms a charge with the newest charge code in the wallet phone's SMS outbox. */

@@ -863,7 +863,9 @@ async function main() {
   for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`SIM_SCENARIO must be default, live-month or all; got ${which}`);
   // The alternatives re-run live-month under other thresholds: they need stacks of their own.
   const alternatives = process.env.ANSHIN_URL ? [] : (process.env.SIM_ALTERNATIVES ?? (scenarios.includes('live-month') ? '1' : '0')) === '1' ? Object.keys(RULE_SETTINGS).slice(1) : [];
-  const runs: Run[] = [...scenarios.map((scenario) => ({ scenario, setting: 'defaults' })), ...alternatives.map((setting) => ({ scenario: 'live-month' as const, setting }))];
+  // SIM_ONLY_ALTERNATIVES=1 runs just the alternatives (e.g. in a second process beside the main run).
+  const onlyAlternatives = process.env.SIM_ONLY_ALTERNATIVES === '1';
+  const runs: Run[] = [...(onlyAlternatives ? [] : scenarios.map((scenario) => ({ scenario, setting: 'defaults' }))), ...alternatives.map((setting) => ({ scenario: 'live-month' as const, setting }))];
   const parallel = process.env.ANSHIN_URL ? 1 : num('SIM_PARALLEL', 2);
   const reportsDir = join(REPO_ROOT, 'reports');
   mkdirSync(reportsDir, { recursive: true });
@@ -871,7 +873,9 @@ async function main() {
   log(`simulate: ${runs.map((r) => `${r.scenario} (${r.setting})`).join(', ')}; ${parallel} at a time`);
   // A run that fails (a stack that would not start) is reported; the others still land in the report.
   const failures: string[] = [];
-  const settled = await pool(runs, parallel, async (r) => {
+  const settled = await pool(runs, parallel, async (r, index) => {
+    // Staggered: stacks starting together (each synthesizes the CDK template) starve each other.
+    if (index > 0 && index < parallel) await new Promise((ok) => setTimeout(ok, index * 45_000));
     try {
       return { run: r, result: await runOne(r) };
     } catch (e) {

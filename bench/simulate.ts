@@ -732,7 +732,7 @@ async function runDefault(ctx: RunCtx): Promise<ScenarioRun> {
         onboardingFailures,
         charges: counted.length,
         chargeErrors: honestCharges.length - counted.length,
-        byOutcome: { ALLOW: count((h) => h.outcome === 'ALLOW'), CHALLENGE: count((h) => h.outcome === 'CHALLENGE'), REVIEW: count((h) => h.outcome === 'REVIEW'), DENY: count((h) => h.outcome === 'DENY') },
+        byOutcome: { ALLOW: count((h) => h.outcome === 'ALLOW'), HOLD: count((h) => h.outcome === 'HOLD'), CHALLENGE: count((h) => h.outcome === 'CHALLENGE'), REVIEW: count((h) => h.outcome === 'REVIEW'), DENY: count((h) => h.outcome === 'DENY') },
         challengeReasons: reasonsOf('CHALLENGE'),
         reviewReasons: reasonsOf('REVIEW'),
         denyCodes: counted.filter((h) => h.outcome === 'DENY').reduce<Record<string, number>>((m, h) => ({ ...m, [`${h.code} ${h.reasons.join('+')}`]: (m[`${h.code} ${h.reasons.join('+')}`] ?? 0) + 1 }), {}),

@@ -905,27 +905,29 @@ async function main() {
     const m = raw as ScenarioMetrics;
     return {
       label, frictionPct: m.legitFrictionPct ?? 0, maxPerVictimYen: m.maxAttackerYenPerVictimWithoutHumanDecision, totalYen: m.attackerYenWithoutHumanDecision, inWindowYen: m.attackerYenInWindowWithoutHumanDecision,
-      heldPct: m.legitHeldPct, challengedPct: m.legitChallengedPct, reviewedPct: m.legitReviewedPct, medianFirstMoneyHours: m.medianFirstMoneyWaitHours,
+      heldPct: m.legitHeldPct, challengedPct: m.legitChallengedPct, reviewedPct: m.legitReviewedPct, medianFirstMoneyHours: m.medianFirstMoneyWaitHours, victims: m.victims,
     };
   });
-  const best = [...points].filter((p) => p.label.startsWith('live-month')).sort((a, b) => a.maxPerVictimYen - b.maxPerVictimYen || a.frictionPct - b.frictionPct)[0];
+  // Best: the least taken from any one victim, then the least in total, then the least friction.
+  const best = [...points].filter((p) => p.label.startsWith('live-month')).sort((a, b) => a.maxPerVictimYen - b.maxPerVictimYen || a.totalYen - b.totalYen || a.frictionPct - b.frictionPct)[0];
   const report = {
     generatedAt: new Date().toISOString(),
-    durationSeconds: round((Date.now() - started) / 1000, 1),
+    durationSeconds: results.length ? round((Date.now() - started) / 1000, 1) : (previous as { durationSeconds?: number }).durationSeconds,
     seed: P.seed,
     goals: GOALS,
     scenarios: scenarioEntries,
     alternatives: alternativeEntries,
     closingNote: missed.length
-      ? { goalsMissed: missed, tradeOff: points, bestSettingFound: best ? `${best.label}: ${best.maxPerVictimYen.toLocaleString('en-US')} yen max per victim at ${best.frictionPct} % friction` : undefined }
+      ? { goalsMissed: missed, tradeOff: points, bestSettingFound: best ? `${best.label}: ${best.maxPerVictimYen.toLocaleString('en-US')} yen max per victim, ${best.totalYen.toLocaleString('en-US')} in total, at ${best.frictionPct} % friction` : undefined }
       : { goalsMissed: [], note: 'every goal of issue 12 met' },
     failures,
     machineLoad: { before: loadBefore.map((l) => round(l, 2)), after: loadavg().map((l) => round(l, 2)) },
   };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const lmShape = ((scenarioEntries['live-month'] as { details?: { parameters?: { users: number; days: number } } } | undefined)?.details?.parameters) ?? liveMonthParams(num);
   writeFileSync(join(reportsDir, 'simulation.svg'), renderLossFriction({
     title: 'Anshin Wallet: loss against friction (npm run simulate)',
-    subtitle: `seed ${P.seed} · live-month: ${liveMonthParams(num).users} users, ${liveMonthParams(num).days} days · reviewer catches ${P.reviewerCatchRate * 100} % · thieves re-phish ${P.rephishChance * 100} %`,
+    subtitle: `seed ${P.seed} · live-month: ${lmShape.users} users, ${lmShape.days} days · reviewer catches ${P.reviewerCatchRate * 100} % · thieves re-phish ${P.rephishChance * 100} %`,
     points,
   }));
 

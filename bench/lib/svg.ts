@@ -106,18 +106,22 @@ export interface LossFrictionPoint {
   challengedPct: number;
   reviewedPct: number;
   medianFirstMoneyHours: number | null;
+  /** Victims the attackers went after (the goal line is 10,000 yen each). */
+  victims: number;
 }
 
 /**
  * Loss against friction, one point per rule setting: x is the share of honest charges that met
- * any friction, y the most yen one victim lost without a human decision. The goals of issue 12
- * are the dashed lines (3 % friction per kind, 10,000 yen per victim); below and left is better.
+ * any friction, y the attacker yen taken without a human decision. The goals of issue 12 are the
+ * dashed lines (3 % friction per kind; 10,000 yen per victim, times the victims of the
+ * scenario); below and left is better.
  */
 export function renderLossFriction(c: { title: string; subtitle: string; points: LossFrictionPoint[] }): string {
   const width = 760;
   const plot = { x: 90, y: 70, w: 600, h: 300 };
   const maxX = Math.max(5, ...c.points.map((p) => p.frictionPct)) * 1.15;
-  const maxY = Math.max(20_000, ...c.points.map((p) => p.maxPerVictimYen)) * 1.15;
+  const goalY = 10_000 * (c.points[0]?.victims ?? 0); // the first point's scenario
+  const maxY = Math.max(goalY, 20_000, ...c.points.map((p) => p.totalYen)) * 1.15;
   const px = (v: number) => plot.x + (v / maxX) * plot.w;
   const py = (v: number) => plot.y + plot.h - (v / maxY) * plot.h;
   const colors = ['#2e86c1', '#c0392b', '#27ae60', '#8e44ad', '#e67e22', '#7f8c8d'];
@@ -127,17 +131,17 @@ export function renderLossFriction(c: { title: string; subtitle: string; points:
   for (const t of ticks(maxX, 5)) parts.push(`<text x="${px(t).toFixed(1)}" y="${plot.y + plot.h + 16}" class="l" text-anchor="middle">${t.toFixed(1)} %</text>`);
   for (const t of ticks(maxY, 5)) parts.push(`<text x="${plot.x - 6}" y="${(py(t) + 4).toFixed(1)}" class="l" text-anchor="end">${esc(yen(t))}</text>`);
   parts.push(`<text x="${plot.x + plot.w / 2}" y="${plot.y + plot.h + 34}" class="h" text-anchor="middle">honest charges held, challenged or reviewed (%)</text>`);
-  parts.push(`<text x="18" y="${plot.y + plot.h / 2}" class="h" text-anchor="middle" transform="rotate(-90 18 ${plot.y + plot.h / 2})">most yen lost by one victim, no human decision</text>`);
-  parts.push(`<line x1="${plot.x}" y1="${py(10_000).toFixed(1)}" x2="${plot.x + plot.w}" y2="${py(10_000).toFixed(1)}" class="t"/><text x="${plot.x + plot.w - 4}" y="${(py(10_000) - 4).toFixed(1)}" class="s" text-anchor="end">goal ≤ ¥10,000 per victim</text>`);
+  parts.push(`<text x="18" y="${plot.y + plot.h / 2}" class="h" text-anchor="middle" transform="rotate(-90 18 ${plot.y + plot.h / 2})">attacker yen without a human decision</text>`);
+  parts.push(`<line x1="${plot.x}" y1="${py(goalY).toFixed(1)}" x2="${plot.x + plot.w}" y2="${py(goalY).toFixed(1)}" class="t"/><text x="${plot.x + plot.w - 4}" y="${(py(goalY) - 4).toFixed(1)}" class="s" text-anchor="end">goal ≤ ¥10,000 × ${c.points[0]?.victims ?? 0} victims of ${esc(c.points[0]?.label ?? '')}</text>`);
   parts.push(`<line x1="${px(3).toFixed(1)}" y1="${plot.y}" x2="${px(3).toFixed(1)}" y2="${plot.y + plot.h}" class="t"/><text x="${(px(3) + 4).toFixed(1)}" y="${plot.y + 12}" class="s">3 %</text>`);
   c.points.forEach((p, i) => {
     const color = colors[i % colors.length];
-    parts.push(`<circle cx="${px(p.frictionPct).toFixed(1)}" cy="${py(p.maxPerVictimYen).toFixed(1)}" r="6" fill="${color}"/>`);
-    parts.push(`<text x="${(px(p.frictionPct) + 9).toFixed(1)}" y="${(py(p.maxPerVictimYen) - 6 - (i % 2) * 10).toFixed(1)}" class="v">${esc(p.label)}</text>`);
+    parts.push(`<circle cx="${px(p.frictionPct).toFixed(1)}" cy="${py(p.totalYen).toFixed(1)}" r="6" fill="${color}"/>`);
+    parts.push(`<text x="${(px(p.frictionPct) + 9).toFixed(1)}" y="${(py(p.totalYen) + 4 + (i % 2 ? 14 : -10)).toFixed(1)}" class="v">${esc(p.label)}</text>`);
   });
   const tableY = plot.y + plot.h + 60;
   const cols = ['setting', 'held %', 'code %', 'review %', 'first money (h)', 'max/victim', 'total, no human', 'in window'];
-  const colX = [20, 250, 310, 370, 440, 530, 620, 710];
+  const colX = [20, 240, 290, 350, 450, 535, 635, 730];
   parts.push(cols.map((h, i) => `<text x="${colX[i]}" y="${tableY}" class="h" ${i ? 'text-anchor="end"' : ''}>${esc(h)}</text>`).join(''));
   c.points.forEach((p, r) => {
     const y = tableY + 18 * (r + 1);

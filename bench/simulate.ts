@@ -21,7 +21,7 @@
  *   SIM_CONCURRENCY (8)        actors acting at once within a tick
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,7 +30,12 @@ import {
 } from './lib/api';
 import { Rng } from './lib/prng';
 import { Progress } from './lib/progress';
+import { creditTimes, requestCharge, secondStaff, Reviewer } from './lib/sim-actors';
+import { liveMonthParams, runLiveMonth } from './lib/sim-live-month';
+import { attackResultOf, canEnterCode, ruleAt, scaleYenThresholds, scenarioMetrics, type ChargeRecord, type ScenarioMetrics } from './lib/sim-model';
+import { renderLossFriction } from './lib/svg';
 import { REPO_ROOT, startOrAttach } from './lib/stack';
+import { RISK_POLICY } from '../functions/domain/policy';
 import { pool, round, table } from './lib/stats';
 import { renderChart } from './lib/svg';
 
@@ -47,6 +52,8 @@ const P = {
   newDeviceRate: 0.02,
   /** Share of victims in the reverse brute force whose PIN is the one the attacker tries. */
   commonPinShare: 0.1,
+  /** Chance an identity thief phishes the victim again, live, for a code the bank sent to the victim's phone. */
+  rephishChance: num('SIM_REPHISH', 0.2),
 };
 const TICKS = P.days * 24;
 
@@ -59,7 +66,7 @@ const rngFor = (key: string) => new Rng(createHash('sha256').update(`${P.seed}:$
 // Layers and bookkeeping
 
 const LAYERS = [
-  'KYC_REQUIRED', 'BANK_PIN', 'BANK_OTP', 'HOLDER_MISMATCH', 'WALLET_FREEZE', 'ACCOUNT_LOCK', 'SMS_CHALLENGE', 'HUMAN_REVIEW', 'LIMITS',
+  'KYC_REQUIRED', 'BANK_PIN', 'BANK_OTP', 'HOLDER_MISMATCH', 'WALLET_FREEZE', 'ACCOUNT_LOCK', 'SMS_CHALLENGE', 'HOLDER_CHANNEL', 'HUMAN_REVIEW', 'LIMITS',
   'NOT_STOPPED_REVIEWER_APPROVED', 'NOT_STOPPED', 'UNRESOLVED',
 ] as const;
 type Layer = (typeof LAYERS)[number];
@@ -84,6 +91,7 @@ interface AttackCharge {
   reasons?: string[];
   review?: 'APPROVED' | 'REJECTED';
   finalStatus?: string;
+  rec?: ChargeRecord;
 }
 
 interface Attempt {
@@ -102,6 +110,8 @@ interface Attempt {
   requests: number;
   done: boolean;
   victimReportedAtTick?: number;
+  /** When the bank's "linked" notice went out (epoch ms of the service clock). */
+  linkNotifiedAt?: number;
 }
 
 interface Victim {
@@ -113,7 +123,8 @@ interface Victim {
 interface HonestCharge {
   user: number;
   amount: number;
-  outcome: 'ALLOW' | 'CHALLENGE' | 'REVIEW' | 'DENY' | 'ERROR';
+  outcome: 'ALLOW' | 'HOLD' | 'CHALLENGE' | 'REVIEW' | 'DENY' | 'ERROR';
+  rec?: ChargeRecord;
   reasons: string[];
   code?: string;
   chargeId?: string;
@@ -133,6 +144,8 @@ interface HonestUser {
   devices: number;
   charged: boolean;
   seq: number;
+  firstAsk?: number;
+  chargeIds: string[];
 }
 
 interface PendingReview {
@@ -142,6 +155,7 @@ interface PendingReview {
   attempt?: Attempt;
   charge?: AttackCharge;
   after?: (approved: boolean) => void;
+  record?: ChargeRecord;
 }
 
 // Names as eKYC reads them (full-width) and as a bank stores them (half-width, Zengin).
@@ -173,24 +187,41 @@ const awake = (tick: number, rng: Rng) => (tick % 24 < 7 ? tick - (tick % 24) + 
 
 // ---------------------------------------------------------------------------------------------
 
-async function main() {
-  const started = Date.now();
-  const runTag = randomBytes(3).toString('hex');
-  const phoneNonce = String(randomBytes(1)[0] % 100).padStart(2, '0');
-  const phone = (prefix: string, i: number) => `+81${prefix}${phoneNonce}${String(i).padStart(6, '0')}`;
-  const reportsDir = join(REPO_ROOT, 'reports');
-  mkdirSync(reportsDir, { recursive: true });
-  const loadBefore = loadavg();
+interface RunCtx {
+  api: Api;
+  ops: string;
+  /** A second member of staff, for four-eyes approvals. */
+  second?: string;
+  runTag: string;
+  phone: (prefix: string, i: number) => string;
+  holderWindowHours: number;
+  reportsDir: string;
+}
 
-  log(`simulate: seed ${P.seed}, ${P.honestUsers} honest users, ${P.days} days, reviewer catches ${P.reviewerCatchRate * 100} %, victims report ${P.victimReportRate * 100} %`);
-  const stack = await startOrAttach('simulate');
-  const api = new Api(stack.url);
-  const ops = await opsToken(api);
+interface ScenarioRun {
+  metrics: ScenarioMetrics;
+  details: Record<string, unknown>;
+  text: string;
+}
+
+const victimKey = (a: BankAccount) => `${a.bankCode}-${a.accountNumber}`;
+
+/** Today's scenario (`default`): 200 honest users joining over 14 days, the 2020 playbook and its variations. */
+async function runDefault(ctx: RunCtx): Promise<ScenarioRun> {
+  const started = Date.now();
+  const { api, ops, runTag, phone, reportsDir } = ctx;
+  const loadBefore = loadavg();
+  const allCharges: ChargeRecord[] = [];
+
+  log(`default: seed ${P.seed}, ${P.honestUsers} honest users, ${P.days} days, reviewer catches ${P.reviewerCatchRate * 100} %, victims report ${P.victimReportRate * 100} %`);
 
   // The clock starts at the next midnight JST, so tick % 24 is the hour of the day in Japan.
   const now = await api.now();
   const jstMidnight = Math.ceil((now + 9 * 3600_000) / 86_400_000) * 86_400_000 - 9 * 3600_000;
   await api.advance(Math.ceil((jstMidnight - now) / 1000) + 1);
+  const simStart = jstMidnight + 1000;
+  /** The service's time at the current tick (the clock moves an hour a tick). */
+  const simNow = () => simStart + currentTick * 3600_000;
 
   const due = new Map<number, (() => Promise<void>)[]>();
   const at = (tick: number, step: () => Promise<void>) => {
@@ -207,13 +238,13 @@ async function main() {
     if (errors.length < 50) errors.push(`${where}: ${(e as Error).message.slice(0, 300)}`);
   };
 
-  try {
+  {
     // ---- honest users ----------------------------------------------------------------------
     const honest: HonestUser[] = Array.from({ length: P.honestUsers }, (_, index) => {
       const rng = rngFor(`honest:${index}`);
       // A third join in the first two days, the rest over the first two thirds of the period.
       const signupTick = rng.chance(0.33) ? rng.int(0, 47) : rng.int(48, Math.max(48, Math.floor(TICKS * 0.66)));
-      return { index, rng, signupTick: awake(signupTick, rng), meanHoursBetweenCharges: rng.int(36, 168), device: `h${index}-d0`, devices: 0, charged: false, seq: 0 };
+      return { index, rng, signupTick: awake(signupTick, rng), meanHoursBetweenCharges: rng.int(36, 168), device: `h${index}-d0`, devices: 0, charged: false, seq: 0, chargeIds: [] };
     });
     const honestCharges: HonestCharge[] = [];
     let onboarded = 0;
@@ -250,19 +281,22 @@ async function main() {
       const amount = honestAmount(u.rng);
       const record: HonestCharge = { user: u.index, amount, outcome: 'ERROR', reasons: [], firstOnLink: !u.charged, newDevice };
       honestCharges.push(record);
+      u.firstAsk ??= simNow();
       try {
-        const r = await charge(api, w, u.linkId!, amount, `${runTag}-h${u.index}-${u.seq++}`, u.device);
-        if (r.status === 201) {
-          Object.assign(record, { outcome: 'ALLOW', chargeId: r.body.chargeId, finalStatus: r.body.status });
-        } else if (r.status === 202) {
-          const view = await chargeView(api, w, r.body.chargeId);
-          Object.assign(record, { outcome: view.decision.outcome, reasons: view.decision.reasons, chargeId: r.body.chargeId });
-          const c = await confirmWith(api, w, r.body.chargeId, u.device);
-          if (c.status !== 200) throw new Error(`confirmation ${c.status} ${JSON.stringify(c.body)}`);
-          if (c.body.status === 'PENDING_REVIEW') reviews.push({ chargeId: r.body.chargeId, key: `h${u.index}:${u.seq}`, honest: true });
-        } else {
-          Object.assign(record, { outcome: 'DENY', code: codeOf(r), reasons: r.body?.error?.details?.reasons ?? [] });
-        }
+        // An honest user owns the wallet phone and the bank phone (here the same): every code is typed.
+        const c = await requestCharge(api, { wallet: w, linkId: u.linkId!, deviceId: u.device, holderPhone: w.phone, mayEnterCode: () => true }, amount, `${runTag}-h${u.index}-${u.seq++}`, {
+          honest: true, counted: true, requestedAt: simNow(),
+        });
+        allCharges.push(c);
+        record.rec = c;
+        record.chargeId = c.reading.chargeId;
+        if (c.reading.chargeId) u.chargeIds.push(c.reading.chargeId);
+        record.reasons = c.decisionReasons ?? c.reading.reasons;
+        record.code = c.reading.refusal;
+        record.outcome = c.reading.answer === 'COMPLETED' ? 'ALLOW' : c.reading.answer === 'REFUSED' ? 'DENY' : c.reading.answer === 'ERROR' ? 'ERROR' : ((c.outcome ?? 'CHALLENGE') as HonestCharge['outcome']);
+        if (c.reading.answer === 'COMPLETED') record.finalStatus = 'COMPLETED';
+        if (c.afterCode?.startsWith('HTTP_')) throw new Error(`confirmation ${c.afterCode}`);
+        if (c.afterCode === 'PENDING_REVIEW') reviews.push({ chargeId: c.reading.chargeId!, key: `h${u.index}:${u.seq}`, honest: true, record: c });
         u.charged ||= record.outcome !== 'DENY';
       } catch (e) {
         failSoft(`honest ${u.index}`, e);
@@ -350,6 +384,7 @@ async function main() {
         stop(a, layerOfCode(codeOf(confirmed), confirmed.status) ?? 'SMS_CHALLENGE', `link confirmation ${confirmed.status} ${codeOf(confirmed)}`);
         return undefined;
       }
+      a.linkNotifiedAt = await api.now(); // the bank's "linked" notice goes out with the confirmation
       a.events.push(`t${currentTick} linked the victim's account`);
       return linkId;
     };
@@ -368,32 +403,33 @@ async function main() {
       });
     };
 
-    /** One charge by an attacker who holds the wallet's phone: SMS challenges are confirmed, reviews wait for a human. */
+    /**
+     * One charge by an attacker who holds the wallet's phone: codes to the wallet phone are typed, a
+     * holder challenge (the bank's code to the victim's phone) only if he phishes the victim again;
+     * holds wait for the clock, reviews for a human.
+     */
     const attackerCharge = async (a: Attempt, amount: number, after?: (approved: boolean) => void): Promise<'DONE' | 'REVIEW' | 'FROZEN' | 'DAY_LIMIT' | 'LIMIT' | 'DECLINED'> => {
       const w = a.wallet!;
-      const r = await charge(api, w, a.linkId!, amount, `${runTag}-${a.id}-${a.requests++}`, `${a.id}-phone`);
-      if (r.status === 201 || r.status === 202) {
-        const c: AttackCharge = { chargeId: r.body.chargeId, amount };
+      const actor = { wallet: w, linkId: a.linkId!, deviceId: `${a.id}-phone`, holderPhone: a.victim?.account.holderPhone ?? w.phone, mayEnterCode: (d: 'WALLET' | 'HOLDER') => canEnterCode('thief', d, a.rng, P.rephishChance) };
+      const rec = await requestCharge(api, actor, amount, `${runTag}-${a.id}-${a.requests++}`, {
+        honest: false, counted: true, requestedAt: simNow(), victim: a.victim ? victimKey(a.victim.account) : a.id, linkNotifiedAt: a.linkNotifiedAt, tags: [a.kind],
+      });
+      allCharges.push(rec);
+      const result = attackResultOf(rec.reading, { codeEntered: rec.codeEntered, afterCode: rec.afterCode });
+      if (rec.reading.chargeId) {
+        const c: AttackCharge = { chargeId: rec.reading.chargeId, amount, outcome: rec.outcome ?? (rec.reading.answer === 'COMPLETED' ? 'ALLOW' : undefined), reasons: rec.decisionReasons, rec };
         a.charges.push(c);
-        if (r.status === 201) {
-          c.outcome = 'ALLOW';
-          return 'DONE';
-        }
-        const view = await chargeView(api, w, c.chargeId);
-        c.outcome = view.decision.outcome;
-        c.reasons = view.decision.reasons;
-        const confirmed = await confirmWith(api, w, c.chargeId, `${a.id}-phone`);
-        if (confirmed.status === 200 && confirmed.body.status === 'PENDING_REVIEW') {
-          reviews.push({ chargeId: c.chargeId, key: `${a.id}:${a.charges.length}`, honest: false, attempt: a, charge: c, after });
-          return 'REVIEW';
-        }
-        return confirmed.status === 200 ? 'DONE' : 'DECLINED';
+        if (result === 'REVIEW') reviews.push({ chargeId: c.chargeId, key: `${a.id}:${a.charges.length}`, honest: false, attempt: a, charge: c, after, record: rec });
       }
-      const code = codeOf(r);
-      a.events.push(`t${currentTick} charge of ${amount} refused: ${code} ${JSON.stringify(r.body?.error?.details?.reasons ?? [])}`);
-      if (code === 'ACCOUNT_FROZEN') return 'FROZEN';
-      if (code === 'LIMIT_EXCEEDED') return (r.body?.error?.details?.reasons ?? []).every((x: string) => x === 'DAILY_LIMIT') ? 'DAY_LIMIT' : 'LIMIT';
-      return 'DECLINED';
+      if (result !== 'COMPLETED' && result !== 'REVIEW') a.events.push(`t${currentTick} charge of ${amount}: ${result} ${rec.reading.refusal ?? ''} ${JSON.stringify(rec.decisionReasons ?? rec.reading.reasons)}`);
+      switch (result) {
+        case 'COMPLETED': case 'HELD': return 'DONE';
+        case 'REVIEW': return 'REVIEW';
+        case 'FROZEN': return 'FROZEN';
+        case 'DAY_LIMIT': case 'RATE_LIMITED': return 'DAY_LIMIT'; // waits: tomorrow, or until a hold or code clears
+        case 'LIMIT': return 'LIMIT';
+        default: return 'DECLINED';
+      }
     };
 
     const attack = (kind: string, description: string, count: number, firstTick: number, lastTick: number, run: (a: Attempt) => Promise<void>) => {
@@ -484,6 +520,7 @@ async function main() {
       else if (result === 'DECLINED') {
       const last = a.events[a.events.length - 1] ?? '';
       if (last.includes('BANK_DECLINED')) stop(a, 'LIMITS', 'the victim\'s bank balance ran out');
+      else if (last.includes('CODE_UNREACHABLE')) stop(a, 'HOLDER_CHANNEL', 'the code went to the holder\'s bank phone');
       else stop(a, 'WALLET_FREEZE', `charges declined: ${last.replace(/^t\d+ /, '')}`);
     }
     };
@@ -575,7 +612,8 @@ async function main() {
           continue;
         }
         const approve = b.honest || !rngFor(`review:${b.key}`).chance(P.reviewerCatchRate);
-        const res = await decideReview(api, ops, c.caseId, approve ? 'APPROVE' : 'REJECT', approve ? 'looks fine' : 'identity and pattern do not fit', !approve);
+        let res = await decideReview(api, ops, c.caseId, approve ? 'APPROVE' : 'REJECT', approve ? 'looks fine' : 'identity and pattern do not fit', !approve);
+        if (res.status === 202 && ctx.second) res = await decideReview(api, ctx.second, c.caseId, 'APPROVE', 'second approval: looks fine');
         if (res.status !== 200) {
           failSoft(`review ${b.chargeId}`, new Error(`${res.status} ${JSON.stringify(res.body)}`));
           continue;
@@ -584,6 +622,7 @@ async function main() {
         else if (approve) reviewLog.attackerApproved++;
         else reviewLog.attackerRejected++;
         if (b.charge) b.charge.review = approve ? 'APPROVED' : 'REJECTED';
+        if (b.record) b.record.review = approve ? 'APPROVED' : 'REJECTED';
         b.after?.(approve);
       }
     };
@@ -601,6 +640,8 @@ async function main() {
     bar.finish();
 
     // ---- final statuses ------------------------------------------------------------------------
+    // Holds still waiting when the period ends run out their window (nobody acts any more).
+    await api.advance((ctx.holderWindowHours + 1) * 3600);
     log('collecting final statuses...');
     const settle = async (w: Wallet, chargeId: string) => {
       for (let i = 0; i < 100; i++) {
@@ -612,11 +653,28 @@ async function main() {
     };
     await pool(attempts.flatMap((a) => a.charges.map((c) => ({ a, c }))), P.concurrency, async ({ a, c }) => {
       c.finalStatus = await settle(a.wallet!, c.chargeId);
+      if (c.rec) c.rec.finalStatus = c.finalStatus;
     });
     await pool(honestCharges.filter((h) => h.chargeId && h.outcome !== 'ALLOW'), P.concurrency, async (h) => {
       h.finalStatus = await settle(honest[h.user].wallet!, h.chargeId!);
+      if (h.rec) h.rec.finalStatus = h.finalStatus;
     });
     const reconciliation = await api.call('GET', '/local/reconcile');
+    const credited = new Map<string, number>();
+    const wallets = [...honest.filter((u) => u.wallet).map((u) => u.wallet!), ...attempts.filter((a) => a.wallet && a.charges.length && a.kind !== 'account-takeover').map((a) => a.wallet!)];
+    await pool([...new Map(wallets.map((w) => [w.userId, w])).values()], P.concurrency, async (w) => {
+      for (const [id, t] of await creditTimes(api, w)) credited.set(id, t);
+    });
+    for (const c of allCharges) if (c.reading.chargeId) c.creditedAt = credited.get(c.reading.chargeId);
+    const metrics = scenarioMetrics({
+      charges: allCharges,
+      victims: [...new Set(attempts.filter((a) => a.victim && a.kind !== 'account-takeover').map((a) => victimKey(a.victim!.account)))],
+      holderWindowHours: ctx.holderWindowHours,
+      firstMoney: honest.filter((u) => u.firstAsk !== undefined).map((u) => {
+        const times = u.chargeIds.map((id) => credited.get(id)).filter((x): x is number => x !== undefined);
+        return { requestedAt: u.firstAsk!, creditedAt: times.length ? Math.min(...times) : undefined };
+      }),
+    });
 
     // ---- results ---------------------------------------------------------------------------------
     const yenOf = (a: Attempt, human: boolean) => a.charges.filter((c) => c.finalStatus === 'COMPLETED' && (c.review === 'APPROVED') === human).reduce((s, c) => s + c.amount, 0);
@@ -674,7 +732,7 @@ async function main() {
         onboardingFailures,
         charges: counted.length,
         chargeErrors: honestCharges.length - counted.length,
-        byOutcome: { ALLOW: count((h) => h.outcome === 'ALLOW'), CHALLENGE: count((h) => h.outcome === 'CHALLENGE'), REVIEW: count((h) => h.outcome === 'REVIEW'), DENY: count((h) => h.outcome === 'DENY') },
+        byOutcome: { ALLOW: count((h) => h.outcome === 'ALLOW'), HOLD: count((h) => h.outcome === 'HOLD'), CHALLENGE: count((h) => h.outcome === 'CHALLENGE'), REVIEW: count((h) => h.outcome === 'REVIEW'), DENY: count((h) => h.outcome === 'DENY') },
         challengeReasons: reasonsOf('CHALLENGE'),
         reviewReasons: reasonsOf('REVIEW'),
         denyCodes: counted.filter((h) => h.outcome === 'DENY').reduce<Record<string, number>>((m, h) => ({ ...m, [`${h.code} ${h.reasons.join('+')}`]: (m[`${h.code} ${h.reasons.join('+')}`] ?? 0) + 1 }), {}),
@@ -689,9 +747,8 @@ async function main() {
       errors,
       machineLoad: { before: loadBefore.map((l) => round(l, 2)), after: loadavg().map((l) => round(l, 2)) },
     };
-    writeFileSync(join(reportsDir, 'simulation.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(
-      join(reportsDir, 'simulation.svg'),
+      join(reportsDir, 'simulation-default.svg'),
       renderChart({
         title: 'Anshin Wallet: loss against friction (npm run simulate)',
         subtitle: `seed ${P.seed} · ${P.honestUsers} honest users · ${P.days} days · ${attemptRows.length} attack attempts · reviewer catches ${P.reviewerCatchRate * 100} % · victims report ${P.victimReportRate * 100} %`,
@@ -728,14 +785,161 @@ async function main() {
     out.push(`challenge reasons ${JSON.stringify(report.honest.challengeReasons)}; review reasons ${JSON.stringify(report.honest.reviewReasons)}`);
     out.push(`reviewer: ${JSON.stringify(report.reviewer)}`);
     if (errors.length) out.push(`errors (${errors.length}): ${errors.slice(0, 5).join(' | ')}`);
-    out.push('', `wrote reports/simulation.json and reports/simulation.svg in ${report.durationSeconds} s`);
-    console.log(out.join('\n'));
+    out.push('', `default scenario: ${report.durationSeconds} s (wrote reports/simulation-default.svg)`);
+    return { metrics, details: report, text: out.join('\n') };
+  }
+}
+
+const SCENARIOS = ['default', 'live-month'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** The rule settings the chart compares: the defaults of policy.ts and every yen threshold halved or doubled. */
+const RULE_SETTINGS: Record<string, Record<string, unknown> | undefined> = {
+  defaults: undefined,
+  'yen thresholds ×0.5': scaleYenThresholds(RISK_POLICY, 0.5) as unknown as Record<string, unknown>,
+  'yen thresholds ×2': scaleYenThresholds(RISK_POLICY, 2) as unknown as Record<string, unknown>,
+};
+
+interface Run {
+  scenario: Scenario;
+  setting: string;
+}
+
+/** One scenario under one rule setting, on a stack of its own (the setting is the stack's RISK_RULES). */
+async function runOne(run: Run): Promise<ScenarioRun & { runtimeSeconds: number }> {
+  const started = Date.now();
+  const rules = RULE_SETTINGS[run.setting];
+  const stack = await startOrAttach(`simulate-${run.scenario}`, rules ? { RISK_RULES: JSON.stringify(rules) } : {});
+  try {
+    const api = new Api(stack.url);
+    const ops = await opsToken(api);
+    const runTag = randomBytes(3).toString('hex');
+    const phoneNonce = String(randomBytes(1)[0] % 100).padStart(2, '0');
+    const ctx: RunCtx = {
+      api, ops, second: await secondStaff(api, runTag), runTag,
+      phone: (prefix: string, i: number) => `+81${prefix}${phoneNonce}${String(i).padStart(6, '0')}`,
+      holderWindowHours: ruleAt(rules ?? RISK_POLICY, 'hold.holderWindowHours') ?? 72,
+      reportsDir: join(REPO_ROOT, 'reports'),
+    };
+    let result: ScenarioRun;
+    if (run.scenario === 'default') result = await runDefault(ctx);
+    else {
+      const reviewer = new Reviewer(api, ops, P.reviewerCatchRate, rngFor, ctx.second);
+      const lm = await runLiveMonth({ api, reviewer, runTag, phone: ctx.phone, rngFor, person, log, holderWindowHours: ctx.holderWindowHours }, liveMonthParams(num));
+      result = { ...lm, text: '' };
+    }
+    return { ...result, runtimeSeconds: round((Date.now() - started) / 1000, 1) };
   } catch (e) {
     if (stack.owned) log(`the local stack ${stack.alive() ? 'is running' : 'has exited'}; its last lines:\n${stack.logTail()}`);
     throw e;
   } finally {
     await stack.stop();
   }
+}
+
+const GOALS = {
+  attackerYenInWindowWithoutHumanDecision: 0,
+  maxAttackerYenPerVictimWithoutHumanDecision: 10_000,
+  liveMonth: { legitChallengedPct: 3, legitReviewedPct: 0.5, legitHeldPct: 3 },
+};
+
+function goalsMissed(name: string, m: ScenarioMetrics): string[] {
+  const missed: string[] = [];
+  if (m.attackerYenInWindowWithoutHumanDecision > GOALS.attackerYenInWindowWithoutHumanDecision) missed.push(`${name}: ${m.attackerYenInWindowWithoutHumanDecision.toLocaleString('en-US')} attacker yen inside the holder's window (goal 0)`);
+  if (m.maxAttackerYenPerVictimWithoutHumanDecision > GOALS.maxAttackerYenPerVictimWithoutHumanDecision) missed.push(`${name}: up to ${m.maxAttackerYenPerVictimWithoutHumanDecision.toLocaleString('en-US')} yen from one victim without a human decision (goal ≤ 10,000)`);
+  if (name === 'live-month') {
+    for (const [k, goal] of Object.entries(GOALS.liveMonth)) {
+      const v = m[k as keyof ScenarioMetrics] as number;
+      if (v > goal) missed.push(`${name}: ${k} ${v} (goal ≤ ${goal})`);
+    }
+  }
+  return missed;
+}
+
+async function main() {
+  const started = Date.now();
+  const which = process.env.SIM_SCENARIO ?? 'all';
+  const scenarios: Scenario[] = which === 'all' ? [...SCENARIOS] : (which.split(',') as Scenario[]);
+  for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`SIM_SCENARIO must be default, live-month or all; got ${which}`);
+  // The alternatives re-run live-month under other thresholds: they need stacks of their own.
+  const alternatives = process.env.ANSHIN_URL ? [] : (process.env.SIM_ALTERNATIVES ?? (scenarios.includes('live-month') ? '1' : '0')) === '1' ? Object.keys(RULE_SETTINGS).slice(1) : [];
+  // SIM_ONLY_ALTERNATIVES=1 runs just the alternatives (e.g. in a second process beside the main run).
+  const onlyAlternatives = process.env.SIM_ONLY_ALTERNATIVES === '1';
+  const runs: Run[] = [...(onlyAlternatives ? [] : scenarios.map((scenario) => ({ scenario, setting: 'defaults' }))), ...alternatives.map((setting) => ({ scenario: 'live-month' as const, setting }))];
+  const parallel = process.env.ANSHIN_URL ? 1 : num('SIM_PARALLEL', 2);
+  const reportsDir = join(REPO_ROOT, 'reports');
+  mkdirSync(reportsDir, { recursive: true });
+  const loadBefore = loadavg();
+  log(`simulate: ${runs.map((r) => `${r.scenario} (${r.setting})`).join(', ')}; ${parallel} at a time`);
+  // A run that fails (a stack that would not start) is reported; the others still land in the report.
+  const failures: string[] = [];
+  const settled = await pool(runs, parallel, async (r, index) => {
+    // Staggered: stacks starting together (each synthesizes the CDK template) starve each other.
+    if (index > 0 && index < parallel) await new Promise((ok) => setTimeout(ok, index * 45_000));
+    try {
+      return { run: r, result: await runOne(r) };
+    } catch (e) {
+      failures.push(`${r.scenario} (${r.setting}): ${(e as Error).message.slice(0, 500)}`);
+      log(`simulate: ${r.scenario} (${r.setting}) failed: ${(e as Error).message.slice(0, 500)}`);
+      return undefined;
+    }
+  });
+  const results = settled.filter((x): x is NonNullable<typeof x> => !!x);
+
+  // Scenarios not run this time keep their last result (SIM_SCENARIO=default refreshes only that one).
+  const file = join(reportsDir, 'simulation.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { scenarios?: Record<string, unknown>; alternatives?: Record<string, unknown> }) : {};
+  const scenarioEntries: Record<string, unknown> = { ...(previous.scenarios ?? {}) };
+  const alternativeEntries: Record<string, unknown> = { ...(alternatives.length ? {} : (previous.alternatives ?? {})) };
+  for (const { run, result } of results) {
+    const entry = { ...result.metrics, runtimeSeconds: result.runtimeSeconds, generatedAt: new Date().toISOString(), details: result.details };
+    if (run.setting === 'defaults') scenarioEntries[run.scenario] = entry;
+    else alternativeEntries[run.setting] = { scenario: run.scenario, rules: RULE_SETTINGS[run.setting], ...result.metrics, runtimeSeconds: result.runtimeSeconds };
+  }
+  const missed = Object.entries(scenarioEntries).flatMap(([name, m]) => goalsMissed(name, m as ScenarioMetrics));
+  const points = [
+    ...(scenarioEntries['live-month'] ? [['live-month, defaults', scenarioEntries['live-month']] as const] : []),
+    ...Object.entries(alternativeEntries).map(([name, m]) => [`live-month, ${name}`, m] as const),
+    ...(scenarioEntries.default ? [['default scenario, defaults', scenarioEntries.default] as const] : []),
+  ].map(([label, raw]) => {
+    const m = raw as ScenarioMetrics;
+    return {
+      label, frictionPct: m.legitFrictionPct ?? 0, maxPerVictimYen: m.maxAttackerYenPerVictimWithoutHumanDecision, totalYen: m.attackerYenWithoutHumanDecision, inWindowYen: m.attackerYenInWindowWithoutHumanDecision,
+      heldPct: m.legitHeldPct, challengedPct: m.legitChallengedPct, reviewedPct: m.legitReviewedPct, medianFirstMoneyHours: m.medianFirstMoneyWaitHours, victims: m.victims,
+    };
+  });
+  // Best: the least taken from any one victim, then the least in total, then the least friction.
+  const best = [...points].filter((p) => p.label.startsWith('live-month')).sort((a, b) => a.maxPerVictimYen - b.maxPerVictimYen || a.totalYen - b.totalYen || a.frictionPct - b.frictionPct)[0];
+  const report = {
+    generatedAt: new Date().toISOString(),
+    durationSeconds: results.length ? round((Date.now() - started) / 1000, 1) : (previous as { durationSeconds?: number }).durationSeconds,
+    seed: P.seed,
+    goals: GOALS,
+    scenarios: scenarioEntries,
+    alternatives: alternativeEntries,
+    closingNote: missed.length
+      ? { goalsMissed: missed, tradeOff: points, bestSettingFound: best ? `${best.label}: ${best.maxPerVictimYen.toLocaleString('en-US')} yen max per victim, ${best.totalYen.toLocaleString('en-US')} in total, at ${best.frictionPct} % friction` : undefined }
+      : { goalsMissed: [], note: 'every goal of issue 12 met' },
+    failures,
+    machineLoad: { before: loadBefore.map((l) => round(l, 2)), after: loadavg().map((l) => round(l, 2)) },
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const lmShape = ((scenarioEntries['live-month'] as { details?: { parameters?: { users: number; days: number } } } | undefined)?.details?.parameters) ?? liveMonthParams(num);
+  writeFileSync(join(reportsDir, 'simulation.svg'), renderLossFriction({
+    title: 'Anshin Wallet: loss against friction (npm run simulate)',
+    subtitle: `seed ${P.seed} · live-month: ${lmShape.users} users, ${lmShape.days} days · reviewer catches ${P.reviewerCatchRate * 100} % · thieves re-phish ${P.rephishChance * 100} %`,
+    points,
+  }));
+
+  const out: string[] = [];
+  for (const { run, result } of results) if (result.text) out.push(result.text);
+  const keys = ['attackerYenInWindowWithoutHumanDecision', 'attackerYenWithoutHumanDecision', 'maxAttackerYenPerVictimWithoutHumanDecision', 'legitChallengedPct', 'legitHeldPct', 'legitReviewedPct', 'legitFrictionPct', 'medianFirstMoneyWaitHours', 'legitCharges', 'runtimeSeconds'] as const;
+  const columns = [...Object.entries(scenarioEntries), ...Object.entries(alternativeEntries).map(([k, v]) => [`live-month ${k}`, v] as const)];
+  out.push('', table(['', ...columns.map(([k]) => k)], keys.map((k) => [k, ...columns.map(([, v]) => String((v as Record<string, unknown>)[k] ?? '–'))])));
+  if (missed.length) out.push('', 'goals missed:', ...missed.map((m) => `  ${m}`));
+  out.push('', `wrote reports/simulation.json and reports/simulation.svg in ${report.durationSeconds} s`);
+  console.log(out.join('\n'));
+  if (failures.length) process.exitCode = 1;
 }
 
 /** Confirms a charge with the newest charge code in the wallet phone's SMS outbox. */

@@ -196,11 +196,16 @@ export function localRoutes(s: LocalServices) {
       pattern: /^\/local\/clock$/,
       // `sweep: false` moves the clock only, for a test that runs (and inspects) the sweeper itself.
       body: z.strictObject({ advanceSeconds: z.number().int().min(0).max(400 * 24 * 3600), sweep: z.boolean().optional() }),
-      // What the cloud's schedules would have run by then runs now, before the answer: holds end, waits expire.
+      // The contract: the clock moves, then whatever the cloud's schedules would have run by then has run
+      // (expiries, resumptions, holds that came due) before the answer, not a timer's tick later.
       run: async ({ body }) => {
         const offsetSeconds = s.clock.advance(body.advanceSeconds) / 1000;
-        if (body.sweep !== false) await s.sweep();
-        return { status: 200, body: { offsetSeconds, now: new Date(s.clock.now()).toISOString() } };
+        let sweep: { complete?: boolean } | undefined;
+        if (body.sweep !== false) {
+          sweep = (await s.sweep()) as { complete?: boolean } | undefined;
+          for (let i = 0; i < 10 && sweep && sweep.complete === false; i++) sweep = (await s.sweep()) as { complete?: boolean } | undefined;
+        }
+        return { status: 200, body: { offsetSeconds, now: new Date(s.clock.now()).toISOString(), ...(sweep ? { sweep } : {}) } };
       },
     },
     {

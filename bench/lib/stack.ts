@@ -94,7 +94,8 @@ export async function startOrAttach(label: string, env: Record<string, string> =
     if (!process.env.ANSHIN_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForHealth(url, child, 120_000, logFile);
+    // Start-up synthesizes the CDK template: minutes on a busy 2-core machine (ANSHIN_START_TIMEOUT_MS).
+    await waitForHealth(url, child, Number(process.env.ANSHIN_START_TIMEOUT_MS ?? 300_000), logFile);
   } catch (e) {
     await stop();
     throw e;

@@ -18,6 +18,7 @@ const LAYER_LABELS: Record<string, string> = {
   WALLET_FREEZE: 'wallet frozen',
   ACCOUNT_LOCK: 'bank account locked',
   SMS_CHALLENGE: 'SMS challenge',
+  HOLDER_CHANNEL: 'code to the holder\'s bank phone',
   HUMAN_REVIEW: 'human review',
   LIMITS: 'limits',
   NOT_STOPPED_REVIEWER_APPROVED: 'not stopped (reviewer approved)',
@@ -88,6 +89,81 @@ export function renderChart(c: ChartInput): string {
 <text x="20" y="28" class="title">${esc(c.title)}</text>
 <text x="20" y="47" class="sub">${esc(c.subtitle)}</text>
 ${body.join('\n')}
+</svg>
+`;
+}
+
+/** One setting's result on the loss-against-friction chart. */
+export interface LossFrictionPoint {
+  label: string;
+  /** Honest charges that met any friction (held, a code, a human), %. */
+  frictionPct: number;
+  /** The most attacker yen taken from one victim without a human decision. */
+  maxPerVictimYen: number;
+  totalYen: number;
+  inWindowYen: number;
+  heldPct: number;
+  challengedPct: number;
+  reviewedPct: number;
+  medianFirstMoneyHours: number | null;
+  /** Victims the attackers went after (the goal line is 10,000 yen each). */
+  victims: number;
+}
+
+/**
+ * Loss against friction, one point per rule setting: x is the share of honest charges that met
+ * any friction, y the attacker yen taken without a human decision. The goals of issue 12 are the
+ * dashed lines (3 % friction per kind; 10,000 yen per victim, times the victims of the
+ * scenario); below and left is better.
+ */
+export function renderLossFriction(c: { title: string; subtitle: string; points: LossFrictionPoint[] }): string {
+  const width = 760;
+  const plot = { x: 90, y: 70, w: 600, h: 300 };
+  const maxX = Math.max(5, ...c.points.map((p) => p.frictionPct)) * 1.15;
+  const goalY = 10_000 * (c.points[0]?.victims ?? 0); // the first point's scenario
+  const maxY = Math.max(goalY, 20_000, ...c.points.map((p) => p.totalYen)) * 1.15;
+  const px = (v: number) => plot.x + (v / maxX) * plot.w;
+  const py = (v: number) => plot.y + plot.h - (v / maxY) * plot.h;
+  const colors = ['#2e86c1', '#c0392b', '#27ae60', '#8e44ad', '#e67e22', '#7f8c8d'];
+  const ticks = (max: number, n: number) => Array.from({ length: n + 1 }, (_, i) => (max * i) / n);
+  const parts: string[] = [];
+  parts.push(`<rect x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}" fill="#fafafa" stroke="#999"/>`);
+  for (const t of ticks(maxX, 5)) parts.push(`<text x="${px(t).toFixed(1)}" y="${plot.y + plot.h + 16}" class="l" text-anchor="middle">${t.toFixed(1)} %</text>`);
+  for (const t of ticks(maxY, 5)) parts.push(`<text x="${plot.x - 6}" y="${(py(t) + 4).toFixed(1)}" class="l" text-anchor="end">${esc(yen(t))}</text>`);
+  parts.push(`<text x="${plot.x + plot.w / 2}" y="${plot.y + plot.h + 34}" class="h" text-anchor="middle">honest charges held, challenged or reviewed (%)</text>`);
+  parts.push(`<text x="18" y="${plot.y + plot.h / 2}" class="h" text-anchor="middle" transform="rotate(-90 18 ${plot.y + plot.h / 2})">attacker yen without a human decision</text>`);
+  parts.push(`<line x1="${plot.x}" y1="${py(goalY).toFixed(1)}" x2="${plot.x + plot.w}" y2="${py(goalY).toFixed(1)}" class="t"/><text x="${plot.x + plot.w - 4}" y="${(py(goalY) - 4).toFixed(1)}" class="s" text-anchor="end">goal ≤ ¥10,000 × ${c.points[0]?.victims ?? 0} victims of ${esc(c.points[0]?.label ?? '')}</text>`);
+  parts.push(`<line x1="${px(3).toFixed(1)}" y1="${plot.y}" x2="${px(3).toFixed(1)}" y2="${plot.y + plot.h}" class="t"/><text x="${(px(3) + 4).toFixed(1)}" y="${plot.y + 12}" class="s">3 %</text>`);
+  c.points.forEach((p, i) => {
+    const color = colors[i % colors.length];
+    parts.push(`<circle cx="${px(p.frictionPct).toFixed(1)}" cy="${py(p.totalYen).toFixed(1)}" r="6" fill="${color}"/>`);
+    parts.push(`<text x="${(px(p.frictionPct) + 9).toFixed(1)}" y="${(py(p.totalYen) + 4 + (i % 2 ? 14 : -10)).toFixed(1)}" class="v">${esc(p.label)}</text>`);
+  });
+  const tableY = plot.y + plot.h + 60;
+  const cols = ['setting', 'held %', 'code %', 'review %', 'first money (h)', 'max/victim', 'total, no human', 'in window'];
+  const colX = [20, 240, 290, 350, 450, 535, 635, 730];
+  parts.push(cols.map((h, i) => `<text x="${colX[i]}" y="${tableY}" class="h" ${i ? 'text-anchor="end"' : ''}>${esc(h)}</text>`).join(''));
+  c.points.forEach((p, r) => {
+    const y = tableY + 18 * (r + 1);
+    const cells = [p.label, p.heldPct.toFixed(2), p.challengedPct.toFixed(2), p.reviewedPct.toFixed(2), p.medianFirstMoneyHours === null ? '–' : p.medianFirstMoneyHours.toFixed(1), yen(p.maxPerVictimYen), yen(p.totalYen), yen(p.inWindowYen)];
+    parts.push(`<circle cx="12" cy="${y - 4}" r="4" fill="${colors[r % colors.length]}"/>` + cells.map((v, i) => `<text x="${colX[i]}" y="${y}" class="l" ${i ? 'text-anchor="end"' : ''}>${esc(v)}</text>`).join(''));
+  });
+  const height = tableY + 18 * (c.points.length + 1) + 10;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
+<style>
+  .title { font-size: 17px; font-weight: bold; fill: #222; }
+  .sub { font-size: 11px; fill: #555; }
+  .h { font-size: 11px; font-weight: bold; fill: #222; }
+  .l { font-size: 11px; fill: #333; }
+  .v { font-size: 11px; fill: #222; }
+  .s { font-size: 9px; fill: #a00; }
+  .t { stroke: #a00; stroke-width: 1.5; stroke-dasharray: 3 2; }
+</style>
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="20" y="28" class="title">${esc(c.title)}</text>
+<text x="20" y="47" class="sub">${esc(c.subtitle)}</text>
+${parts.join('\n')}
 </svg>
 `;
 }

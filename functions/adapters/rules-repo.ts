@@ -25,7 +25,8 @@ interface StoredRules {
 export async function getActiveRules(): Promise<ActiveRules & { activatedAt?: string; activatedBy?: string }> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activeRules, ConsistentRead: true }));
   const item = out.Item as StoredRules | undefined;
-  if (!item) return { version: DEFAULT_RULES_VERSION, rules: withDefaults(RULE_DEFAULTS) };
+  // Version 1: the code's defaults, with the deployment's own starting thresholds (RISK_RULES) where it sets them.
+  if (!item) return { version: DEFAULT_RULES_VERSION, rules: withDefaults({ ...RULE_DEFAULTS, ...config().riskRules }) };
   return { version: item.version, rules: withDefaults(item.rules), ...(item.activatedAt ? { activatedAt: item.activatedAt, activatedBy: item.activatedBy } : {}) };
 }
 

@@ -1,4 +1,5 @@
-import { SMS_ABUSE_DEFAULTS } from '../domain/policy';
+import { RISK_POLICY, SMS_ABUSE_DEFAULTS } from '../domain/policy';
+import type { RiskRules } from '../domain/risk';
 
 /**
  * Runtime configuration, read once per process from the environment.
@@ -31,6 +32,39 @@ function countryCodes(name: string, fallback: readonly string[]): string[] {
   return codes;
 }
 
+/**
+ * RISK_RULES: a JSON object shaped like RISK_POLICY (any subset of its leaves) that overrides the
+ * defaults, so a deployment or `npm run simulate` can try other thresholds without a code change.
+ * An unknown key or a value that is not a non-negative number fails the cold start.
+ */
+function riskRules(name: string): RiskRules {
+  const raw = process.env[name];
+  const rules = JSON.parse(JSON.stringify(RISK_POLICY)) as RiskRules;
+  if (raw === undefined || raw === '') return rules;
+  const fail = (why: string): never => {
+    throw new Error(`Environment variable ${name} must be a JSON subset of the risk rules: ${why}`);
+  };
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(raw);
+  } catch {
+    fail('not JSON');
+  }
+  const merge = (into: Record<string, unknown>, from: unknown, path: string) => {
+    if (typeof from !== 'object' || from === null || Array.isArray(from)) return fail(`${path || 'the value'} is not an object`);
+    for (const [key, value] of Object.entries(from)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!(key in into)) fail(`unknown rule ${at}`);
+      if (typeof into[key] === 'number') {
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`${at} must be a non-negative number`);
+        into[key] = value;
+      } else merge(into[key] as Record<string, unknown>, value, at);
+    }
+  };
+  merge(rules as unknown as Record<string, unknown>, overrides, '');
+  return rules;
+}
+
 export interface SmsAbuseLimits {
   allowedCountryCodes: string[];
   windowSeconds: number;
@@ -56,6 +90,8 @@ export interface Config {
   adapters: 'aws' | 'local';
   /** Limits on the public routes that send SMS (mutable only by the local stack's test controls). */
   smsAbuse: SmsAbuseLimits;
+  /** The risk thresholds: RISK_POLICY, with the deployment's overrides from RISK_RULES (JSON) if set. */
+  riskRules: RiskRules;
 }
 
 let cached: Config | undefined;
@@ -84,6 +120,7 @@ export function config(): Config {
       perAddress: count('SMS_LIMIT_PER_ADDRESS', SMS_ABUSE_DEFAULTS.perAddress),
       overall: count('SMS_LIMIT_OVERALL', SMS_ABUSE_DEFAULTS.overall),
     }),
+    riskRules: riskRules('RISK_RULES'),
   };
   return cached;
 }

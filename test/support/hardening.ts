@@ -82,7 +82,7 @@ export async function settledReconciliation(timeoutMs = 60_000): Promise<Reconci
       return undefined;
     }, timeoutMs, 500);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; still in flight: ${JSON.stringify(last?.inFlight)}; differences: ${JSON.stringify(last?.differences)}`);
+    throw new Error(`${(e as Error).message}; still in flight: ${JSON.stringify(last?.inFlight)}; differences: ${JSON.stringify(last?.differences)}`, { cause: e });
   }
 }
 
@@ -132,7 +132,7 @@ export async function chargeReaches(w: { user: TestUser }, chargeId: string, sta
       return res.status === 200 && statuses.includes(res.body.status) ? res.body : undefined;
     }, timeoutMs, 250);
   } catch (e) {
-    throw new Error(`${(e as Error).message} (last seen ${seen})`);
+    throw new Error(`${(e as Error).message} (last seen ${seen})`, { cause: e });
   }
 }
 

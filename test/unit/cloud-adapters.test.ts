@@ -51,7 +51,9 @@ describe('StepFunctionsWorkflow', () => {
     const wf = new StepFunctionsWorkflow(ARN);
     expect(await wf.isRunning('chg_1')).toBe(true);
     expect(await wf.isRunning('chg_1')).toBe(false);
-    expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn: 'arn:aws:states:ap-northeast-1:123456789012:execution:ChargeWorkflow:chg_1' });
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({
+      executionArn: 'arn:aws:states:ap-northeast-1:123456789012:execution:ChargeWorkflow:chg_1',
+    });
   });
 
   it('reads an execution that does not exist as not running, and passes other errors on', async () => {
@@ -66,8 +68,12 @@ describe('StepFunctionsWorkflow', () => {
     ['fail', SendTaskFailureCommand, (wf: StepFunctionsWorkflow) => wf.fail('tok', 'Charge.Expired', 'expired')],
   ] as const)('%s: true when the task resumed, false for a token used, timed out or unknown, other errors passed on', async (_name, command, call) => {
     const wf = new StepFunctionsWorkflow(ARN);
-    sfn.on(command as typeof SendTaskSuccessCommand).resolvesOnce({})
-      .rejectsOnce(awsError('TaskDoesNotExist')).rejectsOnce(awsError('TaskTimedOut')).rejectsOnce(awsError('InvalidToken'))
+    sfn
+      .on(command as typeof SendTaskSuccessCommand)
+      .resolvesOnce({})
+      .rejectsOnce(awsError('TaskDoesNotExist'))
+      .rejectsOnce(awsError('TaskTimedOut'))
+      .rejectsOnce(awsError('InvalidToken'))
       .rejectsOnce(awsError('ThrottlingException'));
     expect(await call(wf)).toBe(true);
     expect(await call(wf)).toBe(false);
@@ -121,7 +127,9 @@ describe('SNS adapters', () => {
 
   it('lets a page that SNS refuses fail the caller', async () => {
     sns.on(PublishCommand).rejects(awsError('AuthorizationErrorException'));
-    await expect(new SnsOpsAlerts('arn:aws:sns:ap-northeast-1:123456789012:ops').notify('s', 'm')).rejects.toMatchObject({ name: 'AuthorizationErrorException' });
+    await expect(new SnsOpsAlerts('arn:aws:sns:ap-northeast-1:123456789012:ops').notify('s', 'm')).rejects.toMatchObject({
+      name: 'AuthorizationErrorException',
+    });
   });
 });
 
@@ -130,7 +138,9 @@ describe('secrets from Secrets Manager', () => {
   beforeEach(() => sm.reset());
   afterAll(() => sm.restore());
   const ARN_SECRET = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:anshin';
-  const stored = (bankApiKey: string) => ({ SecretString: JSON.stringify({ masterKey: 'm'.repeat(64), ekycWebhookSecret: 'the-providers-secret-123', bankApiKey }) });
+  const stored = (bankApiKey: string) => ({
+    SecretString: JSON.stringify({ masterKey: 'm'.repeat(64), ekycWebhookSecret: 'the-providers-secret-123', bankApiKey }),
+  });
 
   it('reads the secret once while it is fresh, and again after maxAge, so a rotated value takes effect', async () => {
     sm.on(GetSecretValueCommand).resolvesOnce(stored('bank-key-1')).resolvesOnce(stored('bank-key-2'));

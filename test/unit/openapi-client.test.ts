@@ -18,7 +18,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(root, 'node_modules', '.cache', 'openapi-client-'));
   writeFileSync(join(dir, 'openapi.json'), JSON.stringify(openApiDocument('http://127.0.0.1:3000')));
   // Its command line, as a client team would run it (the package is ESM; jest here runs CommonJS).
-  execFileSync(process.execPath, [join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), 'openapi.json', '--output', 'api.d.ts'], { cwd: dir, stdio: 'pipe' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), 'openapi.json', '--output', 'api.d.ts'], {
+    cwd: dir,
+    stdio: 'pipe',
+  });
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,10 +31,18 @@ function compile(usage: string): string[] {
   const file = join(dir, `usage-${Math.random().toString(36).slice(2)}.ts`);
   writeFileSync(file, usage);
   const program = ts.createProgram([file], {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'], types: [], skipLibCheck: true,
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    skipLibCheck: true,
   });
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? d.file.fileName.split('/').pop() : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => `${d.file ? d.file.fileName.split('/').pop() : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
 
 const header = `

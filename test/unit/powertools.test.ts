@@ -23,17 +23,30 @@ for (const event of events) {
 `;
 
 const ENV = {
-  TABLE_NAME: 'unit-table', USER_POOL_ID: 'unit-pool', USER_POOL_CLIENT_ID: 'unit-client', STAGE: 'unit', LOG_LEVEL: 'INFO',
+  TABLE_NAME: 'unit-table',
+  USER_POOL_ID: 'unit-pool',
+  USER_POOL_CLIENT_ID: 'unit-client',
+  STAGE: 'unit',
+  LOG_LEVEL: 'INFO',
   // What Lambda sets for an on-demand environment; Powertools reports no cold start without it.
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-  AWS_REGION: 'ap-northeast-1', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1', AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_REGION: 'ap-northeast-1',
+  AWS_ACCESS_KEY_ID: 'unit',
+  AWS_SECRET_ACCESS_KEY: 'unit',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_MAX_ATTEMPTS: '1',
+  AWS_EC2_METADATA_DISABLED: 'true',
 };
 
 /** The JSON lines each invocation wrote to stdout, one array per event. */
 function run(entry: string, events: object[]): Record<string, any>[][] {
   const { PATH, HOME, TMPDIR } = process.env;
   const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DRIVER], {
-    cwd: ROOT, input: JSON.stringify({ entry: join(ROOT, entry), events }), env: { PATH, HOME, TMPDIR, ...ENV }, encoding: 'utf8', timeout: 60_000,
+    cwd: ROOT,
+    input: JSON.stringify({ entry: join(ROOT, entry), events }),
+    env: { PATH, HOME, TMPDIR, ...ENV },
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   if (out.status !== 0) throw new Error(`the handler process failed:\n${out.stderr}\n${out.stdout}`);
   const perEvent: Record<string, any>[][] = [[]];
@@ -44,7 +57,8 @@ function run(entry: string, events: object[]): Record<string, any>[][] {
   return perEvent.slice(0, events.length);
 }
 
-const emf = (lines: Record<string, any>[], metric: string) => lines.filter((l) => l._aws?.CloudWatchMetrics?.some((m: { Metrics: { Name: string }[] }) => m.Metrics.some((x) => x.Name === metric)));
+const emf = (lines: Record<string, any>[], metric: string) =>
+  lines.filter((l) => l._aws?.CloudWatchMetrics?.some((m: { Metrics: { Name: string }[] }) => m.Metrics.some((x) => x.Name === metric)));
 
 describe('a workflow task', () => {
   let invocations: Record<string, any>[][];
@@ -55,7 +69,9 @@ describe('a workflow task', () => {
 
   it('logs the correlation id its execution was started with, and the invocation (cold start, function, request id)', () => {
     const [first, second] = invocations.map((lines) => lines.find((l) => l.message === 'workflow task'));
-    expect(first).toEqual(expect.objectContaining({ correlation_id: 'req-from-the-api', cold_start: true, function_name: 'anshin-unit-fn', function_request_id: 'ctx-0' }));
+    expect(first).toEqual(
+      expect.objectContaining({ correlation_id: 'req-from-the-api', cold_start: true, function_name: 'anshin-unit-fn', function_request_id: 'ctx-0' }),
+    );
     expect(second).toEqual(expect.objectContaining({ correlation_id: 'req-other', cold_start: false, function_request_id: 'ctx-1' }));
   });
 
@@ -67,10 +83,19 @@ describe('a workflow task', () => {
 
 describe('an HTTP function', () => {
   it('names the invocation in the lines the chain logs', () => {
-    const event = { version: '2.0', routeKey: 'POST /v1/sessions', rawPath: '/v1/sessions', headers: { 'content-type': 'application/json' }, body: '{}', isBase64Encoded: false,
-      requestContext: { requestId: 'req-1', routeKey: 'POST /v1/sessions', http: { method: 'POST', path: '/v1/sessions', sourceIp: '203.0.113.9' } } };
+    const event = {
+      version: '2.0',
+      routeKey: 'POST /v1/sessions',
+      rawPath: '/v1/sessions',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      isBase64Encoded: false,
+      requestContext: { requestId: 'req-1', routeKey: 'POST /v1/sessions', http: { method: 'POST', path: '/v1/sessions', sourceIp: '203.0.113.9' } },
+    };
     const [lines] = run('functions/http/identity.ts', [event]);
-    expect(lines.find((l) => l.message === 'request refused')).toEqual(expect.objectContaining({ cold_start: true, function_name: 'anshin-unit-fn', function_request_id: 'ctx-0', requestId: 'req-1' }));
+    expect(lines.find((l) => l.message === 'request refused')).toEqual(
+      expect.objectContaining({ cold_start: true, function_name: 'anshin-unit-fn', function_request_id: 'ctx-0', requestId: 'req-1' }),
+    );
     expect(emf(lines, 'ColdStart')).toHaveLength(1);
     // An invocation without metrics of its own says nothing about it (log bytes are a cost).
     expect(lines.some((l) => JSON.stringify(l).includes('No application metrics'))).toBe(false);

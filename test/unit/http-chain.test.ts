@@ -297,9 +297,8 @@ describe('an unexpected failure behind the chain', () => {
     expect(logs).not.toContain(GOOD.password);
   });
 
-  // Known bug (reported; functions/shared/logger.ts + redact.ts are not ours to change):
-  // redact() copies only enumerable own properties, and an Error's name, message and
-  // stack are not enumerable, so every logged error comes out as "error":{}.
+  // An Error's name, message and stack are not enumerable: redact() copies them by hand, or
+  // every logged error would come out as "error":{}.
   it('logs what went wrong: the error carries its name and message', () => {
     const line = JSON.parse(logs.split('\n').find((l) => l.includes('unhandled error'))!);
     expect(line.error).toEqual(expect.objectContaining({ name: expect.any(String), message: expect.any(String) }));

@@ -111,3 +111,39 @@ describe('metrics without dimensions of their own', () => {
     expect(lines.indexOf(flushed[0])).toBeGreaterThan(lines.findIndex((l) => l.message === 'probe emitted'));
   }, 60_000);
 });
+
+describe('the AWS SDK clients', () => {
+  const PROBE = `
+const pick = (c) => c.middlewareStack.identify().filter((n) => /XRay/i.test(n));
+const { ddb } = await import('./functions/adapters/dynamo.ts');
+const { SnsSmsSender } = await import('./functions/adapters/sns-sms.ts');
+const { SnsOpsAlerts } = await import('./functions/adapters/sns-alerts.ts');
+const { StepFunctionsWorkflow } = await import('./functions/adapters/sfn-workflow.ts');
+const { CognitoIdentity } = await import('./functions/adapters/cognito.ts');
+console.log(JSON.stringify({ dynamodb: pick(ddb()), sms: pick(new SnsSmsSender().client), alerts: pick(new SnsOpsAlerts('arn').client),
+  sfn: pick(new StepFunctionsWorkflow('arn').client), cognito: pick(new CognitoIdentity('pool', 'client').client) }));
+`;
+  const probe = (extra: Record<string, string>) => {
+    const { PATH, HOME, TMPDIR } = process.env;
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE], {
+      cwd: ROOT,
+      env: { PATH, HOME, TMPDIR, ...ENV, ...extra },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, string[]>;
+  };
+
+  it('are traced by Powertools in Lambda: each call is an X-Ray subsegment', () => {
+    const traced = probe({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
+    expect(Object.keys(traced).sort()).toEqual(['alerts', 'cognito', 'dynamodb', 'sfn', 'sms']);
+    for (const [client, middleware] of Object.entries(traced))
+      expect({ client, middleware }).toEqual({ client, middleware: ['XRaySDKInstrumentation - build'] });
+  }, 60_000);
+
+  it('are left alone outside Lambda (the local stack, tests) and with POWERTOOLS_TRACE_ENABLED=false', () => {
+    for (const env of [{} as Record<string, string>, { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', POWERTOOLS_TRACE_ENABLED: 'false' }]) {
+      for (const middleware of Object.values(probe(env))) expect(middleware).toEqual([]);
+    }
+  }, 60_000);
+});

@@ -26,7 +26,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   Api, charge, chargeView, codeOf, decideReview, ekyc, linkOwnAccount, notMeToken, openAccount, openReviews, opsToken, register, requestOf, smsCode,
-  verifyPhone, PASSWORD, type BankAccount, type Identity, type Reply, type Wallet,
+  verifyPhone, PASSWORD, type BankAccount, type Identity, type Wallet,
 } from './lib/api';
 import { Rng } from './lib/prng';
 import { Progress } from './lib/progress';
@@ -932,7 +932,7 @@ async function main() {
   }));
 
   const out: string[] = [];
-  for (const { run, result } of results) if (result.text) out.push(result.text);
+  for (const { result } of results) if (result.text) out.push(result.text);
   const keys = ['attackerYenInWindowWithoutHumanDecision', 'attackerYenWithoutHumanDecision', 'maxAttackerYenPerVictimWithoutHumanDecision', 'legitChallengedPct', 'legitHeldPct', 'legitReviewedPct', 'legitFrictionPct', 'medianFirstMoneyWaitHours', 'legitCharges', 'runtimeSeconds'] as const;
   const columns = [...Object.entries(scenarioEntries), ...Object.entries(alternativeEntries).map(([k, v]) => [`live-month ${k}`, v] as const)];
   out.push('', table(['', ...columns.map(([k]) => k)], keys.map((k) => [k, ...columns.map(([, v]) => String((v as Record<string, unknown>)[k] ?? '–'))])));
@@ -942,11 +942,6 @@ async function main() {
   if (failures.length) process.exitCode = 1;
 }
 
-/** Confirms a charge with the newest charge code in the wallet phone's SMS outbox. */
-async function confirmWith(api: Api, w: Wallet, chargeId: string, deviceId: string): Promise<Reply> {
-  const code = await smsCode(api, w.phone, 'charge');
-  return api.call('POST', `/v1/me/charges/${chargeId}/confirmation`, { token: w.token, body: { code }, headers: { 'x-device-id': deviceId } });
-}
 
 main().catch((e: Error) => {
   console.error(`simulate failed: ${e.stack ?? e.message}`);

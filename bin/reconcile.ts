@@ -1,7 +1,7 @@
 /**
  * `npm run reconcile`: compares the banks' records of our debits, reversals and
  * refunds with the ledger, prints every difference, and exits 1 if there is any.
- * Against the local stack (ANSHIN_URL, default http://127.0.0.1:3000) it asks the
+ * Against the local stack (ANSHIN_URL, default http://127.0.0.1:$PORT as `npm start` reads PORT, 3000 unset) it asks the
  * stack, which holds the bank simulator; with TABLE_NAME set it runs against AWS.
  */
 import type { ReconcileReport } from '../functions/domain/reconcile';

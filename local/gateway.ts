@@ -45,7 +45,7 @@ export async function readBody(req: IncomingMessage): Promise<string | undefined
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
   res.end(body === undefined ? '' : JSON.stringify(body));
 }
 

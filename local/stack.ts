@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   ekycWebhookSecret: string;
   bankWebhookSecret: string;
   log: (line: string) => void;
+  /** Told each start-up step as it begins (`npm start` prints them: Java takes a while). */
+  progress?: (step: string) => void;
 }
 
 export interface LocalStack {
@@ -84,11 +86,19 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const quiet = (line: string) => {
       if (process.env.ANSHIN_EMULATOR_LOGS) o.log(line);
     };
-    const emulators = Promise.all([startDynamoDbLocal(o.dataDir, ddbPort, quiet), startCognitoLocal(o.dataDir, cognitoPort, quiet)]);
+    const step = (text: string) => o.progress?.(text);
+    step(`starting DynamoDB Local (Java) on ${ddbPort} and cognito-local on ${cognitoPort}`);
+    const emulators = Promise.all([
+      startDynamoDbLocal(o.dataDir, ddbPort, quiet).then((u) => (step('DynamoDB Local is up'), u)),
+      startCognitoLocal(o.dataDir, cognitoPort, quiet).then((u) => (step('cognito-local is up'), u)),
+    ]);
     // The template's role policies (and with ANSHIN_BUNDLES, the deployed bundles), synthesized while the emulators boot.
+    step(process.env.ANSHIN_BUNDLES ? `loading the bundles of ${process.env.ANSHIN_BUNDLES}` : 'synthesizing the CDK template (role policies)');
     const bundles = process.env.ANSHIN_BUNDLES ? loadBundles(process.env.ANSHIN_BUNDLES) : undefined;
     const template = bundles ?? synthesizeTemplate();
+    step('waiting for the emulators');
     const [dynamoDbUrl, cognitoUrl] = await emulators;
+    step('creating the table, the user pool and the ops user');
     const url = `http://127.0.0.1:${o.port}`;
     const tableName = 'anshin-local';
     Object.assign(process.env, LOCAL_AWS_ENV, {
@@ -153,6 +163,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
 
     const verify = createJwtVerifier(`${cognitoUrl}/${pool.userPoolId}`, [pool.clientId]);
+    step('seeding banks; starting the gateway');
     server = createGateway({ verify, extra: localRoutes({ outbox, ekyc, clock, bank, workflow, faults, alerts, sweep: () => invokeLocal('sweeper', {}), bankEvents: bankEventSender(() => url, o.bankWebhookSecret, clock), createStaff: (email, password) => createStaffUser(cognitoUrl, pool, email, password) }), log: o.log });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);

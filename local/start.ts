@@ -4,9 +4,17 @@
 import { optionsFromEnv, startLocalStack } from './stack';
 
 async function main() {
-  const options = optionsFromEnv();
   const started = Date.now();
-  const stack = await startLocalStack(options);
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
+  // Java and the CDK synth take seconds: say what is happening, and that it still is.
+  let current = 'starting';
+  const ticker = setInterval(() => console.log(`[${elapsed()}] … still ${current}`), 5000);
+  const progress = (step: string) => {
+    current = step;
+    console.log(`[${elapsed()}] ${step}`);
+  };
+  const options = { ...optionsFromEnv(), progress };
+  const stack = await startLocalStack(options).finally(() => clearInterval(ticker));
   console.log(
     [
       '',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChargeWorkflowInput, WorkflowEngine } from '../functions/adapters/ports';
+import { correlated } from '../functions/shared/correlation';
 import { functionNameOfArn } from './workflow-definition';
 import type { FunctionName } from '../functions/shared/catalog';
 import './polyfills';
@@ -74,6 +75,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
 
   async start(name: string, input: ChargeWorkflowInput): Promise<void> {
     if (this.executions.has(name)) return;
+    input = correlated(name, input);
     const machine = await this.stateMachine();
     const execution: LocalExecution & { abort?: () => void } = { name, status: 'RUNNING', input, startedAt: new Date().toISOString() };
     this.executions.set(name, execution);

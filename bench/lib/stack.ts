@@ -27,6 +27,20 @@ const portFree = (port: number) =>
     server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
   });
 
+/**
+ * The port of a stack this process starts: `PORT` as `npm start` reads it, if set; else a free
+ * base port. A set PORT that is taken is an error naming the way to measure that stack instead.
+ */
+export async function stackPort(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (!env.PORT) return freePortTriple();
+  const port = Number(env.PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65533) throw new Error(`PORT must be a port number; got "${env.PORT}"`);
+  for (const p of [port, port + 1, port + 2]) {
+    if (!(await portFree(p))) throw new Error(`port ${p} is taken (the stack needs PORT, PORT+1, PORT+2); to measure a stack already running there, set ANSHIN_URL=http://127.0.0.1:${port}`);
+  }
+  return port;
+}
+
 /** A base port whose next two ports are free as well (the stack uses PORT, PORT+1, PORT+2). */
 async function freePortTriple(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -60,8 +74,8 @@ const tail = (file: string) => {
 };
 
 /**
- * Uses ANSHIN_URL if set; otherwise starts `local/start.ts` in its own process on free
- * ports with a throw-away data directory, so measurements start from an empty table and
+ * Uses ANSHIN_URL if set; otherwise starts `local/start.ts` in its own process on `PORT` (free
+ * ports if unset) with a throw-away data directory, so measurements start from an empty table and
  * the load generator does not share an event loop with the handlers.
  */
 export async function startOrAttach(label: string, env: Record<string, string> = {}): Promise<RunningStack> {
@@ -70,7 +84,7 @@ export async function startOrAttach(label: string, env: Record<string, string> =
     const port = Number(new URL(url).port || 80);
     return { url, dynamoDbUrl: process.env.ANSHIN_DYNAMODB_URL ?? `http://127.0.0.1:${port + 1}`, owned: false, logTail: () => '', alive: () => true, stop: async () => undefined };
   }
-  const port = await freePortTriple();
+  const port = await stackPort();
   const dataDir = mkdtempSync(join(tmpdir(), `anshin-${label}-`));
   const logFile = join(dataDir, 'stack.log');
   const log = createWriteStream(logFile);

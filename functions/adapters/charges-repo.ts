@@ -6,7 +6,7 @@ import type { StoredCode } from '../domain/codes';
 import type { JournalEntry } from '../domain/ledger';
 import { CHARGE_TIMEOUTS, LIMITS } from '../domain/policy';
 import { jstDay, type Decision } from '../domain/risk';
-import { addCharge, addDebit, emptyStats, pruneStats, removeCharge, type LinkStats } from '../domain/link-stats';
+import { addDebit, emptyStats, pruneStats, removeCharge, type LinkStats } from '../domain/link-stats';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';

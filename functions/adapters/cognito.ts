@@ -8,6 +8,7 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DomainError } from '../shared/errors';
+import { traced } from '../shared/tracer';
 import { watched } from './local-hooks';
 import type { IdentityProvider, Tokens } from './ports';
 
@@ -15,7 +16,7 @@ const nameOf = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: stri
 
 /** Cognito holds every password; nothing of ours ever stores one. */
 export class CognitoIdentity implements IdentityProvider {
-  private readonly client = watched(new CognitoIdentityProviderClient({}));
+  private readonly client = traced(watched(new CognitoIdentityProviderClient({})));
   constructor(private readonly userPoolId: string, private readonly clientId: string) {}
 
   async createUser(email: string, password: string): Promise<{ userId: string }> {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../shared/tracer';
 import { watched } from './local-hooks';
 
 let client: DynamoDBDocumentClient | undefined;
@@ -11,7 +12,7 @@ const slot = globalThis as { [INTERCEPTOR]?: Interceptor };
 /** One document client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 export function ddb(): DynamoDBDocumentClient {
   if (!client) {
-    const base = watched(new DynamoDBClient({ maxAttempts: 4 }));
+    const base = traced(watched(new DynamoDBClient({ maxAttempts: 4 })));
     // Fault injection for the local stack's hardening tests; nothing installs one in the cloud.
     base.middlewareStack.add(
       (next, context) => async (args) => {

@@ -113,6 +113,8 @@ export interface ChargeWorkflowInput {
   userId: string;
   outcome: 'CHALLENGE' | 'REVIEW' | 'ALLOW';
   stage: ChargeStage;
+  /** The API request (or sweep) that started the execution; every task logs it. Engines fill it in. */
+  correlationId?: string;
 }
 
 /** The charge state machine: Step Functions in the cloud, aws-local-stepfunctions locally. */

@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traced } from '../shared/tracer';
 import type { Secrets } from './ports';
 
 /**
@@ -36,18 +37,32 @@ export function secretsFrom(stored: Partial<StoredSecret>): Secrets {
   };
 }
 
-let cached: Promise<Secrets> | undefined;
+/** How long a read secret is trusted: a value rotated or set by hand takes effect within this time. */
+export const SECRETS_MAX_AGE_MS = 5 * 60_000;
 
-/** Read once per cold start from Secrets Manager; a failed read is retried on the next call. */
-export function secretsFromSecretsManager(arn: string): () => Promise<Secrets> {
+/**
+ * Read from Secrets Manager on first use and again once `maxAgeMs` has passed. A failed read is
+ * retried on the next call; while it fails, the last value read keeps serving, so a Secrets
+ * Manager outage does not stop a warm function.
+ */
+export function secretsFromSecretsManager(arn: string, options: { maxAgeMs?: number; now?: () => number; client?: SecretsManagerClient } = {}): () => Promise<Secrets> {
+  const { maxAgeMs = SECRETS_MAX_AGE_MS, now = Date.now } = options;
+  const client = options.client ?? traced(new SecretsManagerClient({}));
+  let cached: { at: number; value: Promise<Secrets> } | undefined;
+  let lastGood: Secrets | undefined;
   return () => {
-    cached ??= new SecretsManagerClient({})
+    const at = now();
+    if (cached && at - cached.at < maxAgeMs) return cached.value;
+    const entry: { at: number; value: Promise<Secrets> } = { at, value: Promise.resolve(undefined as never) };
+    entry.value = client
       .send(new GetSecretValueCommand({ SecretId: arn }))
-      .then((out) => secretsFrom(JSON.parse(out.SecretString ?? '{}') as Partial<StoredSecret>))
-      .catch((e) => {
-        cached = undefined;
+      .then((out) => (lastGood = secretsFrom(JSON.parse(out.SecretString ?? '{}') as Partial<StoredSecret>)))
+      .catch((e: unknown) => {
+        if (cached === entry) cached = undefined;
+        if (lastGood) return lastGood;
         throw e;
       });
-    return cached;
+    cached = entry;
+    return entry.value;
   };
 }

@@ -1,4 +1,6 @@
 import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { correlated } from '../shared/correlation';
+import { traced } from '../shared/tracer';
 import type { ChargeWorkflowInput, WorkflowEngine } from './ports';
 
 const nameOf = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: string }).name : undefined);
@@ -6,12 +8,12 @@ const nameOf = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: stri
 const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
 export class StepFunctionsWorkflow implements WorkflowEngine {
-  private readonly client = new SFNClient({});
+  private readonly client = traced(new SFNClient({}));
   constructor(private readonly stateMachineArn: string) {}
 
   async start(name: string, input: ChargeWorkflowInput): Promise<void> {
     try {
-      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(correlated(name, input)) }));
     } catch (e) {
       // Same name and input: Standard workflows answer with the running execution; a finished one is ExecutionAlreadyExists.
       if (nameOf(e) !== 'ExecutionAlreadyExists') throw e;

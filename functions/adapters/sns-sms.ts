@@ -1,9 +1,10 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { traced } from '../shared/tracer';
 import type { SmsSender } from './ports';
 
 /** SMS through SNS direct publish, transactional so codes are not throttled as marketing. */
 export class SnsSmsSender implements SmsSender {
-  private readonly client = new SNSClient({});
+  private readonly client = traced(new SNSClient({}));
   async send(to: string, body: string): Promise<void> {
     await this.client.send(
       new PublishCommand({

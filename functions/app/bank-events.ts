@@ -6,7 +6,6 @@ import { accountHash } from '../domain/bank-link';
 import { config } from '../shared/config';
 import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
-import { keys } from '../shared/table';
 import { cancelWaiting } from './charge-lifecycle';
 import { freezeWallet } from './wallet-controls';
 

@@ -2,8 +2,10 @@ import { RISK_POLICY, SMS_ABUSE_DEFAULTS } from '../domain/policy';
 import type { RiskRules } from '../domain/risk';
 
 /**
- * Runtime configuration, read once per process from the environment.
- * A missing required variable fails the cold start, not the first request.
+ * Runtime configuration, read from the environment on first use and then kept for the process.
+ * It is read lazily, so a missing required variable fails the first request that needs the
+ * config (a 500 naming the variable in the log), not the cold start; the bundle tests
+ * (test/infra/bundles.test.ts) invoke every function with the template's environment to catch it before deploy.
  */
 function required(name: string): string {
   const value = process.env[name];
@@ -81,6 +83,8 @@ export interface Config {
   /** Where secrets come from: the environment (local) or a Secrets Manager ARN (cloud). */
   secretsArn?: string;
   termsVersion: string;
+  /** Where the full text of `termsVersion` is published (the operator hosts it; not served by this API). */
+  termsUrl: string;
   publicBaseUrl: string;
   /** Where a bank account holder's not-me link points (the console site in the cloud). */
   notMePageUrl: string;
@@ -105,6 +109,7 @@ export function config(): Config {
     userPoolClientId: required('USER_POOL_CLIENT_ID'),
     secretsArn: process.env.SECRETS_ARN || undefined,
     termsVersion: optional('TERMS_VERSION', '2026-04'),
+    termsUrl: optional('TERMS_URL', `${optional('PUBLIC_BASE_URL', 'http://127.0.0.1:3000')}/terms/${optional('TERMS_VERSION', '2026-04')}`),
     publicBaseUrl: optional('PUBLIC_BASE_URL', 'http://127.0.0.1:3000'),
     notMePageUrl: optional('NOT_ME_PAGE_URL', `${optional('PUBLIC_BASE_URL', 'http://127.0.0.1:3000')}/not-me`),
     ekycProviderUrl: optional('EKYC_PROVIDER_URL', ''),

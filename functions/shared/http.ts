@@ -1,9 +1,11 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { withCorrelationId } from './correlation';
 import { withinInvocation } from './deadline';
 import { DomainError, isDomainError } from './errors';
 import { logger } from './logger';
+import { powertools } from './powertools';
 import { errorMessage, pickLanguage, type Lang } from './messages';
 import type { FunctionName } from './catalog';
 import { bodyOf, routeKey, routesOf, type RouteDef } from './routes';
@@ -74,6 +76,9 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
   return undefined as T;
 }
 
+/** `application/json` or a `+json` type, any parameters (charset) aside. */
+export const isJsonMediaType = (contentType: string) => /^application\/([\w.-]+\+)?json$/i.test(contentType.split(';')[0].trim());
+
 /** Normalizes the event, parses and validates everything the route declares, checks the caller. */
 function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
@@ -99,6 +104,11 @@ function requestParser(routes: Map<string, RouteDef>, preflight?: Preflight): Mi
       let json: unknown = undefined;
       const bodySchema = bodyOf(route);
       if (bodySchema) {
+        // A body declared as something else (a form, text) is refused as such, not parsed as JSON by luck.
+        const contentType = headers['content-type'];
+        if (contentType !== undefined && !isJsonMediaType(contentType)) {
+          throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${contentType.split(';')[0].trim() || '(empty)'} is not JSON`);
+        }
         try {
           // Only JSON's own whitespace (RFC 8259) makes an empty body; \v or \u00a0 is not JSON and gets a 400.
           json = /^[ \t\n\r]*$/.test(rawBody) ? {} : JSON.parse(rawBody);
@@ -129,6 +139,8 @@ const baseHeaders = (requestId: string) => ({
   'content-type': 'application/json',
   'cache-control': 'no-store',
   'x-request-id': requestId,
+  // A JSON answer must never be sniffed into HTML or script by a browser.
+  'x-content-type-options': 'nosniff',
 });
 
 export function toResult(result: HttpResult, requestId: string): ApiResult {
@@ -195,12 +207,14 @@ export function httpHandler(fn: FunctionName, impls: Record<string, RouteImpl>, 
   for (const key of Object.keys(impls)) if (!routes.has(key)) throw new Error(`${fn}: ${key} is not in the route table`);
 
   return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(powertools())
     .use(requestParser(routes, options.preflight))
     .use(errorMapper())
     .handler(async (event, context) => {
       const req = parsedRequests.get(event);
       if (!req) throw new Error('request parser did not run');
-      const result = await withinInvocation(context, () => impls[req.route.method + ' ' + req.route.path](req));
+      // The request id is the correlation id of everything this request starts (workflow input included).
+      const result = await withCorrelationId(req.requestId, () => withinInvocation(context, () => impls[req.route.method + ' ' + req.route.path](req)));
       return toResult(result, req.requestId);
     });
 }

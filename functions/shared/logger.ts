@@ -1,5 +1,6 @@
 import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { correlationId } from './correlation';
 import { redact } from './redact';
 
 /** Powertools' JSON layout, with personal data and secrets redacted from every attribute. */
@@ -15,6 +16,7 @@ class RedactingFormatter extends LogFormatter {
         function_name: attributes.lambdaContext?.functionName,
         function_request_id: attributes.lambdaContext?.awsRequestId,
         xray_trace_id: attributes.xRayTraceId,
+        correlation_id: correlationId(),
       },
     }).addAttributes(redact(additional) as LogAttributes);
   }

@@ -207,6 +207,7 @@ export const API_ERRORS: Record<ErrorCode, Text<ErrorText>> = {
   LIMIT_EXCEEDED: { ja: fixed('チャージの上限を超えています。'), en: fixed('This charge is over a limit') },
   CHARGE_DECLINED: { ja: fixed('このチャージはお受けできません。'), en: fixed('This charge was declined') },
   PAYLOAD_TOO_LARGE: { ja: fixed('送信データが大きすぎます。'), en: fixed('The body is too large') },
+  UNSUPPORTED_MEDIA_TYPE: { ja: fixed('送信データは JSON（Content-Type: application/json）で送ってください。'), en: fixed('Send the body as JSON (Content-Type: application/json)') },
   TOO_MANY_ATTEMPTS: { ja: fixed('誤った入力が多すぎるため、このコードは使えなくなりました。'), en: fixed('Too many wrong codes; this code no longer works') },
   RATE_LIMITED: {
     ja: (d) => (typeof d?.retryAfterSeconds === 'number' ? `リクエストが多すぎます。${d.retryAfterSeconds}秒後にもう一度お試しください。` : 'リクエストが多すぎます。しばらくしてからもう一度お試しください。'),
@@ -232,6 +233,14 @@ export function errorMessage(code: string, lang: Lang, details?: ErrorDetails, t
 }
 
 // ------------------------------------------------------------------ pages (browser): strings with {placeholders}
+
+/** What `GET /v1/terms` promises a new user: the compensation written into the terms. */
+export const TERMS = {
+  compensationPolicy: {
+    ja: 'ご本人に責任のない不正な引き落とし（第三者によるウォレットの開設や口座の登録によるものを含みます）は、全額を補償します。口座名義人の方は、銀行からのお知らせにあるリンクからいつでも報告でき、報告を受けるとウォレットを凍結し、待機中のチャージを取り消します。',
+    en: 'Money taken without your fault, including through a wallet opened or a bank account linked by someone else, is paid back in full. An account holder can report it at any time through the link in the bank\'s notice; the wallet is then frozen and its waiting charges are cancelled.',
+  } satisfies Text<string>,
+};
 
 /** Support for account holders; the not-me page and its result name it. */
 export const SUPPORT = {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ERROR_STATUS, type ErrorCode } from './errors';
+import { errorMessage } from './messages';
 import { bodyOf, ROUTES, routeKey, type RouteDef } from './routes';
 import * as s from './schemas';
 
@@ -34,6 +35,7 @@ const json = (schema: z.ZodType, io: 'input' | 'output') =>
 const OPERATION_IDS: Record<string, string> = {
   'GET /health': 'getHealth',
   'GET /openapi.json': 'getOpenApiDocument',
+  'GET /v1/terms': 'getTerms',
   'POST /v1/users': 'registerUser',
   'POST /v1/sessions': 'signIn',
   'GET /v1/me': 'getMe',
@@ -74,6 +76,41 @@ const OPERATION_IDS: Record<string, string> = {
 export const operationIdOf = (route: Pick<RouteDef, 'method' | 'path'>) =>
   OPERATION_IDS[routeKey(route)] ?? `${route.method.toLowerCase()}${route.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
 
+type Example = { request?: unknown; responses?: Record<number, unknown> };
+const LINK_ID = 'lnk_6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60';
+const CHARGE_ID = 'chg_0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f';
+
+/**
+ * Worked examples for client writers, typed by the schemas they illustrate (`z.input` for requests,
+ * `z.output` for answers), so an example that drifts from its schema fails to compile; redocly's
+ * `no-invalid-media-type-examples` checks them against the published document too.
+ */
+const EXAMPLES: Record<string, Example> = {
+  getTerms: { responses: { 200: { version: '2026-04', url: 'https://anshin-wallet.example/terms/2026-04', compensationPolicy: 'Money taken without your fault … is paid back in full.' } satisfies z.output<typeof s.TermsResponse> } },
+  registerUser: {
+    request: { email: 'hanako@example.jp', password: 'Str0ng-Passw0rd', phoneNumber: '+819012345678', acceptedTermsVersion: '2026-04' } satisfies z.input<typeof s.RegisterBody>,
+    responses: { 201: { userId: 'f2a7c1de-3b4a-4c5d-8e9f-0a1b2c3d4e5f' } satisfies z.output<typeof s.RegisterResponse> },
+  },
+  signIn: { request: { email: 'hanako@example.jp', password: 'Str0ng-Passw0rd' } satisfies z.input<typeof s.SessionBody> },
+  verifyPhone: { request: { code: '123456' } satisfies z.input<typeof s.CodeBody>, responses: { 200: { phoneVerified: true } satisfies z.output<typeof s.PhoneVerifiedResponse> } },
+  createBankLink: {
+    request: { bankCode: '0001', branchCode: '123', accountNumber: '1234567' } satisfies z.input<typeof s.CreateLinkBody>,
+    responses: { 201: { linkId: LINK_ID, status: 'PENDING_BANK_AUTH', authorizationUrl: 'https://bank.example/authorize?request=…' } satisfies z.output<typeof s.CreateLinkResponse> },
+  },
+  createCharge: {
+    request: { linkId: LINK_ID, amount: 5000 } satisfies z.input<typeof s.CreateChargeBody>,
+    responses: {
+      201: { chargeId: CHARGE_ID, status: 'COMPLETED', balance: 15000 } satisfies z.output<typeof s.CreateChargeResponse>,
+      202: { chargeId: CHARGE_ID, status: 'PENDING_CONFIRMATION' } satisfies z.output<typeof s.ChargeAcceptedResponse>,
+    },
+  },
+  confirmCharge: { request: { code: '123456' } satisfies z.input<typeof s.CodeBody>, responses: { 200: { chargeId: CHARGE_ID, status: 'PROCESSING' } satisfies z.output<typeof s.ChargeStatusResponse> } },
+  getWallet: { responses: { 200: { balance: 15000, pending: 3000, currency: 'JPY' } satisfies z.output<typeof s.WalletResponse> } },
+};
+
+/** The example of an operation's request (status 0) or answer, for the document and its tests. */
+export const exampleOf = (operationId: string, status = 0): unknown => (status === 0 ? EXAMPLES[operationId]?.request : EXAMPLES[operationId]?.responses?.[status]);
+
 /** Codes whose answers always carry `retry-after` (seconds). */
 export const RETRY_AFTER_CODES: readonly ErrorCode[] = ['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'BANK_SUSPENDED'];
 
@@ -85,6 +122,7 @@ export const RETRY_AFTER_CODES: readonly ErrorCode[] = ['RATE_LIMITED', 'SERVICE
  */
 function alwaysCodes(route: RouteDef): ErrorCode[] {
   const codes: ErrorCode[] = ['VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE'];
+  if (bodyOf(route)) codes.push('UNSUPPORTED_MEDIA_TYPE');
   if (route.fn !== 'meta') codes.push('SERVICE_UNAVAILABLE', 'INTERNAL_ERROR');
   if (route.auth !== 'public') codes.push('UNAUTHORIZED');
   if (route.auth === 'user') codes.push('NOT_FOUND');
@@ -131,8 +169,9 @@ export function openApiDocument(serverUrl?: string) {
     const responses: Record<string, unknown> = {};
     const success = [{ status: route.status, response: route.response, description: 'Success' }, ...(route.alsoReturns ?? [])];
     for (const [i, r] of success.entries()) {
+      const example = exampleOf(operationId, r.status);
       responses[r.status] = r.response
-        ? { description: r.description, content: { 'application/json': { schema: ref(r.response, 'output', `${cap}Response${i ? r.status : ''}`) } } }
+        ? { description: r.description, content: { 'application/json': { schema: ref(r.response, 'output', `${cap}Response${i ? r.status : ''}`), ...(example === undefined ? {} : { example }) } } }
         : { description: r.description };
     }
     for (const [status, codes] of errorCodesByStatus(route)) {
@@ -151,7 +190,12 @@ export function openApiDocument(serverUrl?: string) {
               },
             }
           : {}),
-        content: { 'application/json': { schema: (status === 401 && codes.includes('UNAUTHORIZED')) || status === 500 ? { anyOf: [withCodes, { $ref: '#/components/schemas/GatewayError' }] } : withCodes } },
+        content: {
+          'application/json': {
+            schema: (status === 401 && codes.includes('UNAUTHORIZED')) || status === 500 ? { anyOf: [withCodes, { $ref: '#/components/schemas/GatewayError' }] } : withCodes,
+            example: { error: { code: codes[0], message: errorMessage(codes[0], 'en'), requestId: 'f0e1d2c3-b4a5-4968-8776-5a4b3c2d1e0f' } },
+          },
+        },
       };
     }
 
@@ -172,7 +216,7 @@ export function openApiDocument(serverUrl?: string) {
     const requestBody = body && {
       required: !body.safeParse({}).success,
       ...(route.body ? {} : { description: 'No fields: send no body, or {}' }),
-      content: { 'application/json': { schema: ref(body, 'input', `${cap}Body`) } },
+      content: { 'application/json': { schema: ref(body, 'input', `${cap}Body`), ...(exampleOf(operationId) === undefined ? {} : { example: exampleOf(operationId) }) } },
     };
 
     paths[route.path] ??= {};
@@ -188,7 +232,7 @@ export function openApiDocument(serverUrl?: string) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Anshin Wallet API', version: '1.0.0', description: 'Amounts are integer yen. Errors are {"error":{"code","message","requestId"}}; each operation lists the codes it can answer under each status.' },
+    info: { title: 'Anshin Wallet API', version: '1.0.0', license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }, description: 'Amounts are integer yen. Errors are {"error":{"code","message","requestId"}}; each operation lists the codes it can answer under each status.' },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
       securitySchemes: { cognito: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token' } },

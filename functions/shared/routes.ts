@@ -30,6 +30,7 @@ export interface RouteDef {
  */
 export const ROUTES: RouteDef[] = [
   { method: 'GET', path: '/health', fn: 'meta', auth: 'public', summary: 'Liveness', status: 200, response: s.HealthResponse, errors: [] },
+  { method: 'GET', path: '/v1/terms', fn: 'meta', auth: 'public', summary: 'The terms a new user must accept, with the compensation policy', status: 200, response: s.TermsResponse, errors: [] },
   { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, response: s.OpenApiResponse, errors: [] },
   {
     method: 'POST', path: '/v1/users', fn: 'identity', auth: 'public', summary: 'Register; sends a 6-digit SMS code',

@@ -93,6 +93,12 @@ export const BankWebhookResponse = z.object({
 export const EkycWebhookResponse = z.object({ received: z.literal(true), applied: z.boolean().describe('false when the eventId was seen before: nothing changed') });
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) }).describe('this OpenAPI 3.1 document');
 
+export const TermsResponse = z.object({
+  version: z.string().describe('send it as acceptedTermsVersion to POST /v1/users'),
+  url: z.string().describe('the full terms'),
+  compensationPolicy: z.string().describe("the terms' compensation promise, in the caller's language (Accept-Language)"),
+});
+
 export const HealthResponse = z.object({ status: z.literal('ok'), stage: z.string(), time: z.string() });
 
 export const ErrorResponse = z.object({

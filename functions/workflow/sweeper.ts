@@ -4,7 +4,10 @@ import { stopCharge } from '../app/charge-lifecycle';
 import type { ChargeStage } from '../adapters/ports';
 import { caseIdFor, getCase, openCases } from '../adapters/reviews-repo';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
+import type { Context } from 'aws-lambda';
+import { withCorrelationId } from '../shared/correlation';
 import { logger } from '../shared/logger';
+import { powertools } from '../shared/powertools';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { finish } from './charge-steps';
@@ -117,4 +120,5 @@ async function endHold(charge: ChargeRecord, now: number): Promise<'RELEASED' | 
   return 'RELEASED';
 }
 
-export const handler = middy(async () => sweep());
+// Executions a sweep resumes carry the sweep's own request id as their correlation id.
+export const handler = middy(async (_event: unknown, context: Context) => withCorrelationId(context.awsRequestId, () => sweep())).use(powertools());

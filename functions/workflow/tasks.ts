@@ -8,18 +8,21 @@ import { caseIdFor, openCaseWithToken } from '../adapters/reviews-repo';
 import type { ChargeStatus } from '../domain/charge';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
 import { config } from '../shared/config';
+import { withCorrelationId } from '../shared/correlation';
 import { logger } from '../shared/logger';
+import { powertools } from '../shared/powertools';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
 import { credit, debit, finish, guardDebit, requireProcessing, reverseAndFail } from './charge-steps';
 import { WORKFLOW_ERRORS } from './errors';
 
-export type TaskEvent =
+export type TaskEvent = { correlationId?: string } & (
   | { action: 'awaitConfirmation' | 'awaitReview'; chargeId: string; userId: string; taskToken: string }
   | { action: 'debit'; chargeId: string; userId: string }
   | { action: 'credit'; chargeId: string; userId: string; bankTransactionId: string }
   | { action: 'reverse'; chargeId: string; userId: string; error?: { Error?: string; Cause?: string } }
-  | { action: 'finish'; chargeId: string; userId: string; status: 'EXPIRED' | 'CANCELLED' | 'DECLINED' | 'FAILED'; error?: { Error?: string } };
+  | { action: 'finish'; chargeId: string; userId: string; status: 'EXPIRED' | 'CANCELLED' | 'DECLINED' | 'FAILED'; error?: { Error?: string } }
+);
 
 /** A Lambda error's Cause is the JSON of the error (errorMessage, errorType) in Step Functions; plain text elsewhere. */
 function causeMessage(cause: string | undefined): string | undefined {
@@ -129,7 +132,10 @@ async function run(event: TaskEvent): Promise<Record<string, unknown>> {
 }
 
 /** The charge workflow's one task handler; the state name picks the action. */
-export const handler = middy(async (event: TaskEvent, context: Context) => {
-  logger.info('workflow task', { action: event.action, chargeId: event.chargeId });
-  return withinInvocation(context, () => run(event));
-});
+export const handler = middy(async (event: TaskEvent, context: Context) =>
+  // The API request that started the execution (its input's correlationId) names every task's logs.
+  withCorrelationId(event.correlationId ?? context.awsRequestId, async () => {
+    logger.info('workflow task', { action: event.action, chargeId: event.chargeId });
+    return withinInvocation(context, () => run(event));
+  }),
+).use(powertools());

@@ -30,7 +30,8 @@ export type WorkflowTasks = Record<FunctionName, lambda.IFunction>;
  */
 export function chargeWorkflowDefinition(scope: Construct, fns: WorkflowTasks): sfn.IChainable {
   const fn = fns.chargeWorkflow;
-  const ids = { chargeId: sfn.JsonPath.stringAt('$.chargeId'), userId: sfn.JsonPath.stringAt('$.userId') };
+  // Every engine start names a correlationId (functions/shared/correlation.ts), so each task logs the API request behind it.
+  const ids = { chargeId: sfn.JsonPath.stringAt('$.chargeId'), userId: sfn.JsonPath.stringAt('$.userId'), correlationId: sfn.JsonPath.stringAt('$.correlationId') };
   const errorPath = '$.steps.error';
 
   /**

@@ -43,7 +43,7 @@ export interface WalletFunctionProps {
   name: FunctionName;
   spec: FunctionSpec;
   config: StageConfig;
-  /** Settings every function reads at cold start (functions/shared/config.ts), whatever it is granted. */
+  /** Settings every function reads on first use (functions/shared/config.ts reads lazily), whatever it is granted. */
   environment: Record<string, string>;
 }
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { api, badInput, lastCode, linkAccount, newStaff, openBankAccount, opsToken, verifiedUser } from '../support/api';
 import {
-  advanceClock, challenged, confirmCharge, expectError, getCharge, HOLDER_WINDOW_SECONDS, linkedWallet, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
+  advanceClock, challenged, confirmCharge, expectError, getCharge, HOLDER_WINDOW_SECONDS, pendingReview, postCharge, readyWallet, waitForCase, waitForStatus, type LinkedWallet,
 } from '../support/charges';
 import { reportNotMe } from '../support/controls';
 

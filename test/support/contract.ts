@@ -117,7 +117,7 @@ export class ContractChecker {
     const problems: string[] = [];
     if (intent === 'valid') problems.push(...requestProblems.map((p) => `${where}: request: ${p}`));
     if (intent === 'invalid' && (x.status < 400 || x.status >= 500)) problems.push(`${where}: a request sent as bad input was not refused with a 4xx`);
-    // The service reads any body as JSON whatever its content-type: leniency no client of the document meets.
+    // The service reads a body sent without a content-type as JSON (any other non-JSON type is a 415): leniency no client of the document meets.
     const refusedByDocument = requestProblems.filter((p) => !p.startsWith('content-type'));
     if (intent === 'auto' && refusedByDocument.length > 0 && x.status < 400) {
       problems.push(`${where}: the service accepted a request the document refuses: ${refusedByDocument.join('; ')}`);

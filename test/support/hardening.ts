@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { api, linkAccount, openBankAccount, smsTo, verifiedUser, type ApiResponse, type TestAccount, type TestUser } from './api';
-import { bankAccount, HOLDER_WINDOW_SECONDS, type BankMove } from './charges';
+import { bankAccount, type BankMove } from './charges';
 
 export { bankAccount, type BankMove };
 
@@ -84,7 +84,7 @@ export async function settledReconciliation(timeoutMs = 60_000): Promise<Reconci
       return undefined;
     }, timeoutMs, 500);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; still in flight: ${JSON.stringify(last?.inFlight)}; differences: ${JSON.stringify(last?.differences)}`);
+    throw new Error(`${(e as Error).message}; still in flight: ${JSON.stringify(last?.inFlight)}; differences: ${JSON.stringify(last?.differences)}`, { cause: e });
   }
 }
 
@@ -134,7 +134,7 @@ export async function chargeReaches(w: { user: TestUser }, chargeId: string, sta
       return res.status === 200 && statuses.includes(res.body.status) ? res.body : undefined;
     }, timeoutMs, 250);
   } catch (e) {
-    throw new Error(`${(e as Error).message} (last seen ${seen})`);
+    throw new Error(`${(e as Error).message} (last seen ${seen})`, { cause: e });
   }
 }
 

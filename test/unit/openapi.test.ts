@@ -187,3 +187,44 @@ describe('OpenAPI document', () => {
     }
   });
 });
+
+describe('OpenAPI document: what client generators and linters need', () => {
+  it('declares 415 UNSUPPORTED_MEDIA_TYPE on every route that reads a body, and only there', () => {
+    for (const route of ROUTES) {
+      const o = op(route.method, route.path)!;
+      if (route.method === 'GET') expect(o.responses['415']).toBeUndefined();
+      else expect(codesOf(o.responses['415']?.content?.['application/json'].schema)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
+    }
+  });
+
+  it('declares GET /v1/terms as getTerms with version, url and compensationPolicy', () => {
+    const o = op('GET', '/v1/terms')!;
+    expect(o.operationId).toBe('getTerms');
+    expect(o.security).toEqual([]);
+    expect([...deref(o.responses['200'].content!['application/json'].schema).required].sort()).toEqual(['compensationPolicy', 'url', 'version']);
+  });
+
+  it('gives worked examples for the main flow, each one its own schema accepts', () => {
+    const schemaOf = (route: (typeof ROUTES)[number], status: number) =>
+      status === 0 ? route.body : status === route.status ? route.response : route.alsoReturns?.find((r) => r.status === status)?.response;
+    let checked = 0;
+    for (const route of ROUTES) {
+      const o = op(route.method, route.path)! as Operation & { requestBody?: { content: Record<string, { example?: unknown }> } };
+      const examples: [number, unknown][] = [[0, (o.requestBody?.content['application/json'] as { example?: unknown } | undefined)?.example]];
+      for (const [status, r] of Object.entries(o.responses)) if (Number(status) < 400) examples.push([Number(status), (r.content?.['application/json'] as { example?: unknown } | undefined)?.example]);
+      for (const [status, example] of examples) {
+        if (example === undefined) continue;
+        const parsed = schemaOf(route, status)!.safeParse(example);
+        expect({ op: o.operationId, status, issues: parsed.success ? [] : parsed.error.issues }).toEqual({ op: o.operationId, status, issues: [] });
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
+    for (const id of ['registerUser', 'createCharge', 'getTerms']) expect(JSON.stringify(Object.values(doc.paths).flatMap((p) => Object.values(p)).find((x) => (x as Operation).operationId === id))).toContain('"example"');
+  });
+
+  it('gives every error answer an example whose code is one of that answer\'s codes', () => {
+    const answer = op('POST', '/v1/me/charges')!.responses['429'] as unknown as { content: Record<string, { example: { error: { code: string } }; schema: unknown }> };
+    expect(codesOf(answer.content['application/json'].schema)).toContain(answer.content['application/json'].example.error.code);
+  });
+});

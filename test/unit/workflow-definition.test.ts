@@ -12,7 +12,6 @@ import type { Definition, Retrier, State } from '../support/asl';
 
 type Validator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: { message?: string }[]; errorsText: (sep?: string) => string };
 // asl-validator ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as Validator;
 
 jest.setTimeout(30_000);

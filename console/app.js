@@ -31,7 +31,7 @@
 
   /** Risk and history reason codes, as an operator reads them (catalog keys `reason.<CODE>`); a code the catalog does not know yet is shown as the code. */
   const reasonText = (code) => (MESSAGES[lang][`reason.${code}`] !== undefined ? t(`reason.${code}`) : String(code));
-  const REVIEW_REASONS = new Set(['LARGE_AMOUNT', 'NEW_LINK_LARGE_AMOUNT', 'NEW_WALLET_LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS']);
+  const REVIEW_REASONS = new Set(['LARGE_AMOUNT', 'HIGH_VELOCITY', 'ACCOUNT_FAILED_LINKS', 'YOUNG_LINK_EXPOSURE', 'ACCOUNT_RECENTLY_LINKED_ELSEWHERE', 'DEVICE_SHARED', 'NEW_DEVICE_EXPOSURE']);
   const DENY_REASONS = new Set(['WALLET_FROZEN', 'BANK_SUSPENDED', 'LINK_NOT_ACTIVE', 'PER_CHARGE_LIMIT', 'DAILY_LIMIT', 'BALANCE_CAP']);
 
   const state = {

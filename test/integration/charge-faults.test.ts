@@ -214,11 +214,11 @@ describe('a crash between the debit and the credit', () => {
   it('workflow path, crash before the credit: the saga compensates: the debit is reversed and the charge FAILED', async () => {
     const w = await linkedWallet();
     const bankBefore = (await bankAccount(w.account)).balance;
-    const { chargeId, code } = await challenged(w, 15_000);
+    const { chargeId, code } = await challenged(w, 9_000);
     await crashPoints({ beforeCredit: 1 });
     expect((await confirmCharge(w, chargeId, code)).status).toBe(200);
     await waitForStatus(w, chargeId, 'FAILED', 60_000);
-    await expectSettled(w, chargeId, 15_000, 'FAILED');
+    await expectSettled(w, chargeId, 9_000, 'FAILED');
     expect((await bankMovesOf(w.account, chargeId)).map((m) => m.kind).sort()).toEqual(['DEBIT', 'REVERSAL']);
     expect((await bankAccount(w.account)).balance).toBe(bankBefore);
     expect(await walletBalance(w)).toBe(0);

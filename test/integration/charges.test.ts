@@ -184,8 +184,9 @@ describe('idempotency', () => {
   it('a challenged charge replays its 202 too', async () => {
     const w = await linkedWallet();
     const key = newKey();
-    const first = await postCharge(w, 1_000, { key });
-    const again = await postCharge(w, 1_000, { key });
+    const deviceId = `dev-${newKey()}`; // a device the wallet has not seen: the charge waits for its code
+    const first = await postCharge(w, 1_000, { key, deviceId });
+    const again = await postCharge(w, 1_000, { key, deviceId });
     expect({ status: again.status, body: again.body }).toEqual({ status: 202, body: first.body });
   });
 

@@ -10,6 +10,7 @@
  * 150-charge tests move it by hours), and banks that are switched off are banks of the
  * test's own, so no other test file's bank is ever off.
  */
+import { randomUUID } from 'node:crypto';
 import { chargeIdFor } from '../../functions/domain/charge';
 import { api, lastCode, verifiedUser, type ApiResponse } from '../support/api';
 import {
@@ -62,7 +63,7 @@ describe('1. a frozen wallet moves no money', () => {
   describe.each(FREEZERS)('frozen by $name', ({ freeze }) => {
     it('a charge waiting for its SMS code is CANCELLED; confirming it is 403 ACCOUNT_FROZEN (or 409 INVALID_STATE); no debit', async () => {
       const w = await linkedWallet();
-      const { chargeId, code } = await challenged(w, 12_000);
+      const { chargeId, code } = await challenged(w, 9_000);
       const before = await balances(w);
       await freeze(w);
       // The freeze itself cancels what waits (the link-abuse freeze too).
@@ -114,7 +115,7 @@ describe('1. a frozen wallet moves no money', () => {
     const problems: string[] = [];
     for (const offsets of RACE_OFFSETS) {
       const w = await linkedWallet();
-      const [created, frozen] = await race(() => postCharge(w, 8_000), () => opsFreeze(w), offsets);
+      const [created, frozen] = await race(() => postCharge(w, 8_000, { deviceId: `dev-${randomUUID()}` }), () => opsFreeze(w), offsets); // a new device: the charge waits for its code
       expect(frozen.status).toBe(200);
       if (created.status === 403) {
         expect(created.body.error.code).toBe('ACCOUNT_FROZEN');
@@ -168,7 +169,7 @@ describe('2. a bank switched off or a link removed stops what already waits', ()
     const bankCode = await freshBank();
     try {
       const w = await linkedWallet({ bankCode });
-      const { chargeId, code } = await challenged(w, 11_000);
+      const { chargeId, code } = await challenged(w, 8_000);
       const before = await balances(w);
       expect((await switchBank(bankCode, false)).status).toBe(200);
       await waitForStatus(w, chargeId, 'CANCELLED', 10_000);
@@ -198,7 +199,7 @@ describe('2. a bank switched off or a link removed stops what already waits', ()
 
   it('link removed: a charge waiting for its code ends CANCELLED; confirming is refused; no debit', async () => {
     const w = await linkedWallet();
-    const { chargeId, code } = await challenged(w, 13_000);
+    const { chargeId, code } = await challenged(w, 7_000);
     const before = await balances(w);
     expect((await unlink(w)).status).toBe(204);
     await waitForStatus(w, chargeId, 'CANCELLED', 10_000);
@@ -278,7 +279,7 @@ describe('3. a link suspended by a not-me report', () => {
  */
 async function walletWithThreeReviews(): Promise<{ w: LinkedWallet; chargeIds: string[] }> {
   // Young (no clock move, so wallets can be made in parallel): above the young-link exposure cap, a human decides.
-  const w = await linkedWallet({ young: true });
+  const w = await linkedWallet({ young: true, attested: true });
   const chargeIds: string[] = [];
   for (let i = 0; i < 3; i++) {
     const res = await postCharge(w, 100_001 + i);

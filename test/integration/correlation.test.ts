@@ -3,13 +3,14 @@
  * `x-request-id` the client sees) is the execution input's `correlationId`, which the synthesized
  * definition hands to every task (functions/shared/correlation.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { api } from '../support/api';
 import { linkedWallet, postCharge } from '../support/charges';
 
 describe('the correlation id of a charge', () => {
   it('is the id of the API request that started its workflow', async () => {
     const w = await linkedWallet();
-    const res = await postCharge(w, 3000);
+    const res = await postCharge(w, 3000, { deviceId: `dev-${randomUUID()}` }); // a device the wallet has not seen: the charge waits for its code
     expect(res.status).toBe(202);
     const requestId = res.headers.get('x-request-id');
     expect(requestId).toMatch(/\S+/);

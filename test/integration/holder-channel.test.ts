@@ -44,7 +44,7 @@ describe('fast lane: the bank attests the wallet phone at authorization', () => 
     // The wallet's own link listing does not show it.
     const mine = await api('GET', '/v1/me/bank-links', { token: w.user.token });
     expect(mine.body.items[0]).not.toHaveProperty('phoneAttested');
-    const { chargeId, code } = await challenged(w, 15_000); // the first charge on the link: the wallet's SMS code
+    const { chargeId, code } = await challenged(w, 9_000); // a device the wallet has not seen: the wallet's SMS code
     expect((await getCharge(w, chargeId)).body.decision.reasons).not.toContain('HOLDER_CHALLENGE');
     expect((await confirmCharge(w, chargeId, code)).status).toBe(200);
     await waitForStatus(w, chargeId, 'COMPLETED');
@@ -57,9 +57,9 @@ describe('fast lane: the bank attests the wallet phone at authorization', () => 
     const authorized = audit.body.items.find((i: { action: string }) => i.action === 'LINK_BANK_AUTHORIZED');
     expect(authorized.details).toEqual(expect.objectContaining({ phoneAttested: false }));
     expect(JSON.stringify(audit.body)).not.toContain(w.account.holderPhone);
-    // Up to 10,000 yen of exposure: no holder code (the first charge's code goes to the wallet phone).
+    // Up to 10,000 yen of exposure: no holder code (a new device's code goes to the wallet phone).
     const { chargeId, code } = await challenged(w, CAP);
-    expect((await getCharge(w, chargeId)).body.decision.reasons).toEqual(['FIRST_CHARGE_ON_LINK']);
+    expect((await getCharge(w, chargeId)).body.decision.reasons).toEqual(['NEW_DEVICE']);
     expect((await confirmCharge(w, chargeId, code)).status).toBe(200);
     await waitForStatus(w, chargeId, 'COMPLETED');
   });
@@ -156,7 +156,7 @@ describe('signals across wallets (REVIEW)', () => {
   it('a fresh account on a fresh wallet has no such past', async () => {
     const w = await linkedWallet();
     const { chargeId } = await challenged(w, 1_000);
-    expect((await getCharge(w, chargeId)).body.decision).toEqual({ outcome: 'CHALLENGE', reasons: ['FIRST_CHARGE_ON_LINK'] });
+    expect((await getCharge(w, chargeId)).body.decision).toEqual({ outcome: 'CHALLENGE', reasons: ['NEW_DEVICE'] });
   });
 
   it('NEW_DEVICE_EXPOSURE: a new device on the wallet moving more than 10,000 yen within 72 h', async () => {

@@ -19,7 +19,7 @@ const inAnHour = async () => new Date(Date.parse((await api('GET', '/local/clock
 describe('sealed list references', () => {
   it('a case carries one per kind that reveals nothing; listing its bank account catches the next charge; the entry is removed by its ref', async () => {
     const w = await readyWallet();
-    const { review } = await pendingReview(w, 30_000);
+    const { review } = await pendingReview(w, 100_000); // over the young link's 100,000 in 30 days: a human decides
     const queue = await as('GET', '/v1/ops/reviews?status=OPEN');
     expect(Date.parse(queue.body.now)).not.toBeNaN();
     const item = (queue.body.items as any[]).find((i) => i.caseId === review.caseId);

@@ -63,7 +63,7 @@ export async function charge(linkId: string): Promise<string> {
     const code: string = 'error' in error ? error.error.code : error.message;
     return response.status === 429 ? 'retry after ' + (response.headers.get('retry-after') ?? '?') : code;
   }
-  const status: 'COMPLETED' | 'PENDING_CONFIRMATION' | 'PENDING_REVIEW' | 'PROCESSING' | 'DECLINED' | 'CANCELLED' | 'EXPIRED' | 'FAILED' = data.status;
+  const status: 'COMPLETED' | 'PENDING_HOLD' | 'PENDING_CONFIRMATION' | 'PENDING_REVIEW' | 'PROCESSING' | 'DECLINED' | 'CANCELLED' | 'EXPIRED' | 'FAILED' = data.status;
   return status;
 }
 export async function terms(): Promise<string> {

@@ -1,4 +1,4 @@
-import { RISK_POLICY } from './policy';
+import { RISK_POLICY, VETTING } from './policy';
 
 /**
  * A link's own history, kept per JST day on the wallet's activity item (written in the same
@@ -47,7 +47,9 @@ export function removeCharge(s: LinkStats, createdAt: number, amount: number): L
 /** A debit the bank executed (and notified to the holder). */
 export function addDebit(s: LinkStats, at: number, amount: number): LinkStats {
   const next = withDay(s, jst(at), (d) => ({ ...d, debited: d.debited + amount, maxDebit: Math.max(d.maxDebit, amount), debits: d.debits + 1 }));
-  const noticed = next.noticed.length < RISK_POLICY.link.vettedDebits ? [...next.noticed, at].sort((a, b) => a - b) : next.noticed;
+  // Only debits of some size vet a link: a holder may well overlook three 1-yen lines on a statement.
+  const counts = amount >= VETTING.debitAtLeast && next.noticed.length < RISK_POLICY.link.vettedDebits;
+  const noticed = counts ? [...next.noticed, at].sort((a, b) => a - b) : next.noticed;
   return { ...next, noticed };
 }
 

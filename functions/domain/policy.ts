@@ -97,6 +97,13 @@ export const RISK_POLICY = {
   },
 } as const;
 
+/**
+ * A debit counts toward vetting a link by age only from this amount on: three 1-yen debits must not
+ * vet a thief's link (the holder barely notices them). Fixed here, not a runtime rule: the link's
+ * history records the debits that count when they are credited.
+ */
+export const VETTING = { debitAtLeast: 5_000 } as const;
+
 /** Callback waits of the charge workflow, in seconds, and the review SLA that pages ops. */
 export const CHARGE_TIMEOUTS = {
   smsConfirmationSeconds: 5 * 60,

@@ -107,6 +107,11 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     const others = recent.filter((r) => r.chargeId !== chargeId);
     // The link's own history, from the same item: a concurrent duplicate's reservation is this charge, so it is taken out.
     const mine = recent.find((r) => r.chargeId === chargeId);
+    // The same key reserved with another body (a concurrent request whose charge item is not written yet):
+    // the reservation is that body's, so this one must not take it as its own.
+    if (mine && (mine.amount !== amount || (mine.linkId !== undefined && mine.linkId !== linkId))) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request');
+    }
     const stats = mine ? removeCharge(activity.links[linkId] ?? emptyStats(), mine.at, mine.amount) : activity.links[linkId];
     const history = linkHistory(stats, now, rules.rules.review.exposureDays, rules.rules.link.historyDays);
     const activatedAt = link.activatedAt ? Date.parse(link.activatedAt) : undefined;

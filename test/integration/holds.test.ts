@@ -194,20 +194,20 @@ describe('per-link history: exposure, vetting, unusual amounts', () => {
   });
 
   it('vetted by age (older than 30 days, 3 debits notified more than 7 days ago): no exposure cap; a day far above its history is held 24 h', async () => {
-    const w = await readyWallet(); // debit 1 (1,000); attested, so no window to wait out
+    const w = await readyWallet({ firstAmount: 5_000 }); // debit 1 (5,000: smaller debits do not vet a link); attested, no window
     await advanceClock(HOLDER_WINDOW_SECONDS); // the timeline below counts 3 days from the link
-    expect((await postCharge(w, 1_000)).status).toBe(201);
-    expect((await postCharge(w, 1_000)).status).toBe(201); // 3 debits, 3,000 in all, on day 1
+    expect((await postCharge(w, 5_000)).status).toBe(201);
+    expect((await postCharge(w, 5_000)).status).toBe(201); // 3 debits, 15,000 in all, on day 1
 
     // The link is ~29 days old (3 days of window, then 26): not yet vetted, so its 30-day exposure counts.
     await advanceClock(26 * 24 * 3600);
-    const young = await postCharge(w, 99_000); // 3,000 + 99,000 in 30 days, link not yet vetted
+    const young = await postCharge(w, 99_000); // 15,000 + 99,000 in 30 days, link not yet vetted
     expect(young.status).toBe(202);
     expect((await getCharge(w, young.body.chargeId)).body.decision).toEqual({ outcome: 'REVIEW', reasons: ['YOUNG_LINK_EXPOSURE', 'AMOUNT_OVER_CHALLENGE'] });
     await advanceClock(2 * 24 * 3600); // its code expires: the exposure it reserved is given back
     await waitForStatus(w, young.body.chargeId, 'EXPIRED');
 
-    // Now older than 30 days with its debits notified long ago: vetted. 99,000 is far above its largest day (3,000): held 24 h.
+    // Now older than 30 days with its debits notified long ago: vetted. 99,000 is far above its largest day (15,000): held 24 h.
     const res = await postCharge(w, 99_000);
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('PENDING_HOLD');
@@ -218,7 +218,7 @@ describe('per-link history: exposure, vetting, unusual amounts', () => {
     expect((await wallet(w)).pending).toBe(99_000);
     await advanceClock(24 * 3600 + 60);
     await waitForStatus(w, res.body.chargeId, 'COMPLETED');
-    expect(await wallet(w)).toEqual({ balance: 102_000, pending: 0, currency: 'JPY' });
+    expect(await wallet(w)).toEqual({ balance: 114_000, pending: 0, currency: 'JPY' });
   });
 
   it('a reviewer-trusted young link skips the holder window', async () => {

@@ -57,7 +57,7 @@ describe('linkHistory', () => {
 });
 
 describe('isVetted', () => {
-  const noticed = (...daysAgo: number[]) => daysAgo.reduce((s, d) => addDebit(s, NOW - d * DAY, 1_000), emptyStats());
+  const noticed = (...daysAgo: number[]) => daysAgo.reduce((s, d) => addDebit(s, NOW - d * DAY, 5_000), emptyStats());
   const link = (ageDays: number, trustedAt?: string) => ({ activatedAt: new Date(NOW - ageDays * DAY).toISOString(), trustedAt });
 
   it('a reviewer trusted it: vetted whatever its age', () => {
@@ -70,5 +70,19 @@ describe('isVetted', () => {
     expect(isVetted(link(31), noticed(20, 15, 7), NOW)).toBe(false);
     expect(isVetted(link(31), noticed(20, 15), NOW)).toBe(false);
     expect(isVetted({}, noticed(20, 15, 8), NOW)).toBe(false);
+  });
+});
+
+describe('vetting by age', () => {
+  const link = { activatedAt: new Date(NOW - 40 * DAY).toISOString() };
+  const debits = (yen: number) => [NOW - 35 * DAY, NOW - 34 * DAY, NOW - 33 * DAY].reduce((s, at) => addDebit(s, at, yen), emptyStats());
+
+  it('three debits of 5,000 notified more than 7 days ago on a link older than 30 days vet it', () => {
+    expect(isVetted(link, debits(5_000), NOW)).toBe(true);
+  });
+
+  it('three 1-yen debits do not: a thief cannot vet a link with amounts the holder overlooks (found by the attack review)', () => {
+    expect(isVetted(link, debits(1), NOW)).toBe(false);
+    expect(isVetted(link, debits(4_999), NOW)).toBe(false);
   });
 });

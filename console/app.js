@@ -1362,11 +1362,12 @@
     return out;
   }
   const ruleLabel = (path) => (MESSAGES[lang][`rule.${path}`] !== undefined ? t(`rule.${path}`) : path);
-  /** The unit a rule is counted in, read from its name: hours, days, yen, or a count. */
+  /** The unit a rule is counted in, read from its name: hours, days, a factor, yen, or a count. */
   function ruleUnit(path) {
     if (/Hours$/.test(path)) return t('unit.hours');
     if (/Days$/.test(path)) return t('unit.days');
-    if (/amount|Amount|Above|Exposure|yen/i.test(path.split('.').pop())) return t('unit.yen');
+    if (/Times$/.test(path)) return t('unit.times');
+    if (/amount|Amount|Above$|AtLeast$|yen/i.test(path.split('.').pop())) return t('unit.yen');
     return t('unit.count');
   }
   const ruleValue = (path, value) => (ruleUnit(path) === t('unit.yen') ? yen(value) : `${Number(value).toLocaleString('en-US')} ${ruleUnit(path)}`);

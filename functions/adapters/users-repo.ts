@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
@@ -263,25 +263,47 @@ export interface DeviceFacts {
   /** When this wallet last used it, as the cross-wallet item has it. */
   seenHereAt?: number;
   otherWalletsSeenAt: number[];
+  /**
+   * Yen moved on this wallet through every device first seen on it within `youngHours` (this one included).
+   * A device id is the client's word: a thief who sends a fresh id per charge must not get a fresh
+   * allowance per charge, so the new-device rule reads the wallet's total, not one device's.
+   */
+  youngDevicesYen: number;
 }
 
-/** Two GetItems by key, in parallel: the wallet's device item and the device's cross-wallet item. */
-export async function getDeviceFacts(userId: string, deviceId: string | undefined): Promise<DeviceFacts> {
-  if (!deviceId) return { trusted: false, yenMoved: 0, otherWalletsSeenAt: [] };
-  const hash = deviceHash(deviceId);
-  const [own, across] = await Promise.all([
+/** The device of a charge that names none: counted on the wallet as one device of its own, never trusted, never shared across wallets. */
+export const NO_DEVICE = 'no-device-header';
+
+/**
+ * Read in parallel: the wallet's item for this device and the device's cross-wallet item (GetItems by
+ * key), and the wallet's own device items (one Query in the user's partition) for the young devices' yen.
+ */
+export async function getDeviceFacts(userId: string, deviceId: string | undefined, now: number, youngHours: number): Promise<DeviceFacts> {
+  const hash = deviceHash(deviceId ?? NO_DEVICE);
+  const [own, across, mine] = await Promise.all([
     ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, hash), ConsistentRead: true })),
-    ddb().send(new GetCommand({ TableName: table(), Key: keys.deviceWallets(hash) })),
+    deviceId ? ddb().send(new GetCommand({ TableName: table(), Key: keys.deviceWallets(hash) })) : Promise.resolve({ Item: undefined }),
+    ddb().send(new QueryCommand({
+      TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ConsistentRead: true,
+      ExpressionAttributeValues: { ':pk': keys.user(userId).pk, ':d': 'DEVICE#' }, ProjectionExpression: 'firstSeenAt, trustedAt, yenMoved', Limit: 100,
+    })),
   ]);
   const item = own.Item as { trustedAt?: string; firstSeenAt?: string; yenMoved?: number } | undefined;
   const wallets = Object.entries(across.Item ?? {}).filter(([k]) => k.startsWith(DEVICE_WALLET_PREFIX)).map(([k, v]) => [k.slice(DEVICE_WALLET_PREFIX.length), v as number] as const);
   const firstSeen = item?.firstSeenAt ?? item?.trustedAt;
+  const youngDevicesYen = ((mine.Items ?? []) as { firstSeenAt?: string; trustedAt?: string; yenMoved?: number }[])
+    .filter((d) => {
+      const at = Date.parse(d.firstSeenAt ?? d.trustedAt ?? '');
+      return Number.isFinite(at) && now - at < youngHours * 3600_000;
+    })
+    .reduce((sum, d) => sum + (d.yenMoved ?? 0), 0);
   return {
-    trusted: !!item?.trustedAt,
+    trusted: !!deviceId && !!item?.trustedAt,
     firstSeenAt: firstSeen ? Date.parse(firstSeen) : undefined,
     yenMoved: item?.yenMoved ?? 0,
     seenHereAt: wallets.find(([u]) => u === userId)?.[1],
     otherWalletsSeenAt: wallets.filter(([u]) => u !== userId).map(([, at]) => at),
+    youngDevicesYen,
   };
 }
 
@@ -292,8 +314,7 @@ const DEVICE_STAMP_REFRESH_MS = 3600_000;
 
 /** Records a charge's use of its device: first seen and yen on this wallet, and the cross-wallet stamp. Writes only what changed. */
 export async function recordDeviceUse(userId: string, deviceId: string | undefined, facts: DeviceFacts, now: number, amount: number): Promise<void> {
-  if (!deviceId) return;
-  const hash = deviceHash(deviceId);
+  const hash = deviceHash(deviceId ?? NO_DEVICE);
   const writes: Promise<unknown>[] = [];
   const young = facts.firstSeenAt === undefined || now - facts.firstSeenAt < DEVICE_YEN_DAYS * 86_400_000;
   if (facts.firstSeenAt === undefined || (young && amount > 0)) {
@@ -305,7 +326,8 @@ export async function recordDeviceUse(userId: string, deviceId: string | undefin
       ExpressionAttributeValues: { ':type': 'DEVICE', ':at': new Date(now).toISOString(), ':d': keys.deviceIndexKey(hash), ':u': userId, ':yen': young ? amount : 0 },
     })));
   }
-  if (facts.seenHereAt === undefined || now - facts.seenHereAt >= DEVICE_STAMP_REFRESH_MS) {
+  // A charge without a device id is not stamped across wallets: every such wallet would look shared.
+  if (deviceId && (facts.seenHereAt === undefined || now - facts.seenHereAt >= DEVICE_STAMP_REFRESH_MS)) {
     writes.push(ddb().send(new UpdateCommand(deviceWalletItem(deviceId, userId, now).Update!)));
   }
   await Promise.all(writes);

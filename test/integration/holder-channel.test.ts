@@ -187,4 +187,22 @@ describe('signals across wallets (REVIEW)', () => {
     expect(res.status).toBe(202);
     expect((await getCharge(w, res.body.chargeId)).body.decision).toEqual({ outcome: 'REVIEW', reasons: ['NEW_DEVICE_EXPOSURE', 'NEW_DEVICE'] });
   });
+
+  // Found by the attack review: the device id is the client's word, so the allowance is the wallet's, not one id's.
+  it('NEW_DEVICE_EXPOSURE: a fresh device id per charge, or none at all, gets no fresh 10,000 yen each time', async () => {
+    const w = await readyWallet();
+    const first = await challenged(w, 6_000, { deviceId: `dev-${randomUUID()}` });
+    expect((await getCharge(w, first.chargeId)).body.decision).toEqual({ outcome: 'CHALLENGE', reasons: ['NEW_DEVICE'] });
+    await advanceClock(3601); // out of the velocity rule's hour
+    const fresh = await postCharge(w, 6_000, { deviceId: `dev-${randomUUID()}` }); // 12,000 through new devices in 72 h
+    expect(fresh.status).toBe(202);
+    expect((await getCharge(w, fresh.body.chargeId)).body.decision).toEqual({ outcome: 'REVIEW', reasons: ['NEW_DEVICE_EXPOSURE', 'NEW_DEVICE'] });
+
+    const v = await readyWallet();
+    const a = await postCharge(v, 6_000, { deviceId: null }); // no X-Device-Id: a device of its own, never trusted
+    expect((await getCharge(v, a.body.chargeId)).body.decision).toEqual({ outcome: 'CHALLENGE', reasons: ['NEW_DEVICE'] });
+    await advanceClock(3601);
+    const b = await postCharge(v, 6_000, { deviceId: null });
+    expect((await getCharge(v, b.body.chargeId)).body.decision).toEqual({ outcome: 'REVIEW', reasons: ['NEW_DEVICE_EXPOSURE', 'NEW_DEVICE'] });
+  });
 });

@@ -32,7 +32,7 @@ import { Rng } from './lib/prng';
 import { Progress } from './lib/progress';
 import { creditTimes, requestCharge, secondStaff, Reviewer } from './lib/sim-actors';
 import { liveMonthParams, runLiveMonth } from './lib/sim-live-month';
-import { attackResultOf, canEnterCode, ruleAt, scaleYenThresholds, scenarioMetrics, type ChargeRecord, type ScenarioMetrics } from './lib/sim-model';
+import { attackResultOf, canEnterCode, ruleAt, scaleYenThresholds, scenarioMetrics, type ChargeRecord, tickSchedule, type ScenarioMetrics } from './lib/sim-model';
 import { renderLossFriction } from './lib/svg';
 import { REPO_ROOT, startOrAttach } from './lib/stack';
 import { RISK_POLICY } from '../functions/domain/policy';
@@ -223,13 +223,7 @@ async function runDefault(ctx: RunCtx): Promise<ScenarioRun> {
   /** The service's time at the current tick (the clock moves an hour a tick). */
   const simNow = () => simStart + currentTick * 3600_000;
 
-  const due = new Map<number, (() => Promise<void>)[]>();
-  const at = (tick: number, step: () => Promise<void>) => {
-    if (tick >= TICKS) return;
-    const list = due.get(tick) ?? [];
-    list.push(step);
-    due.set(tick, list);
-  };
+  const { due, at } = tickSchedule(TICKS);
   let currentTick = 0;
   const reviews: PendingReview[] = [];
   const reviewLog = { honestApproved: 0, attackerRejected: 0, attackerApproved: 0, vanished: 0 };

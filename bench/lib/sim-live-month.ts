@@ -13,8 +13,7 @@ import type { Rng } from './prng';
 import { creditTimes, outbox, requestCharge, settledStatus, type ChargeActor, type Reviewer } from './sim-actors';
 import {
   attackPauseHours, attackResultOf, canEnterCode, lognormalYen, nextAttackAmount, notMeTokenOf, scenarioMetrics, victimHabit, victimReading,
-  type AttackResult, type ChargeRecord, type ScenarioMetrics,
-} from './sim-model';
+  type AttackResult, type ChargeRecord, type ScenarioMetrics, tickSchedule } from './sim-model';
 import { pool } from './stats';
 
 const HOUR = 3600_000;
@@ -287,13 +286,7 @@ export async function runLiveMonth(ctx: SimContext, P: LiveMonthParams): Promise
   };
 
   // ---- the schedule of the month --------------------------------------------------------------------------
-  const due = new Map<number, (() => Promise<void>)[]>();
-  const at = (tick: number, step: () => Promise<void>) => {
-    if (tick >= TICKS) return;
-    const list = due.get(tick) ?? [];
-    list.push(step);
-    due.set(tick, list);
-  };
+  const { due, at } = tickSchedule(TICKS);
   let tick = 0;
   const awake = (t: number, rng: Rng) => (t % 24 < 7 ? t - (t % 24) + 7 + rng.int(0, 4) : t);
   const nextMorning = (t: number) => t - (t % 24) + 24 + 8;

@@ -285,3 +285,15 @@ export function scenarioMetrics(input: {
     honestReasons: reasons,
   };
 }
+
+/** Steps scheduled by clock tick (an hour each); a step past the last tick is dropped. */
+export function tickSchedule(ticks: number) {
+  const due = new Map<number, (() => Promise<void>)[]>();
+  const at = (tick: number, step: () => Promise<void>) => {
+    if (tick >= ticks) return;
+    const list = due.get(tick) ?? [];
+    list.push(step);
+    due.set(tick, list);
+  };
+  return { due, at };
+}

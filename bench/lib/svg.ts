@@ -74,23 +74,7 @@ export function renderChart(c: ChartInput): string {
       maxPct,
     ),
   );
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
-<style>
-  .title { font-size: 17px; font-weight: bold; fill: #222; }
-  .sub { font-size: 11px; fill: #555; }
-  .h { font-size: 13px; font-weight: bold; fill: #222; }
-  .l { font-size: 11px; fill: #333; }
-  .v { font-size: 11px; fill: #222; }
-  .s { font-size: 9px; fill: #a00; }
-  .t { stroke: #a00; stroke-width: 1.5; stroke-dasharray: 3 2; }
-</style>
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" class="title">${esc(c.title)}</text>
-<text x="20" y="47" class="sub">${esc(c.subtitle)}</text>
-${body.join('\n')}
-</svg>
-`;
+  return svgDocument(width, height, c.title, c.subtitle, body, 13);
 }
 
 /** One setting's result on the loss-against-friction chart. */
@@ -149,21 +133,26 @@ export function renderLossFriction(c: { title: string; subtitle: string; points:
     parts.push(`<circle cx="12" cy="${y - 4}" r="4" fill="${colors[r % colors.length]}"/>` + cells.map((v, i) => `<text x="${colX[i]}" y="${y}" class="l" ${i ? 'text-anchor="end"' : ''}>${esc(v)}</text>`).join(''));
   });
   const height = tableY + 18 * (c.points.length + 1) + 10;
+  return svgDocument(width, height, c.title, c.subtitle, parts, 11);
+}
+
+/** The page every chart of the benchmark and the simulation is drawn on: one style sheet, the title and subtitle. */
+function svgDocument(width: number, height: number, title: string, subtitle: string, body: string[], headingPx: number): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
 <style>
   .title { font-size: 17px; font-weight: bold; fill: #222; }
   .sub { font-size: 11px; fill: #555; }
-  .h { font-size: 11px; font-weight: bold; fill: #222; }
+  .h { font-size: ${headingPx}px; font-weight: bold; fill: #222; }
   .l { font-size: 11px; fill: #333; }
   .v { font-size: 11px; fill: #222; }
   .s { font-size: 9px; fill: #a00; }
   .t { stroke: #a00; stroke-width: 1.5; stroke-dasharray: 3 2; }
 </style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" class="title">${esc(c.title)}</text>
-<text x="20" y="47" class="sub">${esc(c.subtitle)}</text>
-${parts.join('\n')}
+<text x="20" y="28" class="title">${esc(title)}</text>
+<text x="20" y="47" class="sub">${esc(subtitle)}</text>
+${body.join('\n')}
 </svg>
 `;
 }

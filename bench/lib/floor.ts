@@ -148,7 +148,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
   // The same two parallel read rounds as create() in functions/http/charges.ts.
   const [existing, user, firstWallet, link, device, firstActivity] = await Promise.all([
     charges.getCharge(w.userId, chargeId), users.requireUser(w.userId), users.getWallet(w.userId), links.getLink(w.userId, w.linkId),
-    users.getDeviceFacts(w.userId, w.deviceId, now, 72), charges.getActivity(w.userId),
+    users.getDeviceFacts(w.userId, w.deviceId), charges.getActivity(w.userId),
   ]);
   if (existing) throw new Error('charge id collision');
   if (!link) throw new Error(`link ${w.linkId} missing`);

@@ -264,11 +264,11 @@ export interface DeviceFacts {
   seenHereAt?: number;
   otherWalletsSeenAt: number[];
   /**
-   * Yen moved on this wallet through every device first seen on it within `youngHours` (this one included).
+   * Every device of this wallet as first seen (epoch ms) and yen moved through it (this one included).
    * A device id is the client's word: a thief who sends a fresh id per charge must not get a fresh
-   * allowance per charge, so the new-device rule reads the wallet's total, not one device's.
+   * allowance per charge, so the new-device rule sums the wallet's young devices (`youngDevicesYen`).
    */
-  youngDevicesYen: number;
+  walletDevices: { firstSeenAt: number; yenMoved: number }[];
 }
 
 /** The device of a charge that names none: counted on the wallet as one device of its own, never trusted, never shared across wallets. */
@@ -278,7 +278,7 @@ export const NO_DEVICE = 'no-device-header';
  * Read in parallel: the wallet's item for this device and the device's cross-wallet item (GetItems by
  * key), and the wallet's own device items (one Query in the user's partition) for the young devices' yen.
  */
-export async function getDeviceFacts(userId: string, deviceId: string | undefined, now: number, youngHours: number): Promise<DeviceFacts> {
+export async function getDeviceFacts(userId: string, deviceId: string | undefined): Promise<DeviceFacts> {
   const hash = deviceHash(deviceId ?? NO_DEVICE);
   const [own, across, mine] = await Promise.all([
     ddb().send(new GetCommand({ TableName: table(), Key: keys.device(userId, hash), ConsistentRead: true })),
@@ -291,21 +291,22 @@ export async function getDeviceFacts(userId: string, deviceId: string | undefine
   const item = own.Item as { trustedAt?: string; firstSeenAt?: string; yenMoved?: number } | undefined;
   const wallets = Object.entries(across.Item ?? {}).filter(([k]) => k.startsWith(DEVICE_WALLET_PREFIX)).map(([k, v]) => [k.slice(DEVICE_WALLET_PREFIX.length), v as number] as const);
   const firstSeen = item?.firstSeenAt ?? item?.trustedAt;
-  const youngDevicesYen = ((mine.Items ?? []) as { firstSeenAt?: string; trustedAt?: string; yenMoved?: number }[])
-    .filter((d) => {
-      const at = Date.parse(d.firstSeenAt ?? d.trustedAt ?? '');
-      return Number.isFinite(at) && now - at < youngHours * 3600_000;
-    })
-    .reduce((sum, d) => sum + (d.yenMoved ?? 0), 0);
+  const walletDevices = ((mine.Items ?? []) as { firstSeenAt?: string; trustedAt?: string; yenMoved?: number }[])
+    .map((d) => ({ firstSeenAt: Date.parse(d.firstSeenAt ?? d.trustedAt ?? ''), yenMoved: d.yenMoved ?? 0 }))
+    .filter((d) => Number.isFinite(d.firstSeenAt));
   return {
     trusted: !!deviceId && !!item?.trustedAt,
     firstSeenAt: firstSeen ? Date.parse(firstSeen) : undefined,
     yenMoved: item?.yenMoved ?? 0,
     seenHereAt: wallets.find(([u]) => u === userId)?.[1],
     otherWalletsSeenAt: wallets.filter(([u]) => u !== userId).map(([, at]) => at),
-    youngDevicesYen,
+    walletDevices,
   };
 }
+
+/** Yen moved on the wallet through devices first seen on it within the last `hours`. */
+export const youngDevicesYen = (facts: Pick<DeviceFacts, 'walletDevices'>, now: number, hours: number) =>
+  facts.walletDevices.filter((d) => now - d.firstSeenAt < hours * 3600_000).reduce((sum, d) => sum + d.yenMoved, 0);
 
 /** A device's yen is counted while it is this young on the wallet (the new-device rule looks back hours, not weeks). */
 const DEVICE_YEN_DAYS = 7;

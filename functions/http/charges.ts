@@ -6,9 +6,9 @@ import {
 import { currentGuard, guardError, pruneWaiting, stopCharge } from '../app/charge-lifecycle';
 import { getBank } from '../adapters/banks-repo';
 import { accountLastActiveElsewhere, getLink, strikesSince } from '../adapters/links-repo';
-import { countDeniedWhileFrozen, getDeviceFacts, getWallet, recordDeviceUse, requireUser, trustedDeviceItem } from '../adapters/users-repo';
+import { countDeniedWhileFrozen, getDeviceFacts, getWallet, recordDeviceUse, requireUser, trustedDeviceItem, youngDevicesYen } from '../adapters/users-repo';
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash } from '../domain/charge';
-import { CODE_POLICY, LIMITS, RISK_POLICY } from '../domain/policy';
+import { CODE_POLICY, LIMITS } from '../domain/policy';
 import { decide, denyError, jstDay, type ChargeFacts, type Decision } from '../domain/risk';
 import { activeRules } from '../app/active-rules';
 import { recordDecision } from '../adapters/rules-repo';
@@ -74,7 +74,7 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
   const hash = requestHash(req.body);
   // Everything the decision needs, read in two parallel rounds: latency is round trips, not reads.
   const [existing, user, wallet, link, device, firstActivity, rules] = await Promise.all([
-    getCharge(userId, chargeId), requireUser(userId), getWallet(userId), getLink(userId, linkId), getDeviceFacts(userId, req.deviceId, p.clock.now(), RISK_POLICY.review.newDeviceHours), getActivity(userId),
+    getCharge(userId, chargeId), requireUser(userId), getWallet(userId), getLink(userId, linkId), getDeviceFacts(userId, req.deviceId), getActivity(userId),
     activeRules(),
   ]);
   if (existing) return replay(existing, hash);
@@ -133,7 +133,7 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
       accountLastActiveElsewhereAt: accountElsewhereAt,
       deviceOtherWalletsSeenAt: device.otherWalletsSeenAt,
       deviceFirstSeenAt: device.firstSeenAt,
-      deviceYenSinceFirstSeen: device.youngDevicesYen,
+      deviceYenSinceFirstSeen: youngDevicesYen(device, now, rules.rules.review.newDeviceHours),
     };
     const d = { ...applyListHits(decide(facts, rules.rules), listed), ruleVersion: rules.version };
     const waits = d.outcome === 'CHALLENGE' || d.outcome === 'REVIEW' || d.outcome === 'HOLD';

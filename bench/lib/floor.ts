@@ -165,7 +165,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     const today = risk.jstDay(now);
     const recent = c.pruneRecent(activity.recent, now, today);
     saved = await charges.saveActivity(w.userId, activity, {
-      recent: [...recent, { chargeId, at: now, amount, day: today, linkId: w.linkId }], confirmedLinks: activity.confirmedLinks, waiting: activity.waiting, held: activity.held,
+      recent: [...recent, { chargeId, at: now, amount, day: today, linkId: w.linkId }], waiting: activity.waiting, held: activity.held,
       links: { ...activity.links, [w.linkId]: linkStats.addCharge(activity.links[w.linkId] ?? linkStats.emptyStats(), now, amount) },
     });
   }

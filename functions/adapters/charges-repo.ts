@@ -65,7 +65,6 @@ export interface ChargeRecord extends Partial<StoredCode> {
 export interface Activity {
   version: number;
   recent: RecentCharge[];
-  confirmedLinks: string[];
   /**
    * Charges of the wallet that may still be waiting (for a code or a human), by id, with
    * when they were created: the per-wallet cap on open charges and the freeze read it.
@@ -121,15 +120,15 @@ export async function getCharge(userId: string, chargeId: string): Promise<Charg
 
 export async function getActivity(userId: string): Promise<Activity> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activity(userId), ConsistentRead: true }));
-  const item = out.Item as ({ version: number; recent: RecentCharge[]; confirmedLinks?: Set<string>; links?: Record<string, LinkStats> } & Record<string, unknown>) | undefined;
-  if (!item) return { version: 0, recent: [], confirmedLinks: [], waiting: {}, held: {}, links: {} };
+  const item = out.Item as ({ version: number; recent: RecentCharge[]; links?: Record<string, LinkStats> } & Record<string, unknown>) | undefined;
+  if (!item) return { version: 0, recent: [], waiting: {}, held: {}, links: {} };
   const prefixed = (prefix: string) => Object.fromEntries(
     Object.entries(item).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]),
   );
   const links: Record<string, LinkStats> = { ...(item.links ?? {}) };
   for (const d of Object.values(prefixed(DEBIT_PREFIX)) as DebitRecord[]) links[d.linkId] = addDebit(links[d.linkId] ?? emptyStats(), d.at, d.amount);
   return {
-    version: item.version ?? 0, recent: item.recent ?? [], confirmedLinks: [...(item.confirmedLinks ?? [])],
+    version: item.version ?? 0, recent: item.recent ?? [],
     waiting: prefixed(WAITING_PREFIX) as Record<string, number>, held: prefixed(HELD_PREFIX) as Record<string, number>, links,
   };
 }
@@ -147,14 +146,12 @@ function activityWrite(userId: string, previousVersion: number, next: Omit<Activ
   return {
     Put: {
       TableName: table(),
-      // confirmedLinks is a string set so confirmations can ADD to it without reading; an empty set is left out.
       Item: {
         ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent,
         ...Object.fromEntries(Object.entries(next.waiting).map(([chargeId, at]) => [`${WAITING_PREFIX}${chargeId}`, at])),
         ...Object.fromEntries(Object.entries(next.held).map(([chargeId, amount]) => [`${HELD_PREFIX}${chargeId}`, amount])),
         // Folded debits are written into `links`; the Put replaces the item, so their records go with it.
         links: Object.fromEntries(Object.entries(next.links).map(([linkId, stats]) => [linkId, pruneStats(stats)])),
-        confirmedLinks: next.confirmedLinks.length ? new Set(next.confirmedLinks) : undefined,
       },
       ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
       ExpressionAttributeValues: previousVersion === 0 ? undefined : { ':v': previousVersion },
@@ -350,7 +347,7 @@ export async function finishUnsuccessfully(
     const links = reserved ? { ...activity.links, [charge.linkId]: removeCharge(stats, Date.parse(charge.createdAt), charge.amount) } : activity.links;
     const items: TransactItem[] = [moveChargeItem(charge, to, now, actor, { reason }), ...extra];
     if (recent.length !== activity.recent.length || wasWaiting !== undefined || wasHeld !== undefined || reserved) {
-      items.push(activityWrite(userId, activity.version, { recent, confirmedLinks: activity.confirmedLinks, waiting, held, links }));
+      items.push(activityWrite(userId, activity.version, { recent, waiting, held, links }));
     }
     if (await transactFirstWins(items)) {
       emit(METRIC.chargeFinished, 1, 'Count', { status: to });
@@ -431,17 +428,17 @@ export async function listEntries(userId: string, limit: number, cursor?: Record
 }
 
 /**
- * Marks the link as having a confirmed charge; bumps the version so a concurrent window write
- * retries. `doneWaiting`: the charge moves on to the bank, so it leaves the waiting list.
+ * A charge was confirmed: bumps the window's version so a concurrent window write retries.
+ * `doneWaiting`: the charge moves on to the bank, so it leaves the waiting list.
  */
-export function confirmLinkItem(userId: string, linkId: string, doneWaiting?: string): TransactItem {
+export function chargeConfirmedItem(userId: string, doneWaiting?: string): TransactItem {
   return {
     Update: {
       TableName: table(),
       Key: keys.activity(userId),
-      UpdateExpression: `ADD confirmedLinks :l, version :one SET #t = :type, recent = if_not_exists(recent, :empty)${doneWaiting ? ' REMOVE #w' : ''}`,
+      UpdateExpression: `ADD version :one SET #t = :type, recent = if_not_exists(recent, :empty)${doneWaiting ? ' REMOVE #w' : ''}`,
       ExpressionAttributeNames: { '#t': 'type', ...(doneWaiting ? { '#w': `${WAITING_PREFIX}${doneWaiting}` } : {}) },
-      ExpressionAttributeValues: { ':l': new Set([linkId]), ':one': 1, ':type': 'ACTIVITY', ':empty': [] },
+      ExpressionAttributeValues: { ':one': 1, ':type': 'ACTIVITY', ':empty': [] },
     },
   };
 }
@@ -642,7 +639,7 @@ async function withoutCharges(userId: string, chargeIds: string[], options: { re
       if (options.recent && chargeIds.includes(r.chargeId) && r.linkId && links[r.linkId]) links = { ...links, [r.linkId]: removeCharge(links[r.linkId], r.at, r.amount) };
     }
     if (recent.length === activity.recent.length && Object.keys(waiting).length === Object.keys(activity.waiting).length && Object.keys(held).length === Object.keys(activity.held).length) return;
-    if (await saveActivity(userId, activity, { recent, confirmedLinks: activity.confirmedLinks, waiting, held, links })) return;
+    if (await saveActivity(userId, activity, { recent, waiting, held, links })) return;
     await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
   }
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import {
-  confirmLinkItem, countHolderTry, createCharge, getActivity, getCharge, listEntries, moveChargeItem, releaseReservation, saveActivity, setResponse, transactGuarded,
+  chargeConfirmedItem, countHolderTry, createCharge, getActivity, getCharge, listEntries, moveChargeItem, releaseReservation, saveActivity, setResponse, transactGuarded,
   type ChargeRecord, type GuardReason, type StoredResponse,
 } from '../adapters/charges-repo';
 import { currentGuard, guardError, pruneWaiting, stopCharge } from '../app/charge-lifecycle';
@@ -147,7 +147,7 @@ async function decideAndRun(req: HttpRequest<z.infer<typeof CreateChargeBody>>, 
     if (d.outcome === 'DENY' || recent.some((r) => r.chargeId === chargeId)) decision = d;
     else if (
       await saveActivity(userId, activity, {
-        recent: [...recent, { chargeId, at: now, amount, day: today, linkId }], confirmedLinks: activity.confirmedLinks,
+        recent: [...recent, { chargeId, at: now, amount, day: today, linkId }],
         waiting: waits ? { ...waiting, [chargeId]: now } : waiting,
         held: d.outcome === 'HOLD' ? { ...activity.held, [chargeId]: amount } : activity.held,
         links: { ...activity.links, [linkId]: addCharge(activity.links[linkId] ?? emptyStats(), now, amount) },
@@ -376,7 +376,7 @@ async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string,
           remove: ['#h', 'attempts', 'expiresAt', 'sentAt', 'sendsInWindow', 'windowStart'],
           extraCondition: { expression: '#h = :hash AND attempts < :max', values: { ':hash': hash, ':max': CODE_POLICY.maxAttempts }, names: { '#h': 'hash' } },
         }),
-        confirmLinkItem(userId, charge.linkId, next === 'PROCESSING' ? charge.chargeId : undefined),
+        chargeConfirmedItem(userId, next === 'PROCESSING' ? charge.chargeId : undefined),
         ...(req.deviceId ? [trustedDeviceItem(userId, req.deviceId, p.clock.now())] : []),
       ], charge);
       if (result === 'OK') return true;
@@ -420,7 +420,7 @@ async function verifyHolderCode(charge: ChargeRecord, candidate: string, next: '
   // The confirmation and the controls in one transaction, as for a wallet-phone code.
   const result = await transactGuarded([
     moveChargeItem(charge, next, p.clock.now(), actor, { reason: 'HOLDER_CONFIRMED', remove: ['attempts', 'expiresAt', 'sentAt'] }),
-    confirmLinkItem(charge.userId, charge.linkId, next === 'PROCESSING' ? charge.chargeId : undefined),
+    chargeConfirmedItem(charge.userId, next === 'PROCESSING' ? charge.chargeId : undefined),
   ], charge);
   if (result === 'OK') return;
   const fresh = await getCharge(charge.userId, charge.chargeId);

@@ -39,7 +39,7 @@ let m: {
   putOpeningClaim: typeof import('../../functions/adapters/claims-repo').putOpeningClaim;
   getClaim: typeof import('../../functions/adapters/claims-repo').getClaim;
   transact: typeof import('../../functions/adapters/users-repo').transact;
-  confirmLinkItem: typeof import('../../functions/adapters/charges-repo').confirmLinkItem;
+  chargeConfirmedItem: typeof import('../../functions/adapters/charges-repo').chargeConfirmedItem;
   doneWaitingItem: typeof import('../../functions/adapters/charges-repo').doneWaitingItem;
 };
 
@@ -59,7 +59,7 @@ beforeAll(async () => {
     putOpeningClaim: (await import('../../functions/adapters/claims-repo')).putOpeningClaim,
     getClaim: (await import('../../functions/adapters/claims-repo')).getClaim,
     transact: (await import('../../functions/adapters/users-repo')).transact,
-    confirmLinkItem: (await import('../../functions/adapters/charges-repo')).confirmLinkItem,
+    chargeConfirmedItem: (await import('../../functions/adapters/charges-repo')).chargeConfirmedItem,
     doneWaitingItem: (await import('../../functions/adapters/charges-repo')).doneWaitingItem,
   };
 });
@@ -148,7 +148,7 @@ describe('the waiting list on an activity item written before it existed', () =>
     const userId = uid('u');
     // An activity item as the code before issue 10 wrote it: no `waiting` attribute.
     await m.ddb().send(new PutCommand({ TableName: TABLE, Item: { ...m.keys.activity(userId), type: 'ACTIVITY', version: 3, recent: [] } }));
-    await expect(m.transact([m.confirmLinkItem(userId, 'lnk_1', 'chg_legacy')])).resolves.not.toThrow();
+    await expect(m.transact([m.chargeConfirmedItem(userId, 'chg_legacy')])).resolves.not.toThrow();
     await expect(m.transact([m.doneWaitingItem(userId, 'chg_legacy')])).resolves.not.toThrow();
   });
 

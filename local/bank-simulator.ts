@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import type { BankAccountRef, BankGateway, BankMove, Clock, DebitNotice, HolderNotice, SmsSender } from '../functions/adapters/ports';
+import type { BankAccountRef, BankGateway, BankMove, Clock, DebitNotice, HolderNotice, SmsSender } from '../functions/app/ports';
 import { DomainError } from '../functions/shared/errors';
 import { BANK_NOTICE, BANK_NOTICE_LANG as LANG, NOTICES } from '../functions/shared/messages';
 import { JsonStore } from './json-store';

@@ -1,4 +1,4 @@
-import type { Clock } from '../functions/adapters/ports';
+import type { Clock } from '../functions/app/ports';
 
 /**
  * Real time plus an offset that tests may move forward (`POST /local/clock`),

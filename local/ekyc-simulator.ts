@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, EkycProvider } from '../functions/adapters/ports';
+import type { Clock, EkycProvider } from '../functions/app/ports';
 import { signWebhook } from '../functions/domain/webhook-signature';
 import { JsonStore } from './json-store';
 

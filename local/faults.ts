@@ -1,4 +1,4 @@
-import type { Faults } from '../functions/adapters/ports';
+import type { Faults } from '../functions/app/ports';
 
 /** Crash points a test can arm: the next N passes through a point throw, as if the process died there. */
 export class LocalFaults implements Faults {

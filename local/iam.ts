@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/catalog';
 import { stageConfig } from '../lib/config';
 import { WalletStack } from '../lib/wallet-stack';
-import type { OpsAlerts, Secrets, SmsSender, WorkflowEngine } from '../functions/adapters/ports';
+import type { OpsAlerts, Secrets, SmsSender, WorkflowEngine } from '../functions/app/ports';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './workflow-definition';
 
 /**

@@ -1,4 +1,4 @@
-import type { IdentityProvider } from '../functions/adapters/ports';
+import type { IdentityProvider } from '../functions/app/ports';
 
 /**
  * cognito-local writes its JSON files without atomicity, and concurrent writers can

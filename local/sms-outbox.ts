@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Clock, SmsSender } from '../functions/adapters/ports';
+import type { Clock, SmsSender } from '../functions/app/ports';
 
 export interface OutboxMessage {
   to: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChargeWorkflowInput, WorkflowEngine } from '../functions/adapters/ports';
+import type { ChargeWorkflowInput, WorkflowEngine } from '../functions/app/ports';
 import { correlated } from '../functions/shared/correlation';
 import { functionNameOfArn } from './workflow-definition';
 import type { FunctionName } from '../functions/shared/catalog';

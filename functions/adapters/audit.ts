@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import { ddb } from './dynamo';
+import { ddb, type TransactItem } from '../store/dynamo';
 import { keys } from '../shared/table';
 import { redact } from '../shared/redact';
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type { TransactItem };
 
 /** Who did what to whom, when and why. Written in the same transaction as the change it records. */
 export interface AuditEntry {

@@ -1,6 +1,6 @@
 import { outboundBudgetMs } from '../shared/deadline';
 import { DomainError } from '../shared/errors';
-import type { BankGateway, BankMove, DebitNotice, HolderChallengeResult, HolderInfo, HolderNotice, BankAccountRef } from './ports';
+import type { BankGateway, BankMove, DebitNotice, HolderChallengeResult, HolderInfo, HolderNotice, BankAccountRef } from '../app/ports';
 
 export interface BankHttpOptions {
   baseUrl: string;

@@ -3,8 +3,8 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
-import { ddb } from './dynamo';
-import { transact } from './users-repo';
+import { ddb } from '../store/dynamo';
+import { transact } from '../store/dynamo';
 
 export interface BankSettings {
   bankCode: string;

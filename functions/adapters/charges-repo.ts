@@ -14,8 +14,8 @@ import { logger } from '../shared/logger';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
 import { chargingSwitchKey } from './banks-repo';
-import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
-import { transact } from './users-repo';
+import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
+import { transact } from '../store/dynamo';
 
 export interface ChargeHistory {
   at: string;

@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/li
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
-import { ddb, isConditionFailure } from './dynamo';
+import { ddb, isConditionFailure } from '../store/dynamo';
 import type { ChargeRecord } from './charges-repo';
 
 /** OPENING: the claim is being assembled (its charges marked in batches); not listed, not payable. */

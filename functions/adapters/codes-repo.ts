@@ -3,7 +3,7 @@ import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
 import type { Key } from '../shared/table';
 import type { TransactItem } from './audit';
-import { ddb, isConditionFailure } from './dynamo';
+import { ddb, isConditionFailure } from '../store/dynamo';
 
 /**
  * One-time codes (phone, bank link, charge confirmation), stored by key. Codes

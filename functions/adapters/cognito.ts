@@ -10,7 +10,7 @@ import {
 import { DomainError } from '../shared/errors';
 import { traced } from '../shared/tracer';
 import { watched } from './local-hooks';
-import type { IdentityProvider, Tokens } from './ports';
+import type { IdentityProvider, Tokens } from '../app/ports';
 
 const nameOf = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: string }).name : undefined);
 

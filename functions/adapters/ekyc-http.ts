@@ -1,6 +1,6 @@
 import { outboundBudgetMs } from '../shared/deadline';
 import { DomainError } from '../shared/errors';
-import type { EkycProvider } from './ports';
+import type { EkycProvider } from '../app/ports';
 
 /** The eKYC provider's session API over HTTPS, with a timeout and one retry on network failure. */
 export class HttpEkycProvider implements EkycProvider {

@@ -4,8 +4,9 @@ import { DomainError } from '../shared/errors';
 import { identityValue } from '../domain/lists';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry } from './audit';
-import { cancellationReasons, ddb } from './dynamo';
-import { transact, type VerifiedIdentity } from './users-repo';
+import { cancellationReasons, ddb } from '../store/dynamo';
+import { type VerifiedIdentity } from './users-repo';
+import { transact } from '../store/dynamo';
 
 export interface EkycSession {
   sessionId: string;

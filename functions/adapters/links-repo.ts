@@ -6,8 +6,8 @@ import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { codeItem } from './codes-repo';
-import { cancellationReasons, ddb } from './dynamo';
-import { transact } from './users-repo';
+import { cancellationReasons, ddb } from '../store/dynamo';
+import { transact } from '../store/dynamo';
 
 export interface LinkRecord {
   linkId: string;

@@ -5,7 +5,7 @@ import { config } from '../shared/config';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
-import { ddb } from './dynamo';
+import { ddb } from '../store/dynamo';
 import { deviceHash } from './users-repo';
 
 export interface ListEntry {

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
-import { ddb, isConditionFailure } from './dynamo';
+import { ddb, isConditionFailure } from '../store/dynamo';
 
 export type CaseStatus = 'OPEN' | 'APPROVED' | 'REJECTED' | 'CLOSED';
 

@@ -5,8 +5,8 @@ import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { capacity, recordCapacity } from './charges-repo';
-import { cancellationReasons, ddb } from './dynamo';
-import { transact } from './users-repo';
+import { cancellationReasons, ddb } from '../store/dynamo';
+import { transact } from '../store/dynamo';
 
 const table = () => config().tableName;
 const DAY = 86_400_000;

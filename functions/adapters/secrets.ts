@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { traced } from '../shared/tracer';
-import type { Secrets } from './ports';
+import type { Secrets } from '../app/ports';
 
 /**
  * The service keeps one generated master key and derives a key per purpose, so a

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { correlated } from '../shared/correlation';
 import { traced } from '../shared/tracer';
-import type { ChargeWorkflowInput, WorkflowEngine } from './ports';
+import type { ChargeWorkflowInput, WorkflowEngine } from '../app/ports';
 
 const nameOf = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: string }).name : undefined);
 /** A token that was already used, timed out, or belongs to an ended execution. */

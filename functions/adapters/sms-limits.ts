@@ -3,7 +3,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { keys } from '../shared/table';
-import { cancellationReasons, ddb } from './dynamo';
+import { cancellationReasons, ddb } from '../store/dynamo';
 
 export type SmsLimitScope = 'PHONE' | 'ADDRESS' | 'OVERALL';
 

@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { traced } from '../shared/tracer';
-import type { OpsAlerts } from './ports';
+import type { OpsAlerts } from '../app/ports';
 
 export class SnsOpsAlerts implements OpsAlerts {
   private readonly client = traced(new SNSClient({}));

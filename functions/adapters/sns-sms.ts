@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { traced } from '../shared/tracer';
-import type { SmsSender } from './ports';
+import type { SmsSender } from '../app/ports';
 
 /** SMS through SNS direct publish, transactional so codes are not throttled as marketing. */
 export class SnsSmsSender implements SmsSender {

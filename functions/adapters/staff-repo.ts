@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { callerOf, parseGroups, type Caller } from '../shared/http';
 import { keys } from '../shared/table';
-import { ddb } from './dynamo';
+import { ddb } from '../store/dynamo';
 
 /** A member of staff: the stable id (Cognito sub) decides who is who; the e-mail is what people read. */
 export interface Staff {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { codeItem, spendCode } from './codes-repo';
-import { cancellationReasons, ddb } from './dynamo';
+import { cancellationReasons, ddb, transact } from '../store/dynamo';
 
 export type KycStatus = 'NONE' | 'PENDING' | 'VERIFIED' | 'REJECTED';
 export type UserStatus = 'ACTIVE' | 'FROZEN';
@@ -42,10 +42,6 @@ export interface WalletRecord {
 }
 
 const table = () => config().tableName;
-
-export async function transact(items: TransactItem[]): Promise<void> {
-  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
-}
 
 export async function getUser(userId: string): Promise<UserRecord | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.user(userId) }));

@@ -1,8 +1,8 @@
 import { auditPut } from '../adapters/audit';
 import { getBank, type BankSettings } from '../adapters/banks-repo';
-import { cancellationReasons } from '../adapters/dynamo';
+import { cancellationReasons } from '../store/dynamo';
 import { addStrike, strikesSince } from '../adapters/links-repo';
-import { transact } from '../adapters/users-repo';
+import { transact } from '../store/dynamo';
 import { BANK_BREAKER } from '../domain/bank-link';
 import { config } from '../shared/config';
 import { logger } from '../shared/logger';

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { listCharges } from '../adapters/charges-repo';
-import { ddb, isConditionFailure } from '../adapters/dynamo';
+import { ddb, isConditionFailure } from '../store/dynamo';
 import { getAccountLock, linksOfAccount, lockAccount, moveLink } from '../adapters/links-repo';
 import { accountHash } from '../domain/bank-link';
 import { config } from '../shared/config';

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
-import { ddb } from '../adapters/dynamo';
+import { ddb } from '../store/dynamo';
 import { getLink } from '../adapters/links-repo';
 import type { ReviewCase } from '../adapters/reviews-repo';
 import { deviceHash, getDevice, getUser, getWallet } from '../adapters/users-repo';

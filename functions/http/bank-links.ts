@@ -7,7 +7,8 @@ import {
   accountWalletItem, activateLink, addStrike, createLink, getAccountClaim, getAccountLock, getLink, linkCodePut, listLinks, lockAccount, moveLink, releaseClaimItem, strikesSince,
   type LinkRecord,
 } from '../adapters/links-repo';
-import { requireUser, transact, type UserRecord } from '../adapters/users-repo';
+import { requireUser, type UserRecord } from '../adapters/users-repo';
+import { transact } from '../store/dynamo';
 import { countBankSignal } from '../app/bank-breaker';
 import { cancelWaiting } from '../app/charge-lifecycle';
 import { freezeWallet } from '../app/wallet-controls';

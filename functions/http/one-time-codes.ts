@@ -1,5 +1,5 @@
 import { countWrongCode, getCode } from '../adapters/codes-repo';
-import type { Ports } from '../adapters/ports';
+import type { Ports } from '../app/ports';
 import { checkCode, generateCode, hashCode, newStoredCode, type StoredCode } from '../domain/codes';
 import { CODE_POLICY } from '../domain/policy';
 import { DomainError } from '../shared/errors';

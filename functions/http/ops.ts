@@ -4,7 +4,7 @@ import { bankWrites, getBank, listBanks, type BankSettings } from '../adapters/b
 import { closedClaims, findChargeKey, getClaim, openClaims } from '../adapters/claims-repo';
 import { deleteEntryItem, listAudit, listEntries, listKey, putEntryItem, type ListEntry } from '../adapters/lists-repo';
 import { staffOf } from '../adapters/staff-repo';
-import { cancellationReasons } from '../adapters/dynamo';
+import { cancellationReasons } from '../store/dynamo';
 import { canonicalValue, type ListKind } from '../domain/lists';
 import { LIST_REF_PREFIX, openListRef, sealListRef } from '../domain/list-ref';
 import { maskAccount } from '../domain/bank-link';
@@ -12,7 +12,8 @@ import { FOUR_EYES, LIST_POLICY } from '../domain/policy';
 import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
 import { accountWalletItem, getLink, listLinks, moveLink, releaseClaimItem } from '../adapters/links-repo';
 import { cancelBankCharges } from '../app/charge-lifecycle';
-import { getUser, getWallet, requestUnfreeze, transact, unfreezeUser } from '../adapters/users-repo';
+import { getUser, getWallet, requestUnfreeze, unfreezeUser } from '../adapters/users-repo';
+import { transact } from '../store/dynamo';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { httpHandler, type Caller, type HttpRequest } from '../shared/http';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getCharge, listCharges } from '../adapters/charges-repo';
-import { ddb, isConditionFailure } from '../adapters/dynamo';
+import { ddb, isConditionFailure } from '../store/dynamo';
 import { getLink, moveLink } from '../adapters/links-repo';
 import { verifyNotMeToken } from '../domain/not-me-token';
 import { config } from '../shared/config';

@@ -5,8 +5,8 @@ import { doneWaitingItem, finishUnsuccessfully, getCharge, moveChargeItem, trans
 import { guardError, stopCharge } from '../app/charge-lifecycle';
 import { assignCaseItem, closeCaseItem, closedCases, firstApprovalItem, getCase, openCases, type ReviewCase } from '../adapters/reviews-repo';
 import { staffOf, type Staff } from '../adapters/staff-repo';
-import { transact } from '../adapters/users-repo';
-import { cancellationReasons } from '../adapters/dynamo';
+import { transact } from '../store/dynamo';
+import { cancellationReasons } from '../store/dynamo';
 import { activeRules } from '../app/active-rules';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';

@@ -1,4 +1,4 @@
-import type { Ports } from '../adapters/ports';
+import type { Ports } from '../app/ports';
 import { config } from './config';
 
 type Factories = { [K in keyof Ports]: () => Ports[K] };

@@ -1,8 +1,9 @@
 import { creditWallet, finishUnsuccessfully, getCharge, transactGuarded, type ChargeRecord, type StoredResponse } from '../adapters/charges-repo';
 import { keys } from '../shared/table';
-import { cancellationReasons } from '../adapters/dynamo';
+import { cancellationReasons } from '../store/dynamo';
 import { caseIdFor, closeCaseItem } from '../adapters/reviews-repo';
-import { getWallet, transact } from '../adapters/users-repo';
+import { getWallet } from '../adapters/users-repo';
+import { transact } from '../store/dynamo';
 import { chargePostings } from '../domain/ledger';
 import type { ChargeStatus } from '../domain/charge';
 import { randomUUID } from 'node:crypto';

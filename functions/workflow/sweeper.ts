@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { getCharge, holdEndedItem, moveChargeItem, openCharges, recordResumption, rescheduleSweep, transactGuarded, type ChargeRecord } from '../adapters/charges-repo';
 import { stopCharge } from '../app/charge-lifecycle';
-import type { ChargeStage } from '../adapters/ports';
+import type { ChargeStage } from '../app/ports';
 import { caseIdFor, getCase, openCases } from '../adapters/reviews-repo';
 import { CHARGE_TIMEOUTS } from '../domain/policy';
 import type { Context } from 'aws-lambda';

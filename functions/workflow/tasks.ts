@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { withinInvocation } from '../shared/deadline';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getCharge, type ChargeRecord } from '../adapters/charges-repo';
-import { isConditionFailure, ddb } from '../adapters/dynamo';
+import { isConditionFailure, ddb } from '../store/dynamo';
 import { caseIdFor, openCaseWithToken } from '../adapters/reviews-repo';
 import type { ChargeStatus } from '../domain/charge';
 import { CHARGE_TIMEOUTS } from '../domain/policy';

@@ -1,6 +1,6 @@
 import { FUNCTIONS, type FunctionName } from '../../functions/shared/catalog';
 import { AccessDenied, allows, guardPorts, iamRequestsOf, invocation, LocalIam, rolePolicies, type SynthesizedIam } from '../../local/iam';
-import type { OpsAlerts, Secrets, SmsSender, WorkflowEngine } from '../../functions/adapters/ports';
+import type { OpsAlerts, Secrets, SmsSender, WorkflowEngine } from '../../functions/app/ports';
 import { synth } from './synth';
 
 /** The local stack's IAM check (local/iam.ts), fed with the template the cloud stack synthesizes. */

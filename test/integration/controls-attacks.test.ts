@@ -33,12 +33,12 @@ async function freePort(): Promise<number> {
 
 // Loaded after the environment points at our own DynamoDB Local.
 let m: {
-  ddb: typeof import('../../functions/adapters/dynamo').ddb;
+  ddb: typeof import('../../functions/store/dynamo').ddb;
   keys: typeof import('../../functions/shared/table').keys;
   openClaim: typeof import('../../functions/app/compensation').openClaim;
   putOpeningClaim: typeof import('../../functions/adapters/claims-repo').putOpeningClaim;
   getClaim: typeof import('../../functions/adapters/claims-repo').getClaim;
-  transact: typeof import('../../functions/adapters/users-repo').transact;
+  transact: typeof import('../../functions/store/dynamo').transact;
   chargeConfirmedItem: typeof import('../../functions/adapters/charges-repo').chargeConfirmedItem;
   doneWaitingItem: typeof import('../../functions/adapters/charges-repo').doneWaitingItem;
 };
@@ -53,12 +53,12 @@ beforeAll(async () => {
   const { usePorts } = await import('../../functions/shared/runtime');
   usePorts({ clock: { now: () => Date.now() } } as never);
   m = {
-    ddb: (await import('../../functions/adapters/dynamo')).ddb,
+    ddb: (await import('../../functions/store/dynamo')).ddb,
     keys: (await import('../../functions/shared/table')).keys,
     openClaim: (await import('../../functions/app/compensation')).openClaim,
     putOpeningClaim: (await import('../../functions/adapters/claims-repo')).putOpeningClaim,
     getClaim: (await import('../../functions/adapters/claims-repo')).getClaim,
-    transact: (await import('../../functions/adapters/users-repo')).transact,
+    transact: (await import('../../functions/store/dynamo')).transact,
     chargeConfirmedItem: (await import('../../functions/adapters/charges-repo')).chargeConfirmedItem,
     doneWaitingItem: (await import('../../functions/adapters/charges-repo')).doneWaitingItem,
   };

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../shared/tracer';
-import { watched } from './local-hooks';
+import { watched } from '../adapters/local-hooks';
 
 let client: DynamoDBDocumentClient | undefined;
 type Interceptor = (command: string) => void;
@@ -40,3 +40,10 @@ export function cancellationReasons(error: unknown): (string | undefined)[] | un
 
 export const isConditionFailure = (error: unknown) =>
   !!error && typeof error === 'object' && (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The one way the DynamoDB adapters write several items at once: all or none. */
+export async function transact(items: TransactItem[]): Promise<void> {
+  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+}

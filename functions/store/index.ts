@@ -1,0 +1,63 @@
+/**
+ * The composition root of storage: every use case reaches the table through `stores()`,
+ * never by importing a DynamoDB module. The cloud (and the local stack) get the DynamoDB
+ * implementations; the service tests install the in-memory ones with `useStores`.
+ *
+ * Each entry's type is its port. Until an area declares its port as an interface
+ * (functions/store/<area>.ts, in domain verbs), the entry is typed by its DynamoDB module.
+ */
+export interface Stores {
+  users: typeof import('../adapters/users-repo');
+  codes: typeof import('../adapters/codes-repo');
+  ekyc: typeof import('../adapters/ekyc-repo');
+  smsLimits: typeof import('../adapters/sms-limits');
+  links: typeof import('../adapters/links-repo');
+  banks: typeof import('../adapters/banks-repo');
+  charges: typeof import('../adapters/charges-repo');
+  reviews: typeof import('../adapters/reviews-repo');
+  rules: typeof import('../adapters/rules-repo');
+  lists: typeof import('../adapters/lists-repo');
+  claims: typeof import('../adapters/claims-repo');
+  staff: typeof import('../adapters/staff-repo');
+  audit: typeof import('../adapters/audit');
+}
+
+type Factories = { [K in keyof Stores]: () => Stores[K] };
+
+/* Required on first use: a function loads only the DynamoDB modules it calls. */
+const dynamo: Factories = {
+  users: () => require('../adapters/users-repo'),
+  codes: () => require('../adapters/codes-repo'),
+  ekyc: () => require('../adapters/ekyc-repo'),
+  smsLimits: () => require('../adapters/sms-limits'),
+  links: () => require('../adapters/links-repo'),
+  banks: () => require('../adapters/banks-repo'),
+  charges: () => require('../adapters/charges-repo'),
+  reviews: () => require('../adapters/reviews-repo'),
+  rules: () => require('../adapters/rules-repo'),
+  lists: () => require('../adapters/lists-repo'),
+  claims: () => require('../adapters/claims-repo'),
+  staff: () => require('../adapters/staff-repo'),
+  audit: () => require('../adapters/audit'),
+};
+
+/* On globalThis, like the ports: the deployed bundles the local stack runs each carry a copy of this module. */
+const INSTALLED = Symbol.for('anshin.stores');
+const slot = globalThis as { [INSTALLED]?: Partial<Stores> };
+const built: Partial<Stores> = {};
+
+/** The service tests install in-memory stores here (all of them, or some over the DynamoDB ones). */
+export function useStores(overrides: Partial<Stores> | undefined): void {
+  slot[INSTALLED] = overrides ? { ...slot[INSTALLED], ...overrides } : undefined;
+  for (const k of Object.keys(built) as (keyof Stores)[]) delete built[k];
+}
+
+const view = {} as Stores;
+for (const name of Object.keys(dynamo) as (keyof Stores)[]) {
+  Object.defineProperty(view, name, { enumerable: true, get: () => (built[name] ??= (slot[INSTALLED]?.[name] ?? dynamo[name]()) as never) });
+}
+
+/** The stores of this process: installed ones, else DynamoDB. */
+export function stores(): Stores {
+  return view;
+}

@@ -1,0 +1,22 @@
+/**
+ * The in-memory stores' one shared state: the service tests' stand-in for the table.
+ *
+ * Every in-memory store reads and writes this one object, so a use case that touches
+ * several areas (a credit checks the wallet, the link and the bank's switch) sees them
+ * all, as the DynamoDB implementations see one table. A store method is atomic the way a
+ * DynamoDB transaction is: it checks every condition first and then changes the maps,
+ * with no `await` in between (JavaScript runs it to the end without interleaving).
+ * Records are stored as copies (`structuredClone`) so a caller's object never aliases state.
+ *
+ * Each area adds the maps it owns, keyed as its DynamoDB items are (e.g. `${userId}/${linkId}`).
+ */
+export class MemoryWorld {
+  /** Monotonic ids for items whose DynamoDB key has a random part. */
+  private seq = 0;
+  nextId(prefix: string): string {
+    return `${prefix}${(++this.seq).toString(36).padStart(8, '0')}`;
+  }
+}
+
+/** A copy of a stored record (or undefined), so callers never hold the world's own objects. */
+export const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));

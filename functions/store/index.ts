@@ -16,10 +16,10 @@ export interface Stores {
   charges: typeof import('../adapters/charges-repo');
   reviews: typeof import('../adapters/reviews-repo');
   rules: typeof import('../adapters/rules-repo');
-  lists: typeof import('../adapters/lists-repo');
-  claims: typeof import('../adapters/claims-repo');
-  staff: typeof import('../adapters/staff-repo');
-  audit: typeof import('../adapters/audit');
+  lists: import('./lists').ListStore;
+  claims: import('./claims').ClaimStore;
+  staff: import('./staff').StaffStore;
+  audit: import('./audit').AuditStore;
 }
 
 type Factories = { [K in keyof Stores]: () => Stores[K] };
@@ -35,10 +35,10 @@ const dynamo: Factories = {
   charges: () => require('../adapters/charges-repo'),
   reviews: () => require('../adapters/reviews-repo'),
   rules: () => require('../adapters/rules-repo'),
-  lists: () => require('../adapters/lists-repo'),
-  claims: () => require('../adapters/claims-repo'),
-  staff: () => require('../adapters/staff-repo'),
-  audit: () => require('../adapters/audit'),
+  lists: () => (require('../adapters/lists-repo') as typeof import('../adapters/lists-repo')).listStore,
+  claims: () => (require('../adapters/claims-repo') as typeof import('../adapters/claims-repo')).claimStore,
+  staff: () => (require('../adapters/staff-repo') as typeof import('../adapters/staff-repo')).staffStore,
+  audit: () => (require('../adapters/audit') as typeof import('../adapters/audit')).auditStore,
 };
 
 /* On globalThis, like the ports: the deployed bundles the local stack runs each carry a copy of this module. */

@@ -1,3 +1,7 @@
+import type { AuditEntry } from '../domain/audit';
+import type { Claim, NotMeReport } from '../domain/claim';
+import type { ListEntry } from '../domain/lists';
+
 /**
  * The in-memory stores' one shared state: the service tests' stand-in for the table.
  *
@@ -11,6 +15,18 @@
  * Each area adds the maps it owns, keyed as its DynamoDB items are (e.g. `${userId}/${linkId}`).
  */
 export class MemoryWorld {
+  // Ops (functions/store/claims.memory.ts, staff.memory.ts, lists.memory.ts, audit.memory.ts).
+  /** Compensation claims by claimId. */
+  claims = new Map<string, Claim>();
+  /** Not-me reports by the token's id. */
+  notMeReports = new Map<string, NotMeReport>();
+  /** Staff e-mails as their sign-in recorded them, by sub. */
+  staff = new Map<string, { email: string; signedInAt: string }>();
+  /** Deny and review list entries by `${kind}/${key}` (the key `listKey` gives). */
+  listEntries = new Map<string, ListEntry>();
+  /** The audit trail, oldest first: every area's memory store appends in the step that makes the change. */
+  audit: AuditEntry[] = [];
+
   /** Monotonic ids for items whose DynamoDB key has a random part. */
   private seq = 0;
   nextId(prefix: string): string {

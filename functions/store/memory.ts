@@ -1,0 +1,20 @@
+import type { Stores } from './index';
+import type { MemoryWorld } from './memory-world';
+import { memoryAudit } from './audit.memory';
+import { memoryClaims } from './claims.memory';
+import { memoryLists } from './lists.memory';
+import { memoryStaff } from './staff.memory';
+
+/**
+ * The in-memory stores over one world: what the service tests install with `useStores`.
+ * Each area registers its store here; an area without one yet falls back to DynamoDB,
+ * which the service tier never configures, so a use case reaching it fails loudly.
+ */
+export function memoryStores(world: MemoryWorld): Partial<Stores> {
+  return {
+    claims: memoryClaims(world),
+    staff: memoryStaff(world),
+    lists: memoryLists(world),
+    audit: memoryAudit(world),
+  };
+}

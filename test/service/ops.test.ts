@@ -427,8 +427,9 @@ describe('compensation claims', () => {
     expect(world.wallets.get(user.userId)?.balance).toBe(0);
     expect(world.users.get(user.userId)?.status).toBe('FROZEN');
     expect(actions(user.userId)).toContain('COMPENSATION_PAID');
-    // A second PAY (a retry) pays nothing twice.
-    await decideClaim({ claimId: claim.claimId, decision: 'PAY', caller: bob });
+    // A PAY of a paid claim is refused and pays nothing twice.
+    expect(await code(decideClaim({ claimId: claim.claimId, decision: 'PAY', caller: bob }))).toBe('INVALID_STATE');
+    expect(credits).toHaveLength(1);
     expect(actions(user.userId).filter((x) => x === 'COMPENSATION_PAID')).toHaveLength(1);
   });
 });

@@ -13,7 +13,7 @@ import { ROUTE_THROTTLES } from '../../lib/constructs/api';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
 import { browserMessagesScript } from '../../functions/shared/messages';
 import { SCHEDULES } from '../../lib/wallet-stack';
-import { idOf, synth, type Synth } from './synth';
+import { idOf, PROD_CONTEXT, synth, type Synth } from './synth';
 import type { Definition, State } from '../support/asl';
 
 /** What each capability of the catalog must grant, beyond the table actions. */
@@ -82,7 +82,7 @@ let prod: Synth;
 beforeAll(() => {
   // Bundles every function with esbuild once; prod reuses the bundles (see synth.ts).
   dev = synth('dev');
-  prod = synth('prod', { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' });
+  prod = synth('prod', PROD_CONTEXT);
 }, 120_000);
 
 describe('API', () => {

@@ -193,6 +193,9 @@ describe('functions', () => {
       expect.stringMatching(/^AWS679f53fac002430cb0da5b7982bd2287/),
       expect.stringMatching(/^CustomCDKBucketDeployment/),
       expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProvider/),
+      // The service secret's deploy-time step and its Provider framework (test/infra/service-secret.test.ts).
+      idOf(dev, dev.stack.secrets.node.findChild('SetupFunction') as never),
+      expect.stringMatching(/^SecretsSetupProviderframeworkonEvent/),
     ]);
   });
 

@@ -430,7 +430,8 @@ describe('identity and secrets', () => {
     }
   });
 
-  it('generates the master key into the JSON the functions read, with a placeholder for each provider value', () => {
+  it('generates the master key into the JSON the functions read, from a template that never changes (a change would regenerate the master key)', () => {
+    // The literal, not SECRET_TEMPLATE: editing the constant must fail here. The deploy-time step fills the webhook secrets (service-secret.test.ts).
     dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: {
         SecretStringTemplate: JSON.stringify({ ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me', bankWebhookSecret: 'set-me' }),

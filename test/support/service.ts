@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { IdentityProvider, OpsAlerts, Tokens } from '../../functions/app/ports';
 import { secretsFrom } from '../../functions/adapters/secrets';
 import { resetConfigForTests } from '../../functions/shared/config';
+import { DomainError } from '../../functions/shared/errors';
 import { usePorts } from '../../functions/shared/runtime';
 import { useStores } from '../../functions/store';
 import { memoryStores } from '../../functions/store/memory';
@@ -26,13 +27,13 @@ export const SERVICE_URL = 'http://service.invalid';
 export const EKYC_WEBHOOK_SECRET = 'service-ekyc-webhook-secret';
 export const BANK_WEBHOOK_SECRET = 'service-bank-webhook-secret';
 
-/** Cognito as the use cases see it: sign-ins by email, each with its own sub. */
+/** Cognito as the use cases see it (functions/adapters/cognito.ts): sign-ins by email, each with its own sub, refusals as its DomainErrors. */
 export class MemoryIdentity implements IdentityProvider {
   readonly users = new Map<string, { sub: string; password: string; groups: string[] }>();
   private seq = 0;
   async createUser(email: string, password: string) {
     const key = email.toLowerCase();
-    if (this.users.has(key)) throw Object.assign(new Error('exists'), { name: 'UsernameExistsException' });
+    if (this.users.has(key)) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
     const sub = `sub-${++this.seq}`;
     this.users.set(key, { sub, password, groups: [] });
     return { userId: sub };
@@ -46,7 +47,7 @@ export class MemoryIdentity implements IdentityProvider {
   }
   async signIn(email: string, password: string): Promise<Tokens> {
     const u = this.users.get(email.toLowerCase());
-    if (!u || u.password !== password) throw Object.assign(new Error('bad credentials'), { name: 'NotAuthorizedException' });
+    if (!u || u.password !== password) throw new DomainError('INVALID_CREDENTIALS', 'Wrong email or password');
     return { accessToken: `access-${u.sub}`, idToken: `id-${u.sub}`, refreshToken: `refresh-${u.sub}`, expiresIn: 3600 };
   }
 }

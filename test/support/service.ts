@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IdentityProvider, OpsAlerts, Tokens } from '../../functions/app/ports';
+import type { IdentityProvider, OpsAlerts, Tokens, WorkflowEngine } from '../../functions/app/ports';
 import { secretsFrom } from '../../functions/adapters/secrets';
 import { resetConfigForTests } from '../../functions/shared/config';
 import { DomainError } from '../../functions/shared/errors';
@@ -93,8 +93,15 @@ export function serviceWorld(): ServiceWorld {
   const alerts: { subject: string; message: string }[] = [];
   const opsAlerts: OpsAlerts = { notify: async (subject, message) => void alerts.push({ subject, message }) };
   // The charge workflow is the one CDK synthesizes, run by aws-local-stepfunctions; its tasks run in this process.
-  definition ??= synthesizeChargeDefinition();
-  const workflow = new LocalWorkflowEngine(definition, invokeLocal, () => undefined);
+  // Synthesizing takes seconds, so it happens when a test first starts or inspects an execution, not per world.
+  let engine: LocalWorkflowEngine | undefined;
+  const engineNow = () => (engine ??= new LocalWorkflowEngine((definition ??= synthesizeChargeDefinition()), invokeLocal, () => undefined));
+  const workflow: WorkflowEngine = {
+    start: (name, input) => engineNow().start(name, input),
+    isRunning: (name) => engineNow().isRunning(name),
+    succeed: (token, output) => engineNow().succeed(token, output),
+    fail: (token, error, cause) => engineNow().fail(token, error, cause),
+  };
   const secrets = secretsFrom({
     masterKey: 'service-master-key-0123456789abcdef',
     ekycWebhookSecret: EKYC_WEBHOOK_SECRET,
@@ -102,5 +109,18 @@ export function serviceWorld(): ServiceWorld {
   });
   usePorts({ sms, bank, ekyc, identity, clock, workflow, faults, alerts: opsAlerts, secrets: async () => secrets });
   useStores(memoryStores(world));
-  return { world, clock, sms, bank, ekyc, identity, workflow, faults, alerts, close: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    world,
+    clock,
+    sms,
+    bank,
+    ekyc,
+    identity,
+    faults,
+    alerts,
+    get workflow() {
+      return engineNow();
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import { cancellationReasons, ddb } from '../store/dynamo';
-import type { SmsLimitScope, SmsLimitStore, SmsSendCount } from '../store/sms-limits';
+import { cancellationReasons, transact } from '../store/dynamo';
+import { smsCounters, type SmsLimitScope, type SmsLimitStore, type SmsSendCount } from '../store/sms-limits';
 
 export type { SmsLimitScope } from '../store/sms-limits';
-
-/** Counters key on a hash: the table holds no phone numbers or addresses for this. */
-const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
 
 /**
  * One conditional increment per counter in one transaction: all or nothing, and parallel
@@ -16,26 +11,20 @@ const digest = (value: string) => createHash('sha256').update(value).digest('hex
  * an investigation, then gone (TTL).
  */
 export async function countSend(input: SmsSendCount): Promise<SmsLimitScope | undefined> {
-  const counters: { scope: SmsLimitScope; subject: string }[] = [
-    { scope: 'PHONE', subject: digest(input.phoneNumber) },
-    { scope: 'ADDRESS', subject: digest(input.sourceIp) },
-    { scope: 'OVERALL', subject: 'ALL' },
-  ];
+  const counters = smsCounters(input);
   const t = config().tableName;
   try {
-    await ddb().send(
-      new TransactWriteCommand({
-        TransactItems: counters.map((c) => ({
-          Update: {
-            TableName: t,
-            Key: keys.smsCounter(c.scope, c.subject, input.windowStart),
-            UpdateExpression: 'ADD #n :one SET #type = :type, #ttl = :ttl',
-            ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
-            ExpressionAttributeNames: { '#n': 'sends', '#type': 'type', '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':one': 1, ':limit': input.limits[c.scope], ':type': 'SMS_COUNTER', ':ttl': Math.floor(input.windowEnd / 1000) + 86400 },
-          },
-        })),
-      }),
+    await transact(
+      counters.map((c) => ({
+        Update: {
+          TableName: t,
+          Key: keys.smsCounter(c.scope, c.subject, input.windowStart),
+          UpdateExpression: 'ADD #n :one SET #type = :type, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ExpressionAttributeNames: { '#n': 'sends', '#type': 'type', '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':one': 1, ':limit': input.limits[c.scope], ':type': 'SMS_COUNTER', ':ttl': Math.floor(input.windowEnd / 1000) + 86400 },
+        },
+      })),
     );
     return undefined;
   } catch (e) {

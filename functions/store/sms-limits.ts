@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 export type SmsLimitScope = 'PHONE' | 'ADDRESS' | 'OVERALL';
 
 export interface SmsSendCount {
@@ -17,4 +19,14 @@ export interface SmsLimitStore {
    * or undefined when counted.
    */
   countSend(input: SmsSendCount): Promise<SmsLimitScope | undefined>;
+}
+
+/** The counters of one send: keyed on hashes, so no phone number or address is stored for this. */
+export function smsCounters(input: Pick<SmsSendCount, 'phoneNumber' | 'sourceIp'>): { scope: SmsLimitScope; subject: string }[] {
+  const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
+  return [
+    { scope: 'PHONE', subject: digest(input.phoneNumber) },
+    { scope: 'ADDRESS', subject: digest(input.sourceIp) },
+    { scope: 'OVERALL', subject: 'ALL' },
+  ];
 }

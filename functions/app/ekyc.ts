@@ -53,7 +53,9 @@ export async function receiveEkycResult(input: {
 }): Promise<{ received: true; applied: boolean }> {
   const { eventId, ekycSessionId, result, identity } = input;
   if (result === 'APPROVED' && !identity) {
-    throw new DomainError('VALIDATION_ERROR', 'An approval carries the verified identity', { issues: [{ in: 'body', path: 'identity', message: 'required when result is APPROVED' }] });
+    throw new DomainError('VALIDATION_ERROR', 'An approval carries the verified identity', {
+      issues: [{ in: 'body', path: 'identity', message: 'required when result is APPROVED' }],
+    });
   }
   const { users, ekyc } = stores();
   const session = await ekyc.getEkycSession(ekycSessionId);
@@ -64,10 +66,18 @@ export async function receiveEkycResult(input: {
   const user = await users.getUser(session.userId);
   const current = user?.ekycSessionId === session.sessionId;
   const applied = await ekyc.applyEkycResult({
-    eventId, session, result, identity, current, now,
+    eventId,
+    session,
+    result,
+    identity,
+    current,
+    now,
     audit: {
-      userId: session.userId, actor: 'provider:ekyc', action: result === 'APPROVED' ? 'KYC_VERIFIED' : 'KYC_REJECTED',
-      details: { ekycSessionId, eventId, currentSession: current }, at: now,
+      userId: session.userId,
+      actor: 'provider:ekyc',
+      action: result === 'APPROVED' ? 'KYC_VERIFIED' : 'KYC_REJECTED',
+      details: { ekycSessionId, eventId, currentSession: current },
+      at: now,
     },
   });
   return { received: true, applied };

@@ -56,7 +56,16 @@ export async function register(input: Registration): Promise<{ userId: string }>
   const now = p.clock.now();
   const code = await issueCode(p, 'phone', userId, now, { sendsInWindow: 1, windowStart: now });
   await users.createUser(
-    { userId, email, phoneNumber, phoneVerified: false, kycStatus: 'NONE', status: 'ACTIVE', createdAt: new Date(now).toISOString(), termsVersion: acceptedTermsVersion },
+    {
+      userId,
+      email,
+      phoneNumber,
+      phoneVerified: false,
+      kycStatus: 'NONE',
+      status: 'ACTIVE',
+      createdAt: new Date(now).toISOString(),
+      termsVersion: acceptedTermsVersion,
+    },
     code.record,
     { userId, actor: `user:${userId}`, action: 'USER_REGISTERED', details: { termsVersion: acceptedTermsVersion, deviceId: input.deviceId }, at: now },
     reservationId,

@@ -43,8 +43,19 @@ export async function verifyPhone(input: { userId: string; code: string; deviceI
   const user = await users.requireUser(userId);
   if (user.phoneVerified) return { phoneVerified: true };
   await verifyCode({
-    p, slot: { purpose: 'phone', userId }, purpose: 'phone', subject: userId, candidate: input.code,
-    spend: (hash) => users.markPhoneVerified(userId, hash, CODE_POLICY.maxAttempts, { userId, actor: `user:${userId}`, action: 'PHONE_VERIFIED', at: p.clock.now() }, input.deviceId),
+    p,
+    slot: { purpose: 'phone', userId },
+    purpose: 'phone',
+    subject: userId,
+    candidate: input.code,
+    spend: (hash) =>
+      users.markPhoneVerified(
+        userId,
+        hash,
+        CODE_POLICY.maxAttempts,
+        { userId, actor: `user:${userId}`, action: 'PHONE_VERIFIED', at: p.clock.now() },
+        input.deviceId,
+      ),
   });
   return { phoneVerified: true };
 }
@@ -61,9 +72,14 @@ export async function resendPhoneCode(input: { userId: string; sourceIp: string 
   const now = p.clock.now();
   const allowed = checkResend(stored, now);
   if (!allowed.allowed) {
-    throw new DomainError('RATE_LIMITED', `Wait ${allowed.retryAfterSeconds} s before asking for another code`, { retryAfterSeconds: allowed.retryAfterSeconds }, {
-      'retry-after': String(allowed.retryAfterSeconds),
-    });
+    throw new DomainError(
+      'RATE_LIMITED',
+      `Wait ${allowed.retryAfterSeconds} s before asking for another code`,
+      { retryAfterSeconds: allowed.retryAfterSeconds },
+      {
+        'retry-after': String(allowed.retryAfterSeconds),
+      },
+    );
   }
   await countSmsSend({ phoneNumber: user.phoneNumber, sourceIp: input.sourceIp, now });
   const code = await issueCode(p, 'phone', userId, now, allowed);

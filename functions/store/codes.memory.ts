@@ -3,8 +3,7 @@ import type { CodeSlot, CodeStore } from './codes';
 import { copy, type MemoryWorld } from './memory-world';
 
 /** The key of a phone or link code in `world.codes`; other areas' memory stores write link codes under it. */
-export const memoryCodeKey = (slot: Exclude<CodeSlot, { purpose: 'charge' }>) =>
-  slot.purpose === 'phone' ? `phone/${slot.userId}` : `link/${slot.linkId}`;
+export const memoryCodeKey = (slot: Exclude<CodeSlot, { purpose: 'charge' }>) => (slot.purpose === 'phone' ? `phone/${slot.userId}` : `link/${slot.linkId}`);
 
 /**
  * A charge keeps its code on the charge record (the charges area's `world.charges`, keyed

@@ -3,10 +3,7 @@ import type { StoredCode } from '../domain/codes';
 export type CodePurpose = 'phone' | 'link' | 'charge';
 
 /** Where a one-time code waits: the user's phone code, a bank link's code, or a charge's code (kept on the charge itself). */
-export type CodeSlot =
-  | { purpose: 'phone'; userId: string }
-  | { purpose: 'link'; linkId: string }
-  | { purpose: 'charge'; userId: string; chargeId: string };
+export type CodeSlot = { purpose: 'phone'; userId: string } | { purpose: 'link'; linkId: string } | { purpose: 'charge'; userId: string; chargeId: string };
 
 /** One-time codes, stored as hashes. Spending a code is part of what it unlocks (the user, link or charge store's verb). */
 export interface CodeStore {

@@ -1,7 +1,14 @@
 import type { AuditEntry } from '../adapters/audit';
 import {
-  deviceFactsFrom, deviceHash, deviceStampDue, deviceUseCounts, EMAIL_RESERVATION_MS, NO_DEVICE, youngDevicesYen,
-  type DeviceRecord, type UserRecord,
+  deviceFactsFrom,
+  deviceHash,
+  deviceStampDue,
+  deviceUseCounts,
+  EMAIL_RESERVATION_MS,
+  NO_DEVICE,
+  youngDevicesYen,
+  type DeviceRecord,
+  type UserRecord,
 } from '../domain/user';
 import { DomainError } from '../shared/errors';
 import { redact } from '../shared/redact';
@@ -76,7 +83,8 @@ export function memoryUsers(world: MemoryWorld): UserStore {
     },
     async createUser(user, code, audit, reservationId, deviceId) {
       const claim = world.emails.get(user.email);
-      if (claim?.reservationId !== reservationId || claim.userId !== undefined) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
+      if (claim?.reservationId !== reservationId || claim.userId !== undefined)
+        throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
       if (world.users.has(user.userId)) throw transactionCancelled([undefined, 'ConditionalCheckFailed']);
       world.emails.set(user.email, { reservationId, userId: user.userId });
       world.users.set(user.userId, copy(user));
@@ -145,7 +153,8 @@ export function memoryUsers(world: MemoryWorld): UserStore {
         .slice(0, 100)
         .map(([, d]) => copy(d));
       return deviceFactsFrom({
-        userId, deviceId,
+        userId,
+        deviceId,
         own: copy(world.devices.get(deviceKey(userId, hash))),
         lastUseByWallet: deviceId ? [...(world.deviceWallets.get(hash) ?? new Map<string, number>()).entries()] : [],
         walletDevices: mine,

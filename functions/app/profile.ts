@@ -1,6 +1,6 @@
 import { checkResend } from '../domain/codes';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
-import type { KycStatus, UserStatus } from '../domain/user';
+import type { UserRecord } from '../domain/user';
 import { DomainError } from '../shared/errors';
 import { DEFAULT_LANG, SMS } from '../shared/messages';
 import { maskTail } from '../shared/redact';
@@ -8,17 +8,11 @@ import { ports } from '../shared/runtime';
 import { stores } from '../store';
 import { countSmsSend, issueCode, verifyCode } from './one-time-codes';
 
-export interface Profile {
-  userId: string;
-  email: string;
-  /** Masked: the profile never shows the whole number. */
-  phoneNumber: string;
-  phoneVerified: boolean;
-  kycStatus: KycStatus;
-  status: UserStatus;
+/** What the user sees of their account; `phoneNumber` is masked: the profile never shows the whole number. */
+export type Profile = Pick<UserRecord, 'userId' | 'email' | 'phoneNumber' | 'phoneVerified' | 'kycStatus' | 'status'> & {
   balance: number;
   limits: { perCharge: number; perDay: number; maxBalance: number };
-}
+};
 
 export async function profileOf(userId: string): Promise<Profile> {
   const users = stores().users;

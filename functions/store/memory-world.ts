@@ -1,6 +1,12 @@
 import type { AuditEntry } from '../domain/audit';
 import type { Claim, NotMeReport } from '../domain/claim';
 import type { ListEntry } from '../domain/lists';
+import type { StoredCode } from '../domain/codes';
+import type { EkycResult, EkycSession } from '../domain/ekyc';
+import type { DeviceRecord, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
+
+/** An email's claim: the reservation of the sign-up holding it, made final by the `userId` it registered. */
+export type EmailClaim = Partial<EmailReservation> & { userId?: string };
 
 /**
  * The in-memory stores' one shared state: the service tests' stand-in for the table.
@@ -24,6 +30,24 @@ export class MemoryWorld {
   staff = new Map<string, { email: string; signedInAt: string }>();
   /** Deny and review list entries by `${kind}/${key}` (the key `listKey` gives). */
   listEntries = new Map<string, ListEntry>();
+  // Identity (functions/store/users.memory.ts, codes.memory.ts, ekyc.memory.ts, sms-limits.memory.ts).
+  /** Profiles by userId. */
+  users = new Map<string, UserRecord>();
+  /** Wallet balance records by userId (the ledger's credits and debits change `balance` and `version`). */
+  wallets = new Map<string, WalletRecord>();
+  /** Email claims by lower-case email: a sign-up's reservation until `userId` makes it final. */
+  emails = new Map<string, EmailClaim>();
+  /** A wallet's devices by `${userId}/${deviceHash}`. */
+  devices = new Map<string, DeviceRecord>();
+  /** Each device's last use by each wallet: deviceHash → userId → epoch ms. */
+  deviceWallets = new Map<string, Map<string, number>>();
+  /** Phone and link codes by `phone/${userId}` and `link/${linkId}` (a charge's code is on the charge). */
+  codes = new Map<string, StoredCode>();
+  ekycSessions = new Map<string, EkycSession>();
+  /** Provider events seen, by eventId (a replay changes nothing). */
+  ekycEvents = new Map<string, { sessionId: string; result: EkycResult; receivedAt: string }>();
+  /** SMS sends counted by `${scope}#${subjectHash}#${windowStart}`. */
+  smsCounters = new Map<string, number>();
   /** The audit trail, oldest first: every area's memory store appends in the step that makes the change. */
   audit: AuditEntry[] = [];
 

@@ -4,6 +4,10 @@ import { memoryAudit } from './audit.memory';
 import { memoryClaims } from './claims.memory';
 import { memoryLists } from './lists.memory';
 import { memoryStaff } from './staff.memory';
+import { memoryCodes } from './codes.memory';
+import { memoryEkyc } from './ekyc.memory';
+import { memorySmsLimits } from './sms-limits.memory';
+import { memoryUsers } from './users.memory';
 
 /**
  * The in-memory stores over one world: what the service tests install with `useStores`.
@@ -16,5 +20,9 @@ export function memoryStores(world: MemoryWorld): Partial<Stores> {
     staff: memoryStaff(world),
     lists: memoryLists(world),
     audit: memoryAudit(world),
+    users: memoryUsers(world),
+    codes: memoryCodes(world),
+    ekyc: memoryEkyc(world),
+    smsLimits: memorySmsLimits(world),
   };
 }

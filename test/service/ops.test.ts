@@ -2,6 +2,8 @@
  * The ops use cases on the in-memory stores: no DynamoDB, no Java, no HTTP.
  * Each use case's main path and every refusal it makes (its error codes), four eyes included.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { ChargeRecord } from '../../functions/adapters/charges-repo';
 import type { LinkRecord } from '../../functions/adapters/links-repo';
@@ -138,9 +140,14 @@ const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string }) 
 const claimOf = (c: ChargeRecord) => world.charges.get(`${c.userId}/${c.chargeId}`)?.claimId;
 const actions = (subject: string) => world.audit.filter((a) => a.userId === subject).map((a) => a.action);
 
-/** True once the use cases of the identity and charges areas reach storage through stores() (the merged issue 9). */
-const freezePorted = !require('node:fs').readFileSync(require.resolve('../../functions/app/wallet-controls.ts'), 'utf8').includes('adapters/users-repo');
-const withFreeze = freezePorted ? it : it.skip;
+/**
+ * Freezing (identity), cancelling waiting charges (charges) and the bank breaker (links) are other areas'
+ * use cases: the tests through them run once those reach storage through stores() (issue 9, all merged).
+ */
+const crossAreaPorted = ['wallet-controls', 'charge-lifecycle', 'bank-breaker'].every(
+  (m) => !/^import (?!type )[^;]*from '\.\.\/(adapters|workflow)\//m.test(readFileSync(join(__dirname, `../../functions/app/${m}.ts`), 'utf8')),
+);
+const withFreeze = crossAreaPorted ? it : it.skip;
 
 // --- the user view, freeze and unfreeze ---------------------------------------------------
 describe('a user as ops see it', () => {

@@ -28,13 +28,23 @@ export async function switchBank(input: BankSwitch): Promise<BankSettings> {
   const current = await stores().banks.getBank(input.bankCode);
   const breaker = input.breaker ?? current?.breaker;
   const settings: BankSettings = {
-    bankCode: input.bankCode, name: input.name ?? current?.name ?? `Bank ${input.bankCode}`,
-    linkingEnabled: input.linkingEnabled, chargingEnabled: input.chargingEnabled, updatedAt: new Date(now).toISOString(), updatedBy: actor,
+    bankCode: input.bankCode,
+    name: input.name ?? current?.name ?? `Bank ${input.bankCode}`,
+    linkingEnabled: input.linkingEnabled,
+    chargingEnabled: input.chargingEnabled,
+    updatedAt: new Date(now).toISOString(),
+    updatedBy: actor,
     ...(breaker ? { breaker } : {}),
   };
   await stores().audit.switchBank(settings, {
-    userId: `bank-${settings.bankCode}`, actor, action: 'BANK_SWITCHED',
-    details: { bankCode: settings.bankCode, from: current ? { linkingEnabled: current.linkingEnabled, chargingEnabled: current.chargingEnabled } : null, to: { linkingEnabled: settings.linkingEnabled, chargingEnabled: settings.chargingEnabled } },
+    userId: `bank-${settings.bankCode}`,
+    actor,
+    action: 'BANK_SWITCHED',
+    details: {
+      bankCode: settings.bankCode,
+      from: current ? { linkingEnabled: current.linkingEnabled, chargingEnabled: current.chargingEnabled } : null,
+      to: { linkingEnabled: settings.linkingEnabled, chargingEnabled: settings.chargingEnabled },
+    },
     at: now,
   });
   // Charging switched off: charges of this bank still waiting for a code or a human stop now;

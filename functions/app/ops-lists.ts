@@ -11,7 +11,8 @@ import { stores } from '../store';
 /** The audit subject of every list change. */
 const LISTS_AUDIT_SUBJECT = 'lists';
 
-const invalidValue = (message: string) => new DomainError('VALIDATION_ERROR', 'The list value is not valid', { issues: [{ in: 'path', path: 'value', message }] });
+const invalidValue = (message: string) =>
+  new DomainError('VALIDATION_ERROR', 'The list value is not valid', { issues: [{ in: 'path', path: 'value', message }] });
 
 /**
  * Values are checked and made canonical here; a bank account is kept only as its keyed hash
@@ -59,7 +60,15 @@ export async function listsInForce(): Promise<(ListEntry & { ref: string })[]> {
 }
 
 /** An entry's own fields, without what it is stored under. */
-const entryOf = (e: ListEntry): ListEntry => ({ kind: e.kind, value: e.value, action: e.action, until: e.until, reason: e.reason, createdAt: e.createdAt, createdBy: e.createdBy });
+const entryOf = (e: ListEntry): ListEntry => ({
+  kind: e.kind,
+  value: e.value,
+  action: e.action,
+  until: e.until,
+  reason: e.reason,
+  createdAt: e.createdAt,
+  createdBy: e.createdBy,
+});
 
 export interface ListEntryInput {
   kind: ListKind;
@@ -75,13 +84,28 @@ export async function putListEntry(input: ListEntryInput): Promise<ListEntry> {
   const now = ports().clock.now();
   const until = Date.parse(input.until);
   if (until <= now || until > now + LIST_POLICY.maxDays * 86_400_000) {
-    throw new DomainError('VALIDATION_ERROR', 'until must be in the future', { issues: [{ in: 'body', path: 'until', message: `must be after now and within ${LIST_POLICY.maxDays} days` }] });
+    throw new DomainError('VALIDATION_ERROR', 'until must be in the future', {
+      issues: [{ in: 'body', path: 'until', message: `must be after now and within ${LIST_POLICY.maxDays} days` }],
+    });
   }
   const { key, shown } = await listValue(input.kind, input.value);
   const actor = (await stores().staff.staffOf(input)).actor;
-  const entry: ListEntry = { kind: input.kind, value: shown, action: input.action, until: new Date(until).toISOString(), reason: input.reason, createdAt: new Date(now).toISOString(), createdBy: actor };
+  const entry: ListEntry = {
+    kind: input.kind,
+    value: shown,
+    action: input.action,
+    until: new Date(until).toISOString(),
+    reason: input.reason,
+    createdAt: new Date(now).toISOString(),
+    createdBy: actor,
+  };
   await stores().lists.putEntry(key, entry, {
-    userId: LISTS_AUDIT_SUBJECT, actor, action: 'LIST_ENTRY_PUT', reason: input.reason, details: { kind: entry.kind, value: shown, action: entry.action, until: entry.until }, at: now,
+    userId: LISTS_AUDIT_SUBJECT,
+    actor,
+    action: 'LIST_ENTRY_PUT',
+    reason: input.reason,
+    details: { kind: entry.kind, value: shown, action: entry.action, until: entry.until },
+    at: now,
   });
   return entry;
 }
@@ -91,6 +115,12 @@ export async function deleteListEntry(input: { kind: ListKind; value: string; ca
   const now = ports().clock.now();
   const { key, shown } = await listValue(input.kind, input.value);
   const actor = (await stores().staff.staffOf(input)).actor;
-  const removed = await stores().lists.deleteEntry(input.kind, key, { userId: LISTS_AUDIT_SUBJECT, actor, action: 'LIST_ENTRY_DELETED', details: { kind: input.kind, value: shown }, at: now });
+  const removed = await stores().lists.deleteEntry(input.kind, key, {
+    userId: LISTS_AUDIT_SUBJECT,
+    actor,
+    action: 'LIST_ENTRY_DELETED',
+    details: { kind: input.kind, value: shown },
+    at: now,
+  });
   if (!removed) throw new DomainError('NOT_FOUND', 'No such list entry');
 }

@@ -34,10 +34,22 @@ export async function notMeDetails(token: string) {
   const at = event ? new Date(event.at * 1000).toISOString() : link.activatedAt;
   const report = seen?.response;
   return {
-    event: event?.kind ?? 'LINKED', bankCode: link.bankCode, accountMasked: link.accountMasked,
-    ...(at ? { at } : {}), ...(charge ? { amount: charge.amount } : {}),
+    event: event?.kind ?? 'LINKED',
+    bankCode: link.bankCode,
+    accountMasked: link.accountMasked,
+    ...(at ? { at } : {}),
+    ...(charge ? { amount: charge.amount } : {}),
     reported: !!report,
-    ...(report ? { report: { walletFrozen: report.walletFrozen, cancelledCharges: report.cancelledCharges, ...(report.claimId ? { claimId: report.claimId } : {}), amount: report.amount } } : {}),
+    ...(report
+      ? {
+          report: {
+            walletFrozen: report.walletFrozen,
+            cancelledCharges: report.cancelledCharges,
+            ...(report.claimId ? { claimId: report.claimId } : {}),
+            amount: report.amount,
+          },
+        }
+      : {}),
   };
 }
 
@@ -66,14 +78,18 @@ export async function reportNotMe(token: string): Promise<{ response: NotMeRespo
 
   const now = p.clock.now();
   if (!seen) await claims.recordReport(tokenId, { userId, linkId, reportedAt: new Date(now).toISOString() });
-  await alertOps('Not-me report: freezing the wallet', `A bank account holder reported link ${linkId} of wallet ${userId}. The wallet is being frozen, the link suspended, and a compensation claim opened for what moved.`);
+  await alertOps(
+    'Not-me report: freezing the wallet',
+    `A bank account holder reported link ${linkId} of wallet ${userId}. The wallet is being frozen, the link suspended, and a compensation claim opened for what moved.`,
+  );
 
   const frozen = await freezeWallet(userId, 'NOT_ME_REPORT', ACTOR);
   const link = await links.getLink(userId, linkId);
   if (link && !seen) await countBankSignal(link.bankCode, 'NOT_ME_REPORT');
-  const linkSuspended = link?.status === 'ACTIVE'
-    ? await links.moveLink(link, 'SUSPENDED', now, { userId, actor: ACTOR, action: 'LINK_SUSPENDED', reason: 'NOT_ME_REPORT', details: { linkId }, at: now })
-    : link?.status === 'SUSPENDED';
+  const linkSuspended =
+    link?.status === 'ACTIVE'
+      ? await links.moveLink(link, 'SUSPENDED', now, { userId, actor: ACTOR, action: 'LINK_SUSPENDED', reason: 'NOT_ME_REPORT', details: { linkId }, at: now })
+      : link?.status === 'SUSPENDED';
 
   // One claim per report (its id comes from the token), so a retry completes the same claim.
   const claimId = `clm_${tokenId}`;
@@ -87,12 +103,19 @@ export async function reportNotMe(token: string): Promise<{ response: NotMeRespo
     }
   }
   const response: NotMeResponse = {
-    reported: true, walletFrozen: true, linkSuspended, cancelledCharges: frozen.cancelledCharges,
-    ...(claim ? { claimId: claim.claimId } : {}), amount: claim?.amount ?? 0,
+    reported: true,
+    walletFrozen: true,
+    linkSuspended,
+    cancelledCharges: frozen.cancelledCharges,
+    ...(claim ? { claimId: claim.claimId } : {}),
+    amount: claim?.amount ?? 0,
   };
   await claims.settleReport(tokenId, response);
   if (claim) {
-    await alertOps('Not-me report: claim opened', `Claim ${claim.claimId} opened for ${claim.amount} yen (wallet ${userId}, link ${linkId}); ${frozen.cancelledCharges.length} waiting charge(s) cancelled.`);
+    await alertOps(
+      'Not-me report: claim opened',
+      `Claim ${claim.claimId} opened for ${claim.amount} yen (wallet ${userId}, link ${linkId}); ${frozen.cancelledCharges.length} waiting charge(s) cancelled.`,
+    );
   }
   return { response, replayed: false };
 }

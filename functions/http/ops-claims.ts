@@ -4,8 +4,17 @@ import { callerOf, type HttpRequest } from '../shared/http';
 import type { ClaimsQuery, CompensationBody, CompensationDecisionBody } from '../shared/schemas';
 
 const claimView = (c: Claim) => ({
-  claimId: c.claimId, userId: c.userId, linkId: c.linkId, bankCode: c.bankCode, chargeIds: c.chargeIds, amount: c.amount, claimStatus: c.claimStatus,
-  source: c.source, note: c.note, createdAt: c.createdAt, createdBy: c.createdBy,
+  claimId: c.claimId,
+  userId: c.userId,
+  linkId: c.linkId,
+  bankCode: c.bankCode,
+  chargeIds: c.chargeIds,
+  amount: c.amount,
+  claimStatus: c.claimStatus,
+  source: c.source,
+  note: c.note,
+  createdAt: c.createdAt,
+  createdBy: c.createdBy,
   ...(c.refunded !== undefined ? { refunded: c.refunded, clawback: c.clawback, loss: c.loss } : {}),
 });
 

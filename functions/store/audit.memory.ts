@@ -15,9 +15,20 @@ export function memoryAudit(world: MemoryWorld): AuditStore {
       // Newest first; records of the same millisecond newest-written first.
       world.audit.forEach((e, i) => {
         if (e.userId !== subject) return;
-        records.push({ auditId: `aud_${i}`, userId: e.userId, actor: e.actor, action: e.action, at: new Date(e.at).toISOString(), ...(e.reason !== undefined ? { reason: e.reason } : {}), ...(e.details ? { details: copy(e.details) } : {}) });
+        records.push({
+          auditId: `aud_${i}`,
+          userId: e.userId,
+          actor: e.actor,
+          action: e.action,
+          at: new Date(e.at).toISOString(),
+          ...(e.reason !== undefined ? { reason: e.reason } : {}),
+          ...(e.details ? { details: copy(e.details) } : {}),
+        });
       });
-      return records.reverse().sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
+      return records
+        .reverse()
+        .sort((a, b) => b.at.localeCompare(a.at))
+        .slice(0, limit);
     },
     async switchBank(settings, audit) {
       (world as unknown as { banks: Map<string, typeof settings> }).banks.set(settings.bankCode, copy(settings));

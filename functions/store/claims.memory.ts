@@ -42,7 +42,10 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
     },
     async listClosed(limit = 200) {
       const closed = [...world.claims.values()].filter((c) => c.claimStatus === 'PAID' || c.claimStatus === 'DENIED');
-      return closed.sort((a, b) => `${b.createdAt}#${b.claimId}`.localeCompare(`${a.createdAt}#${a.claimId}`)).slice(0, limit).map(copy);
+      return closed
+        .sort((a, b) => `${b.createdAt}#${b.claimId}`.localeCompare(`${a.createdAt}#${a.claimId}`))
+        .slice(0, limit)
+        .map(copy);
     },
     async ownerOfCharge(chargeId) {
       for (const c of shared.charges.values()) if (c.chargeId === chargeId) return c.userId;
@@ -91,8 +94,15 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
       if (shared.entries.has(entryKey) || (clawback > 0 && wallet?.balance !== balanceBefore)) return 'WALLET_CHANGED';
       move(claim.claimId, 'PAYING', 'PAID', { refunded: claim.amount, clawback, loss, decidedAt: at, decidedBy: audit.actor });
       shared.entries.set(entryKey, {
-        entryId, entryType: 'COMPENSATION', postings: copy(postings), amount: claim.amount, balanceAfter: balanceBefore - clawback,
-        refundKey: `comp-${claim.claimId}`, claimId: claim.claimId, bankCode: claim.bankCode, createdAt: at,
+        entryId,
+        entryType: 'COMPENSATION',
+        postings: copy(postings),
+        amount: claim.amount,
+        balanceAfter: balanceBefore - clawback,
+        refundKey: `comp-${claim.claimId}`,
+        claimId: claim.claimId,
+        bankCode: claim.bankCode,
+        createdAt: at,
       });
       if (wallet && clawback > 0) Object.assign(wallet, { balance: balanceBefore - clawback, version: wallet.version + 1 });
       recordAudit(world, audit);
@@ -108,7 +118,8 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
       const stored = shared.links.get(key);
       if (stored?.status !== link.status) return false;
       // The DynamoDB transaction fails as a whole (not as a stale link) when the account is not this link's.
-      if (shared.accountClaims.get(link.accountHash)?.linkId !== link.linkId) throw Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException' });
+      if (shared.accountClaims.get(link.accountHash)?.linkId !== link.linkId)
+        throw Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException' });
       shared.links.set(key, { ...stored, status: 'REMOVED', updatedAt: new Date(now).toISOString() });
       shared.accountClaims.delete(link.accountHash);
       const wallets = shared.accountWallets.get(link.accountHash) ?? new Map<string, number>();

@@ -82,7 +82,14 @@ let notMeKey: string;
 beforeEach(async () => {
   sw = serviceWorld();
   world = Object.assign(sw.world, {
-    users: new Map(), wallets: new Map(), links: new Map(), banks: new Map(), charges: new Map(), entries: new Map(), accountClaims: new Map(), accountWallets: new Map(),
+    users: new Map(),
+    wallets: new Map(),
+    links: new Map(),
+    banks: new Map(),
+    charges: new Map(),
+    entries: new Map(),
+    accountClaims: new Map(),
+    accountWallets: new Map(),
   }) as World;
   now = T0;
   credits = [];
@@ -97,7 +104,6 @@ beforeEach(async () => {
 
 afterEach(() => sw.close());
 
-
 // --- fixtures -----------------------------------------------------------------------------
 const alice: Caller = { userId: 'sub-alice', groups: ['ops'], isOps: true, email: 'alice@ops.example' };
 const bob: Caller = { userId: 'sub-bob', groups: ['ops'], isOps: true, email: 'bob@ops.example' };
@@ -107,8 +113,15 @@ const uid = () => `0000000${++seq}-0000-4000-8000-000000000000`.slice(-36);
 
 function seedUser(over: Partial<UserRecord> = {}, balance = 0): UserRecord {
   const user: UserRecord = {
-    userId: uid(), email: `u${seq}@example.com`, phoneNumber: '+819012345678', phoneVerified: true, kycStatus: 'VERIFIED', status: 'ACTIVE',
-    createdAt: iso(T0 - 86_400_000), termsVersion: '2026-01', ...over,
+    userId: uid(),
+    email: `u${seq}@example.com`,
+    phoneNumber: '+819012345678',
+    phoneVerified: true,
+    kycStatus: 'VERIFIED',
+    status: 'ACTIVE',
+    createdAt: iso(T0 - 86_400_000),
+    termsVersion: '2026-01',
+    ...over,
   };
   world.users.set(user.userId, user);
   world.wallets.set(user.userId, { userId: user.userId, balance, currency: 'JPY', version: 1 });
@@ -117,8 +130,19 @@ function seedUser(over: Partial<UserRecord> = {}, balance = 0): UserRecord {
 
 function seedLink(userId: string, over: Partial<LinkRecord> = {}): LinkRecord {
   const link: LinkRecord = {
-    linkId: `lnk_${uid()}`, userId, bankCode: '0001', branchCode: '001', accountMasked: '****567', accountHash: `hash-${seq}`, status: 'ACTIVE',
-    bankRequestId: 'req', accountRef: 'acct-1', createdAt: iso(T0 - 3600_000), updatedAt: iso(T0 - 3600_000), activatedAt: iso(T0 - 3000_000), ...over,
+    linkId: `lnk_${uid()}`,
+    userId,
+    bankCode: '0001',
+    branchCode: '001',
+    accountMasked: '****567',
+    accountHash: `hash-${seq}`,
+    status: 'ACTIVE',
+    bankRequestId: 'req',
+    accountRef: 'acct-1',
+    createdAt: iso(T0 - 3600_000),
+    updatedAt: iso(T0 - 3600_000),
+    activatedAt: iso(T0 - 3000_000),
+    ...over,
   };
   world.links.set(`${userId}/${link.linkId}`, link);
   if (link.status === 'ACTIVE' || link.status === 'SUSPENDED') world.accountClaims.set(link.accountHash, { userId, linkId: link.linkId });
@@ -128,15 +152,29 @@ function seedLink(userId: string, over: Partial<LinkRecord> = {}): LinkRecord {
 function seedCharge(link: LinkRecord, amount: number, over: Partial<ChargeRecord> = {}): ChargeRecord {
   const at = iso(T0 - 600_000 + seq * 1000);
   const charge: ChargeRecord = {
-    chargeId: `chg_${uid().replace(/-/g, '')}`, userId: link.userId, linkId: link.linkId, bankCode: link.bankCode, accountRef: link.accountRef, amount,
-    status: 'COMPLETED', decision: { outcome: 'ALLOW', reasons: [], ruleVersion: 3 }, requestHash: 'h', createdAt: at, updatedAt: at,
-    history: [{ status: 'COMPLETED', at, actor: `user:${link.userId}` }] as ChargeRecord['history'], ...over,
+    chargeId: `chg_${uid().replace(/-/g, '')}`,
+    userId: link.userId,
+    linkId: link.linkId,
+    bankCode: link.bankCode,
+    accountRef: link.accountRef,
+    amount,
+    status: 'COMPLETED',
+    decision: { outcome: 'ALLOW', reasons: [], ruleVersion: 3 },
+    requestHash: 'h',
+    createdAt: at,
+    updatedAt: at,
+    history: [{ status: 'COMPLETED', at, actor: `user:${link.userId}` }] as ChargeRecord['history'],
+    ...over,
   };
   world.charges.set(`${link.userId}/${charge.chargeId}`, charge);
   return charge;
 }
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string }) => e.code ?? String(e));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
 const claimOf = (c: ChargeRecord) => world.charges.get(`${c.userId}/${c.chargeId}`)?.claimId;
 const actions = (subject: string) => world.audit.filter((a) => a.userId === subject).map((a) => a.action);
 
@@ -183,18 +221,24 @@ describe('a user as ops see it', () => {
     expect(actions(user.userId)).toEqual(['USER_UNFROZEN']);
   });
 
-  it.each(['NOT_ME_REPORT', 'BANK_ACCOUNT_COMPROMISED 0001'])('four eyes: a wallet frozen by %s needs a second, different member of staff', async (frozenReason) => {
-    const user = seedUser({ status: 'FROZEN', frozenReason });
-    expect(await unfreezeByStaff({ userId: user.userId, reason: 'holder called', caller: alice })).toEqual({ status: 'AWAITING_SECOND_APPROVAL', firstApprover: 'alice@ops.example' });
-    expect(world.users.get(user.userId)?.status).toBe('FROZEN');
-    expect(await code(unfreezeByStaff({ userId: user.userId, reason: 'again', caller: alice }))).toBe('SECOND_APPROVER_REQUIRED');
-    expect(await unfreezeByStaff({ userId: user.userId, reason: 'confirmed', caller: bob })).toEqual({ status: 'ACTIVE' });
-    expect(world.audit.filter((a) => a.userId === user.userId).map((a) => [a.action, a.actor])).toEqual([
-      ['USER_UNFREEZE_REQUESTED', 'ops:alice@ops.example'],
-      ['USER_UNFROZEN', 'ops:bob@ops.example'],
-    ]);
-    expect(world.audit.at(-1)?.details).toEqual({ firstApprover: 'alice@ops.example', firstReason: 'holder called' });
-  });
+  it.each(['NOT_ME_REPORT', 'BANK_ACCOUNT_COMPROMISED 0001'])(
+    'four eyes: a wallet frozen by %s needs a second, different member of staff',
+    async (frozenReason) => {
+      const user = seedUser({ status: 'FROZEN', frozenReason });
+      expect(await unfreezeByStaff({ userId: user.userId, reason: 'holder called', caller: alice })).toEqual({
+        status: 'AWAITING_SECOND_APPROVAL',
+        firstApprover: 'alice@ops.example',
+      });
+      expect(world.users.get(user.userId)?.status).toBe('FROZEN');
+      expect(await code(unfreezeByStaff({ userId: user.userId, reason: 'again', caller: alice }))).toBe('SECOND_APPROVER_REQUIRED');
+      expect(await unfreezeByStaff({ userId: user.userId, reason: 'confirmed', caller: bob })).toEqual({ status: 'ACTIVE' });
+      expect(world.audit.filter((a) => a.userId === user.userId).map((a) => [a.action, a.actor])).toEqual([
+        ['USER_UNFREEZE_REQUESTED', 'ops:alice@ops.example'],
+        ['USER_UNFROZEN', 'ops:bob@ops.example'],
+      ]);
+      expect(world.audit.at(-1)?.details).toEqual({ firstApprover: 'alice@ops.example', firstReason: 'holder called' });
+    },
+  );
 
   it('staff without an e-mail claim are named by what their sign-in recorded, else by sub', async () => {
     const user = seedUser({ status: 'FROZEN', frozenReason: 'NOT_ME_REPORT' });
@@ -204,7 +248,11 @@ describe('a user as ops see it', () => {
     await stores().staff.recordStaffSignIn('not a token', 'x@example.com', now);
     const carol = await unfreezeByStaff({ userId: user.userId, reason: 'r', caller: { userId: 'sub-carol', groups: ['ops'], isOps: true } });
     expect(carol).toMatchObject({ firstApprover: 'carol@ops.example' });
-    expect(await stores().staff.staffOf({ caller: { userId: 'sub-dave', groups: ['ops'], isOps: true } })).toEqual({ id: 'sub-dave', email: 'sub-dave', actor: 'ops:sub-dave' });
+    expect(await stores().staff.staffOf({ caller: { userId: 'sub-dave', groups: ['ops'], isOps: true } })).toEqual({
+      id: 'sub-dave',
+      email: 'sub-dave',
+      actor: 'ops:sub-dave',
+    });
     expect(await code(stores().staff.staffOf({}))).toBe('UNAUTHORIZED');
   });
 });
@@ -214,7 +262,10 @@ describe('releasing a suspended link', () => {
     const user = seedUser();
     const link = seedLink(user.userId, { status: 'SUSPENDED' });
     now = T0 + 5_000;
-    expect(await releaseLink({ userId: user.userId, linkId: link.linkId, reason: 'case settled', caller: alice })).toEqual({ linkId: link.linkId, status: 'REMOVED' });
+    expect(await releaseLink({ userId: user.userId, linkId: link.linkId, reason: 'case settled', caller: alice })).toEqual({
+      linkId: link.linkId,
+      status: 'REMOVED',
+    });
     expect(world.links.get(`${user.userId}/${link.linkId}`)?.status).toBe('REMOVED');
     expect(world.accountClaims.has(link.accountHash)).toBe(false);
     expect(world.accountWallets.get(link.accountHash)?.get(user.userId)).toBe(now);
@@ -257,14 +308,32 @@ describe('deny and review lists', () => {
     await putListEntry({ kind: 'PHONE', value: '%2B819011112222', action: 'REVIEW', until, reason: 'sim swap', caller: alice });
     const account = await putListEntry({ kind: 'BANK_ACCOUNT', value: '0001-001-1234567', action: 'DENY', until, reason: 'drained', caller: alice });
     await putListEntry({ kind: 'EKYC_IDENTITY', value: 'ヤマダタロウ_1990-01-01', action: 'REVIEW', until, reason: 'stolen id', caller: alice });
-    expect(account).toEqual({ kind: 'BANK_ACCOUNT', value: '0001-001-****567', action: 'DENY', until, reason: 'drained', createdAt: iso(T0), createdBy: 'ops:alice@ops.example' });
+    expect(account).toEqual({
+      kind: 'BANK_ACCOUNT',
+      value: '0001-001-****567',
+      action: 'DENY',
+      until,
+      reason: 'drained',
+      createdAt: iso(T0),
+      createdBy: 'ops:alice@ops.example',
+    });
     const items = await listsInForce();
     expect(items.map((e) => [e.kind, e.value])).toEqual([
-      ['BANK_ACCOUNT', '0001-001-****567'], ['DEVICE', 'dev-1'], ['EKYC_IDENTITY', 'ヤマダタロウ_1990-01-01'], ['PHONE', '+819011112222'],
+      ['BANK_ACCOUNT', '0001-001-****567'],
+      ['DEVICE', 'dev-1'],
+      ['EKYC_IDENTITY', 'ヤマダタロウ_1990-01-01'],
+      ['PHONE', '+819011112222'],
     ]);
     expect(JSON.stringify(items)).not.toContain('1234567');
-    const hits = await stores().lists.listHits({ deviceId: 'dev-1', phoneNumber: '+819011112222', identity: { fullNameKana: 'ヤマダタロウ', dateOfBirth: '1990-01-01' } }, now);
-    expect(hits.map((h) => [h.kind, h.action])).toEqual([['DEVICE', 'DENY'], ['PHONE', 'REVIEW'], ['EKYC_IDENTITY', 'REVIEW']]);
+    const hits = await stores().lists.listHits(
+      { deviceId: 'dev-1', phoneNumber: '+819011112222', identity: { fullNameKana: 'ヤマダタロウ', dateOfBirth: '1990-01-01' } },
+      now,
+    );
+    expect(hits.map((h) => [h.kind, h.action])).toEqual([
+      ['DEVICE', 'DENY'],
+      ['PHONE', 'REVIEW'],
+      ['EKYC_IDENTITY', 'REVIEW'],
+    ]);
     for (const e of items) await deleteListEntry({ kind: e.kind, value: e.ref, caller: bob });
     expect(await listsInForce()).toEqual([]);
     expect(actions('lists')).toEqual([...Array(4).fill('LIST_ENTRY_PUT'), ...Array(4).fill('LIST_ENTRY_DELETED')]);
@@ -279,7 +348,9 @@ describe('deny and review lists', () => {
 
   it('refuses an until in the past or too far ahead, a malformed value and a forged ref: VALIDATION_ERROR, nothing written', async () => {
     expect(await code(putListEntry({ kind: 'DEVICE', value: 'd', action: 'DENY', until: iso(T0), reason: 'r', caller: alice }))).toBe('VALIDATION_ERROR');
-    expect(await code(putListEntry({ kind: 'DEVICE', value: 'd', action: 'DENY', until: iso(T0 + 3651 * 86_400_000), reason: 'r', caller: alice }))).toBe('VALIDATION_ERROR');
+    expect(await code(putListEntry({ kind: 'DEVICE', value: 'd', action: 'DENY', until: iso(T0 + 3651 * 86_400_000), reason: 'r', caller: alice }))).toBe(
+      'VALIDATION_ERROR',
+    );
     expect(await code(putListEntry({ kind: 'PHONE', value: '09012345678', action: 'DENY', until, reason: 'r', caller: alice }))).toBe('VALIDATION_ERROR');
     expect(await code(putListEntry({ kind: 'BANK_ACCOUNT', value: '~forged', action: 'DENY', until, reason: 'r', caller: alice }))).toBe('VALIDATION_ERROR');
     expect(world.listEntries.size + world.audit.length).toBe(0);
@@ -317,7 +388,12 @@ describe('the audit trail', () => {
     const trail = await auditTrailOf(user.userId);
     expect(trail).toEqual([
       { at: iso(T0 + 1_000), actor: 'ops:alice@ops.example', action: 'USER_UNFROZEN', reason: 'ok' },
-      { at: charge.createdAt, actor: `user:${user.userId}`, action: 'CHARGE_COMPLETED', details: { chargeId: charge.chargeId, amount: 3_000, outcome: 'ALLOW', ruleVersion: 3 } },
+      {
+        at: charge.createdAt,
+        actor: `user:${user.userId}`,
+        action: 'CHARGE_COMPLETED',
+        details: { chargeId: charge.chargeId, amount: 3_000, outcome: 'ALLOW', ruleVersion: 3 },
+      },
     ]);
     // The newest 200 records, and every charge's history, capped at 500 items.
     for (let i = 0; i < 600; i++) world.audit.push({ userId: user.userId, actor: 'system:test', action: 'X', at: T0 + i });
@@ -342,7 +418,14 @@ describe('compensation claims', () => {
     const a = seedCharge(link, 5_000);
     const b = seedCharge(link, 7_000);
     const claim = await claimCharges({ chargeIds: [a.chargeId, b.chargeId, a.chargeId], note: 'drained', caller: alice });
-    expect(claim).toMatchObject({ userId: user.userId, amount: 12_000, claimStatus: 'OPEN', source: 'OPS', createdBy: 'ops:alice@ops.example', chargeIds: [a.chargeId, b.chargeId] });
+    expect(claim).toMatchObject({
+      userId: user.userId,
+      amount: 12_000,
+      claimStatus: 'OPEN',
+      source: 'OPS',
+      createdBy: 'ops:alice@ops.example',
+      chargeIds: [a.chargeId, b.chargeId],
+    });
     expect([claimOf(a), claimOf(b)]).toEqual([claim.claimId, claim.claimId]);
     expect(world.audit.at(-1)).toMatchObject({ action: 'COMPENSATION_OPENED', details: { claimId: claim.claimId, amount: 12_000, charges: 2, source: 'OPS' } });
     expect((await listClaims(undefined)).map((c) => c.claimId)).toEqual([claim.claimId]);
@@ -376,8 +459,18 @@ describe('compensation claims', () => {
     const { user, link } = victim();
     const a = seedCharge(link, 4_000);
     const dead: Claim = {
-      claimId: 'clm_dead', userId: user.userId, linkId: link.linkId, bankCode: '0001', accountRef: 'acct-1', chargeIds: [a.chargeId], amount: 4_000,
-      claimStatus: 'OPENING', source: 'OPS', note: 'died', createdAt: iso(T0 - 10 * 60_000), createdBy: 'ops:x',
+      claimId: 'clm_dead',
+      userId: user.userId,
+      linkId: link.linkId,
+      bankCode: '0001',
+      accountRef: 'acct-1',
+      chargeIds: [a.chargeId],
+      amount: 4_000,
+      claimStatus: 'OPENING',
+      source: 'OPS',
+      note: 'died',
+      createdAt: iso(T0 - 10 * 60_000),
+      createdBy: 'ops:x',
     };
     world.claims.set(dead.claimId, dead);
     world.charges.get(`${user.userId}/${a.chargeId}`)!.claimId = dead.claimId;
@@ -451,7 +544,14 @@ describe('not-me reports', () => {
     const link = seedLink(user.userId);
     const charge = seedCharge(link, 9_000);
     const token = tokenFor(link, { event: { kind: 'DEBITED', at: Math.floor(T0 / 1000) - 60, chargeId: charge.chargeId } });
-    expect(await notMeDetails(token)).toEqual({ event: 'DEBITED', bankCode: '0001', accountMasked: '****567', at: iso(T0 - 60_000), amount: 9_000, reported: false });
+    expect(await notMeDetails(token)).toEqual({
+      event: 'DEBITED',
+      bankCode: '0001',
+      accountMasked: '****567',
+      at: iso(T0 - 60_000),
+      amount: 9_000,
+      reported: false,
+    });
   });
 
   it('refuses a forged, an expired token, and one whose link is gone: INVALID_TOKEN', async () => {

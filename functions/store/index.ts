@@ -11,8 +11,8 @@ export interface Stores {
   codes: typeof import('../adapters/codes-repo');
   ekyc: typeof import('../adapters/ekyc-repo');
   smsLimits: typeof import('../adapters/sms-limits');
-  links: typeof import('../adapters/links-repo');
-  banks: typeof import('../adapters/banks-repo');
+  links: import('./links').LinkStore;
+  banks: import('./banks').BankStore;
   charges: typeof import('../adapters/charges-repo');
   reviews: typeof import('../adapters/reviews-repo');
   rules: typeof import('../adapters/rules-repo');
@@ -30,8 +30,8 @@ const dynamo: Factories = {
   codes: () => require('../adapters/codes-repo'),
   ekyc: () => require('../adapters/ekyc-repo'),
   smsLimits: () => require('../adapters/sms-limits'),
-  links: () => require('../adapters/links-repo'),
-  banks: () => require('../adapters/banks-repo'),
+  links: () => (require('../adapters/links-repo') as typeof import('../adapters/links-repo')).dynamoLinks,
+  banks: () => (require('../adapters/banks-repo') as typeof import('../adapters/banks-repo')).dynamoBanks,
   charges: () => require('../adapters/charges-repo'),
   reviews: () => require('../adapters/reviews-repo'),
   rules: () => require('../adapters/rules-repo'),

@@ -80,7 +80,8 @@ export async function startLink(input: { userId: string; account: BankAccount; d
   // A DENY list entry refuses the link as a locked account would (the contract's closest code); a
   // REVIEW entry lets it be made: every charge through it then matches the same entry and goes to a human.
   const denied = listed.filter((h) => h.action === 'DENY');
-  if (denied.length) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account cannot be linked to this wallet', { reasons: denied.map((h) => LIST_REASON[h.kind]) });
+  if (denied.length)
+    throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account cannot be linked to this wallet', { reasons: denied.map((h) => LIST_REASON[h.kind]) });
   if (await stores().links.getAccountClaim(hash)) throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account is already linked to a wallet');
 
   const linkId = `lnk_${randomUUID()}`;
@@ -88,8 +89,16 @@ export async function startLink(input: { userId: string; account: BankAccount; d
   const at = new Date(now).toISOString();
   await stores().links.createLink(
     {
-      linkId, userId, bankCode: account.bankCode, branchCode: account.branchCode, accountMasked: maskAccount(account.accountNumber),
-      accountHash: hash, status: 'PENDING_BANK_AUTH', bankRequestId: request.requestId, createdAt: at, updatedAt: at,
+      linkId,
+      userId,
+      bankCode: account.bankCode,
+      branchCode: account.branchCode,
+      accountMasked: maskAccount(account.accountNumber),
+      accountHash: hash,
+      status: 'PENDING_BANK_AUTH',
+      bankRequestId: request.requestId,
+      createdAt: at,
+      updatedAt: at,
     },
     { userId, actor: `user:${userId}`, action: 'LINK_REQUESTED', details: { linkId, bankCode: account.bankCode, deviceId }, at: now },
   );
@@ -113,7 +122,10 @@ export async function authorizeLink(input: { userId: string; linkId: string; aut
   try {
     // The wallet's verified phone goes to the bank, which answers whether it is the holder's registered phone.
     holder = await p.bank.exchangeAuthorizationCode({
-      bankCode: link.bankCode, requestId: link.bankRequestId, authorizationCode: input.authorizationCode, walletPhoneNumber: user.phoneNumber,
+      bankCode: link.bankCode,
+      requestId: link.bankRequestId,
+      authorizationCode: input.authorizationCode,
+      walletPhoneNumber: user.phoneNumber,
     });
   } catch (e) {
     if (e instanceof DomainError && e.code === 'BANK_AUTHORIZATION_FAILED') await failLink(link, 'BANK_AUTHORIZATION_FAILED');
@@ -126,8 +138,15 @@ export async function authorizeLink(input: { userId: string; linkId: string; aut
   const now = p.clock.now();
   const code = await issueCode(p, 'link', link.linkId, now, { sendsInWindow: 1, windowStart: now });
   const moved = await stores().links.awaitConfirmation(
-    link, now,
-    { userId, actor: `user:${userId}`, action: 'LINK_BANK_AUTHORIZED', details: { linkId: link.linkId, phoneAttested: holder.phoneMatchesHolder === true }, at: now },
+    link,
+    now,
+    {
+      userId,
+      actor: `user:${userId}`,
+      action: 'LINK_BANK_AUTHORIZED',
+      details: { linkId: link.linkId, phoneAttested: holder.phoneMatchesHolder === true },
+      at: now,
+    },
     // Wallets cannot change their phone number; a feature that lets them must drop this attestation.
     { accountRef: holder.accountRef, phoneAttested: holder.phoneMatchesHolder === true },
     code.record,
@@ -146,11 +165,19 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
   if (link.status !== 'PENDING_CONFIRMATION') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
   await refuseIfLocked(link);
   await verifyCode({
-    p, key: keys.linkCode(link.linkId), purpose: 'link', subject: link.linkId, candidate: input.code,
+    p,
+    key: keys.linkCode(link.linkId),
+    purpose: 'link',
+    subject: link.linkId,
+    candidate: input.code,
     spend: async (hash) => {
       const now = p.clock.now();
       const result = await stores().links.activateLink(link, { hash, maxAttempts: CODE_POLICY.maxAttempts }, now, {
-        userId, actor: `user:${userId}`, action: 'LINK_ACTIVATED', details: { linkId: link.linkId, bankCode: link.bankCode }, at: now,
+        userId,
+        actor: `user:${userId}`,
+        action: 'LINK_ACTIVATED',
+        details: { linkId: link.linkId, bankCode: link.bankCode },
+        at: now,
       });
       if (result === 'ACCOUNT_TAKEN') {
         await failLinkQuietly(link, 'ACCOUNT_ALREADY_LINKED');
@@ -164,10 +191,16 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
   const now = p.clock.now();
   const { notMeTokenKey } = await p.secrets();
   const token = signNotMeToken(notMeTokenKey, {
-    linkId: link.linkId, userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(), event: { kind: 'LINKED', at: Math.floor(now / 1000) },
+    linkId: link.linkId,
+    userId,
+    expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400,
+    tokenId: randomUUID(),
+    event: { kind: 'LINKED', at: Math.floor(now / 1000) },
   });
   await notifyHolderSafely(
-    link, { accountRef: link.accountRef! }, 'LINKED',
+    link,
+    { accountRef: link.accountRef! },
+    'LINKED',
     NOTICES.linked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, at: now }),
     `${config().notMePageUrl}?token=${token}`,
   );
@@ -179,7 +212,12 @@ export async function listBankLinks(userId: string): Promise<LinkView[]> {
   const links = await stores().links.listLinks(userId);
   links.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return links.map((l) => ({
-    linkId: l.linkId, bankCode: l.bankCode, branchCode: l.branchCode, accountNumber: l.accountMasked, status: l.status, createdAt: l.createdAt,
+    linkId: l.linkId,
+    bankCode: l.bankCode,
+    branchCode: l.branchCode,
+    accountNumber: l.accountMasked,
+    status: l.status,
+    createdAt: l.createdAt,
     ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}),
   }));
 }
@@ -193,7 +231,13 @@ export async function unlink(input: { userId: string; linkId: string }): Promise
   // removing it would free the victim's account for another wallet.
   if (link.status === 'SUSPENDED') throw new DomainError('INVALID_STATE', 'This link is suspended; only support can remove it', { status: link.status });
   const now = ports().clock.now();
-  const moved = await stores().links.removeLink(link, now, { userId, actor: `user:${userId}`, action: 'LINK_REMOVED', details: { linkId: link.linkId, from: link.status }, at: now });
+  const moved = await stores().links.removeLink(link, now, {
+    userId,
+    actor: `user:${userId}`,
+    action: 'LINK_REMOVED',
+    details: { linkId: link.linkId, from: link.status },
+    at: now,
+  });
   if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
   // Charges still waiting on this link stop now; one that races this removal fails its own guard.
   await cancelWaiting(userId, 'LINK_NOT_ACTIVE', `user:${userId}`, (c) => c.linkId === link.linkId);
@@ -208,16 +252,29 @@ async function failLink(link: LinkRecord, reason: string) {
   const now = ports().clock.now();
   emit(METRIC.linkFailure, 1, 'Count', { bankCode: link.bankCode });
   await countBankSignal(link.bankCode, 'LINK_FAILURE');
-  await links.moveLink(link, 'FAILED', now, { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now }, { failureReason: reason });
+  await links.moveLink(
+    link,
+    'FAILED',
+    now,
+    { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now },
+    { failureReason: reason },
+  );
   await Promise.all([
     links.addStrike(`USER#${link.userId}`, now, LINK_ABUSE.strikeRetentionDays, { reason, linkId: link.linkId }),
     links.addStrike(`ACCOUNT#${link.accountHash}`, now, LINK_ABUSE.strikeRetentionDays, { reason, linkId: link.linkId, userId: link.userId }),
   ]);
   const since = now - LINK_ABUSE.windowHours * 3600_000;
-  const [walletStrikes, accountStrikes] = await Promise.all([links.strikesSince(`USER#${link.userId}`, since), links.strikesSince(`ACCOUNT#${link.accountHash}`, since)]);
+  const [walletStrikes, accountStrikes] = await Promise.all([
+    links.strikesSince(`USER#${link.userId}`, since),
+    links.strikesSince(`ACCOUNT#${link.accountHash}`, since),
+  ]);
   await links.noteStrikes({
-    userId: link.userId, actor: 'system:bank-links', action: 'LINK_STRIKE', reason,
-    details: { linkId: link.linkId, bankCode: link.bankCode, walletStrikes24h: walletStrikes.length, accountStrikes24h: accountStrikes.length }, at: now,
+    userId: link.userId,
+    actor: 'system:bank-links',
+    action: 'LINK_STRIKE',
+    reason,
+    details: { linkId: link.linkId, bankCode: link.bankCode, walletStrikes24h: walletStrikes.length, accountStrikes24h: accountStrikes.length },
+    at: now,
   });
   if (walletStrikes.length >= LINK_ABUSE.walletStrikesToFreeze) {
     // The one freeze: it also cancels the wallet's waiting charges.
@@ -225,15 +282,29 @@ async function failLink(link: LinkRecord, reason: string) {
   }
   if (accountStrikes.length >= LINK_ABUSE.accountStrikesToLock && !(await links.getAccountLock(link.accountHash, now))) {
     await links.lockAccount(link.accountHash, now + LINK_ABUSE.accountLockDays * DAY, 'REPEATED_LINK_FAILURES', {
-      userId: link.userId, actor: 'system:bank-links', action: 'BANK_ACCOUNT_LOCKED', reason: 'REPEATED_LINK_FAILURES',
-      details: { bankCode: link.bankCode, failures24h: accountStrikes.length, wallets: new Set(accountStrikes.map((s) => s.userId)).size }, at: now,
+      userId: link.userId,
+      actor: 'system:bank-links',
+      action: 'BANK_ACCOUNT_LOCKED',
+      reason: 'REPEATED_LINK_FAILURES',
+      details: { bankCode: link.bankCode, failures24h: accountStrikes.length, wallets: new Set(accountStrikes.map((s) => s.userId)).size },
+      at: now,
     });
-    await notifyHolderSafely(link, { requestId: link.bankRequestId }, 'ACCOUNT_LOCKED',
-      NOTICES.accountLocked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, failures: accountStrikes.length }));
+    await notifyHolderSafely(
+      link,
+      { requestId: link.bankRequestId },
+      'ACCOUNT_LOCKED',
+      NOTICES.accountLocked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, failures: accountStrikes.length }),
+    );
   }
 }
 
-async function notifyHolderSafely(link: LinkRecord, target: { accountRef: string } | { requestId: string }, notice: 'LINKED' | 'ACCOUNT_LOCKED', message: string, notMeUrl?: string) {
+async function notifyHolderSafely(
+  link: LinkRecord,
+  target: { accountRef: string } | { requestId: string },
+  notice: 'LINKED' | 'ACCOUNT_LOCKED',
+  message: string,
+  notMeUrl?: string,
+) {
   try {
     await ports().bank.notifyHolder({ bankCode: link.bankCode, target, notice, message, notMeUrl });
   } catch (error) {
@@ -252,5 +323,11 @@ async function refuseIfLocked(link: LinkRecord) {
 /** A race lost to another wallet is not abuse by this one: the link fails without a strike. */
 async function failLinkQuietly(link: LinkRecord, reason: string) {
   const now = ports().clock.now();
-  await stores().links.moveLink(link, 'FAILED', now, { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now }, { failureReason: reason });
+  await stores().links.moveLink(
+    link,
+    'FAILED',
+    now,
+    { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now },
+    { failureReason: reason },
+  );
 }

@@ -10,7 +10,33 @@
  *
  * Each area adds the maps it owns, keyed as its DynamoDB items are (e.g. `${userId}/${linkId}`).
  */
+import type { AuditEntry } from '../adapters/audit';
+import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
+import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
+import type { StoredCode } from '../domain/codes';
+
 export class MemoryWorld {
+  // links and banks (functions/store/links.memory.ts, banks.memory.ts)
+  /** Bank links, keyed `${userId}/${linkId}`. */
+  links = new Map<string, LinkRecord>();
+  /** The one link holding each bank account (ACTIVE or SUSPENDED), by account hash. */
+  accountClaims = new Map<string, AccountClaim & { bankCode: string; since: string }>();
+  /** Accounts closed to new links, by account hash (a lock past its `until` no longer counts). */
+  accountLocks = new Map<string, AccountLock>();
+  /** When each wallet last held an account ACTIVE (epoch ms): account hash → userId → ms. */
+  accountWallets = new Map<string, Map<string, number>>();
+  /** Failed link attempts and breaker signals by subject (`USER#id`, `ACCOUNT#hash`, `BANK#code#signal`), oldest first. */
+  strikes = new Map<string, ({ at: string; userId?: string } & Record<string, unknown>)[]>();
+  /** Bank settings by bank code. */
+  banks = new Map<string, BankSettings>();
+  /** Bank events by `${bankCode}/${eventId}`, with their result once applied to the end. */
+  bankEvents = new Map<string, { event: BankEvent; receivedAt: string; result?: BankEventResult }>();
+  // Shared with the codes and audit stores (the links store writes a link's code and its audit entries with its changes).
+  /** One-time codes keyed like their items, `${pk}/${sk}` (a link's: `LINK#<linkId>/CODE`). */
+  codes = new Map<string, StoredCode>();
+  /** The audit trail, in the order written. */
+  audit: AuditEntry[] = [];
+
   /** Monotonic ids for items whose DynamoDB key has a random part. */
   private seq = 0;
   nextId(prefix: string): string {

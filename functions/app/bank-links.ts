@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { UserRecord } from '../adapters/users-repo';
 import { accountHash, LINK_ABUSE, maskAccount, type BankAccount, type LinkRecord } from '../domain/bank-link';
 import { holderMatches } from '../domain/kana';
 import { LIST_REASON } from '../domain/lists';
@@ -13,7 +12,7 @@ import { BANK_NOTICE_LANG, DEFAULT_LANG, NOTICES, SMS } from '../shared/messages
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
-import { stores } from '../store';
+import { stores, type Stores } from '../store';
 import { countBankSignal } from './bank-breaker';
 import { cancelWaiting } from './charge-lifecycle';
 import { freezeWallet } from './wallet-controls';
@@ -27,6 +26,8 @@ import { freezeWallet } from './wallet-controls';
  */
 
 const DAY = 86_400_000;
+
+type UserRecord = Awaited<ReturnType<Stores['users']['requireUser']>>;
 
 /** What the wallet itself sees of its links (not the account's hash, the bank's reference or the attestation). */
 export interface LinkView {

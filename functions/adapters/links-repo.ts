@@ -151,13 +151,14 @@ export async function accountLastActiveElsewhere(accountHash: string, userId: st
 
 export async function getAccountClaim(accountHash: string): Promise<AccountClaim | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountClaim(accountHash), ConsistentRead: true }));
-  return out.Item as AccountClaim | undefined;
+  const claim = out.Item as AccountClaim | undefined;
+  return claim && { userId: claim.userId, linkId: claim.linkId };
 }
 
 export async function getAccountLock(accountHash: string, now: number): Promise<AccountLock | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountLock(accountHash), ConsistentRead: true }));
   const lock = out.Item as AccountLock | undefined;
-  return lock && Date.parse(lock.until) > now ? lock : undefined;
+  return lock && Date.parse(lock.until) > now ? { until: lock.until, reason: lock.reason } : undefined;
 }
 
 export async function lockAccount(accountHash: string, until: number, reason: string, audit: AuditEntry): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { accountHash, LINK_ABUSE, maskAccount, type BankAccount, type LinkRecord } from '../domain/bank-link';
+import { accountHash, LINK_ABUSE, maskAccount, type BankAccount, type LinkRecord, type LinkStatus } from '../domain/bank-link';
 import { holderMatches } from '../domain/kana';
 import { LIST_REASON } from '../domain/lists';
 import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
@@ -35,7 +35,7 @@ export interface LinkView {
   bankCode: string;
   branchCode: string;
   accountNumber: string;
-  status: LinkRecord['status'];
+  status: LinkStatus;
   createdAt: string;
   activatedAt?: string;
 }
@@ -48,6 +48,14 @@ async function requireLink(userId: string, linkId: string): Promise<LinkRecord> 
   const link = await stores().links.getLink(userId, linkId);
   if (!link) throw new DomainError('NOT_FOUND', 'No such bank link');
   return link;
+}
+
+/** The wallet, not frozen, and its link, which must be at `step`. */
+async function linkAt(userId: string, linkId: string, step: LinkStatus) {
+  const [user, link] = await Promise.all([stores().users.requireUser(userId), requireLink(userId, linkId)]);
+  mustBeActive(user);
+  if (link.status !== step) throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
+  return { user, link };
 }
 
 async function requireLinkingEnabled(bankCode: string) {
@@ -113,9 +121,7 @@ export async function startLink(input: { userId: string; account: BankAccount; d
 export async function authorizeLink(input: { userId: string; linkId: string; authorizationCode: string }) {
   const { userId } = input;
   const p = ports();
-  const [user, link] = await Promise.all([stores().users.requireUser(userId), requireLink(userId, input.linkId)]);
-  mustBeActive(user);
-  if (link.status !== 'PENDING_BANK_AUTH') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
+  const { user, link } = await linkAt(userId, input.linkId, 'PENDING_BANK_AUTH');
   await requireLinkingEnabled(link.bankCode);
   await refuseIfLocked(link);
 
@@ -161,9 +167,7 @@ export async function authorizeLink(input: { userId: string; linkId: string; aut
 export async function confirmLink(input: { userId: string; linkId: string; code: string }) {
   const { userId } = input;
   const p = ports();
-  const [user, link] = await Promise.all([stores().users.requireUser(userId), requireLink(userId, input.linkId)]);
-  mustBeActive(user);
-  if (link.status !== 'PENDING_CONFIRMATION') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
+  const { link } = await linkAt(userId, input.linkId, 'PENDING_CONFIRMATION');
   await refuseIfLocked(link);
   await verifyCode({
     p,

@@ -6,7 +6,6 @@
  * `ANSHIN_URL=http://unused npx jest test/integration/link-store-contract.test.ts --selectProjects integration`.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../../functions/adapters/audit';
@@ -17,22 +16,12 @@ import type { BankStore } from '../../functions/store/banks';
 import type { LinkStore } from '../../functions/store/links';
 import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
 import { stopChildren } from '../../local/process';
+import { stackPort } from '../../bench/lib/stack';
 
 jest.setTimeout(120_000);
 
 const TABLE = 'anshin-link-contract';
 let dataDir: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 interface Impl {
   links: LinkStore;
@@ -44,7 +33,7 @@ const impls: Record<'dynamo' | 'memory', Impl> = {} as never;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'anshin-link-contract-'));
-  const endpoint = await startDynamoDbLocal(dataDir, await freePort(), () => undefined);
+  const endpoint = await startDynamoDbLocal(dataDir, await stackPort({}), () => undefined);
   await ensureTable(endpoint, TABLE);
   Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: TABLE, USER_POOL_ID: 'local', USER_POOL_CLIENT_ID: 'local' });
   (await import('../../functions/shared/config')).resetConfigForTests();

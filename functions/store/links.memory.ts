@@ -1,15 +1,12 @@
 import type { AuditEntry } from '../adapters/audit';
 import type { LinkRecord, LinkStatus } from '../domain/bank-link';
 import type { StoredCode } from '../domain/codes';
-import { keys } from '../shared/table';
 import type { ActivationResult, LinkStore } from './links';
 import { copy, type MemoryWorld } from './memory-world';
 
 const linkKey = (userId: string, linkId: string) => `${userId}/${linkId}`;
-const codeKey = (linkId: string) => {
-  const k = keys.linkCode(linkId);
-  return `${k.pk}/${k.sk}`;
-};
+/** Where the codes store keeps a link's code (`CodeSlot` { purpose: 'link', linkId }). */
+const codeKey = (linkId: string) => `link/${linkId}`;
 
 /** A write the store could not make at all (DynamoDB cancels such a transaction): never an answer a caller expects. */
 const cancelled = (what: string) => Object.assign(new Error(`transaction cancelled: ${what}`), { name: 'TransactionCanceledException' });

@@ -32,9 +32,9 @@ export class MemoryWorld {
   /** Bank events by `${bankCode}/${eventId}`, with their result once applied to the end. */
   bankEvents = new Map<string, { event: BankEvent; receivedAt: string; result?: BankEventResult }>();
   // Shared with the codes and audit stores (the links store writes a link's code and its audit entries with its changes).
-  /** One-time codes keyed like their items, `${pk}/${sk}` (a link's: `LINK#<linkId>/CODE`). */
+  /** Phone and link codes by `phone/${userId}` and `link/${linkId}` (a charge's code is on the charge). */
   codes = new Map<string, StoredCode>();
-  /** The audit trail, in the order written. */
+  /** The audit trail, oldest first: every area's memory store appends in the step that makes the change. */
   audit: AuditEntry[] = [];
 
   /** Monotonic ids for items whose DynamoDB key has a random part. */

@@ -21,7 +21,6 @@ import { signWebhook } from '../../functions/domain/webhook-signature';
 import { resetConfigForTests } from '../../functions/shared/config';
 import { DomainError } from '../../functions/shared/errors';
 import { usePorts } from '../../functions/shared/runtime';
-import { keys } from '../../functions/shared/table';
 import { stores, useStores, type Stores } from '../../functions/store';
 import { memoryStores } from '../../functions/store/memory';
 import { MemoryWorld } from '../../functions/store/memory-world';
@@ -36,7 +35,7 @@ import { SmsOutbox } from '../../local/sms-outbox';
 // They do what those stores do for the paths below (no charge ever waits here). After the merge
 // this block goes, and `givenUser`/`givenListed` write the users and lists stores' own maps.
 const mockState: { world?: MemoryWorld; users: Map<string, UserRecord>; listed: Map<string, ListHit> } = { users: new Map(), listed: new Map() };
-const mockCodeKey = (key: { pk: string; sk: string }) => `${key.pk}/${key.sk}`;
+const mockCodeKey = (key: { pk: string; sk: string }) => `link/${key.pk.slice('LINK#'.length)}`;
 const mockUsers = {
   getUser: async (userId: string) => structuredClone(mockState.users.get(userId)),
   requireUser: async (userId: string) => {
@@ -638,10 +637,9 @@ describe('whatever wallets do with links to a few accounts, in any interleaving'
   });
 });
 
-// The link's code is stored where the codes store keeps it (its DynamoDB key), so the codes store finds it.
-test('the link code lives under the link code key', async () => {
+// The link's code waits where the codes store looks for a link's code (its slot { purpose: 'link', linkId }).
+test('the link code waits in the link slot of the codes', async () => {
   const user = givenUser();
   const linkId = await linkedToCode(user, openAccount());
-  const key = keys.linkCode(linkId);
-  expect(world.codes.get(`${key.pk}/${key.sk}`)).toMatchObject({ attempts: 0, hash: expect.any(String) });
+  expect(world.codes.get(`link/${linkId}`)).toMatchObject({ attempts: 0, hash: expect.any(String) });
 });

@@ -4,12 +4,8 @@
  * abuse counters, the bank's events and the breaker, and a property: whatever wallets do, an
  * account is held by at most one link, and the claim names it. No Java, no emulators, no HTTP.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { UserRecord } from '../../functions/adapters/users-repo';
-import { secretsFrom } from '../../functions/adapters/secrets';
 import { checkBankSignature, receiveBankEvent } from '../../functions/app/bank-events';
 import { authorizeLink, confirmLink, listBankLinks, startLink, unlink } from '../../functions/app/bank-links';
 import type { BankSettings } from '../../functions/domain/bank';
@@ -18,16 +14,15 @@ import type { StoredCode } from '../../functions/domain/codes';
 import type { ListHit } from '../../functions/domain/lists';
 import { decodeNotMeToken } from '../../functions/domain/not-me-token';
 import { signWebhook } from '../../functions/domain/webhook-signature';
-import { resetConfigForTests } from '../../functions/shared/config';
 import { DomainError } from '../../functions/shared/errors';
-import { usePorts } from '../../functions/shared/runtime';
+import { ports } from '../../functions/shared/runtime';
 import { stores, useStores, type Stores } from '../../functions/store';
-import { memoryStores } from '../../functions/store/memory';
-import { MemoryWorld } from '../../functions/store/memory-world';
-import { BankSimulator } from '../../local/bank-simulator';
+import type { MemoryWorld } from '../../functions/store/memory-world';
+import type { BankSimulator } from '../../local/bank-simulator';
 import { SimulatorError } from '../../local/ekyc-simulator';
-import { LocalClock } from '../../local/clock';
-import { SmsOutbox } from '../../local/sms-outbox';
+import type { LocalClock } from '../../local/clock';
+import type { SmsOutbox } from '../../local/sms-outbox';
+import { BANK_WEBHOOK_SECRET, serviceWorld, type ServiceWorld } from '../support/service';
 
 // ------------------------------------------------------------------------------------------------
 // Stand-ins until the other areas' in-memory stores are merged (issue 9): the wallets (users), the
@@ -78,56 +73,34 @@ const standIns = {
 };
 // ------------------------------------------------------------------------------------------------
 
-const SERVICE_URL = 'http://service.invalid';
-const BANK_WEBHOOK_SECRET = 'service-bank-webhook-secret';
 const HOLDER = { holderNameKana: 'ヤマダ タロウ', dateOfBirth: '1990-04-01' };
 const IDENTITY = { fullName: '山田 太郎', fullNameKana: 'ヤマダ タロウ', dateOfBirth: '1990-04-01' };
 
-const dirs: string[] = [];
+const opened: ServiceWorld[] = [];
 let world: MemoryWorld;
 let clock: LocalClock;
 let sms: SmsOutbox;
 let bank: BankSimulator;
 let alerts: { subject: string; message: string }[];
+let accountKey: string;
 let seq = 0;
 
-function serviceWorld() {
-  Object.assign(process.env, {
-    TABLE_NAME: 'service-has-no-table',
-    USER_POOL_ID: 'service',
-    USER_POOL_CLIENT_ID: 'service',
-    PUBLIC_BASE_URL: SERVICE_URL,
-    NOT_ME_PAGE_URL: `${SERVICE_URL}/not-me`,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'SILENT',
-  });
-  resetConfigForTests();
-  const dir = mkdtempSync(join(tmpdir(), 'anshin-links-'));
-  dirs.push(dir);
-  world = new MemoryWorld();
-  clock = new LocalClock();
-  sms = new SmsOutbox(join(dir, 'sms.jsonl'), clock);
-  bank = new BankSimulator(join(dir, 'bank.json'), () => SERVICE_URL, sms, clock);
-  alerts = [];
-  const secrets = secretsFrom({
-    masterKey: 'service-master-key-0123456789abcdef',
-    ekycWebhookSecret: 'service-ekyc-webhook-secret',
-    bankWebhookSecret: BANK_WEBHOOK_SECRET,
-  });
-  usePorts({ sms, bank, clock, alerts: { notify: async (subject, message) => void alerts.push({ subject, message }) }, secrets: async () => secrets });
-  useStores({ ...memoryStores(world), ...standIns });
+/** A fresh service world with the two seeded banks (and, until the merge, the stand-ins over it). */
+async function freshWorld() {
+  const w = serviceWorld();
+  opened.push(w);
+  ({ world, clock, sms, bank, alerts } = w);
+  useStores(standIns);
   mockState.world = world;
   mockState.users.clear();
   mockState.listed.clear();
+  accountKey = (await ports().secrets()).accountKey;
+  for (const bankCode of ['0001', '9900']) await stores().banks.seedBank(bankSettings(bankCode));
 }
 
-beforeEach(async () => {
-  serviceWorld();
-  for (const bankCode of ['0001', '9900']) await stores().banks.seedBank(bankSettings(bankCode));
-});
+beforeEach(freshWorld);
 afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const w of opened.splice(0)) w.close();
 });
 afterAll(() => useStores(undefined));
 
@@ -170,7 +143,7 @@ function openAccount(over: Partial<typeof HOLDER & { phoneNumber: string; bankCo
   return { bankCode, branchCode: opened.branchCode, accountNumber: opened.accountNumber, pin: opened.pin, phoneNumber };
 }
 const accountOnly = (a: BankAccount): BankAccount => ({ bankCode: a.bankCode, branchCode: a.branchCode, accountNumber: a.accountNumber });
-const hashOf = (a: BankAccount) => accountHash(secretsFrom({ masterKey: 'service-master-key-0123456789abcdef' }).accountKey, a);
+const hashOf = (a: BankAccount) => accountHash(accountKey, a);
 const lastCode = (phone: string) => /\d{6}/.exec(sms.messagesTo(phone).at(-1)?.body ?? '')?.[0] ?? '';
 
 /** What the holder does at the bank's page: the PIN, then the one-time code the bank sends to the holder's phone. */
@@ -582,8 +555,7 @@ describe('whatever wallets do with links to a few accounts, in any interleaving'
   it('an account is held by at most one link, ACTIVE or SUSPENDED, and its claim names that link', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 24 }), async (steps) => {
-        serviceWorld();
-        for (const bankCode of ['0001', '9900']) await stores().banks.seedBank(bankSettings(bankCode));
+        await freshWorld();
         const wallets = [givenUser(), givenUser()];
         const accounts = [openAccount(), openAccount({ holderNameKana: 'スズキ ハナコ' })];
         // Each wallet's links under way: started (with the bank's page) and authorized.

@@ -1,3 +1,8 @@
+import type { AuditEntry } from '../adapters/audit';
+import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
+import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
+import type { StoredCode } from '../domain/codes';
+
 /**
  * The in-memory stores' one shared state: the service tests' stand-in for the table.
  *
@@ -10,11 +15,6 @@
  *
  * Each area adds the maps it owns, keyed as its DynamoDB items are (e.g. `${userId}/${linkId}`).
  */
-import type { AuditEntry } from '../adapters/audit';
-import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
-import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
-import type { StoredCode } from '../domain/codes';
-
 export class MemoryWorld {
   // links and banks (functions/store/links.memory.ts, banks.memory.ts)
   /** Bank links, keyed `${userId}/${linkId}`. */

@@ -1,4 +1,6 @@
 import type { Stores } from './index';
+import { memoryBanks } from './banks.memory';
+import { memoryLinks } from './links.memory';
 import type { MemoryWorld } from './memory-world';
 import { memoryAudit } from './audit.memory';
 import { memoryClaims } from './claims.memory';
@@ -24,5 +26,7 @@ export function memoryStores(world: MemoryWorld): Partial<Stores> {
     codes: memoryCodes(world),
     ekyc: memoryEkyc(world),
     smsLimits: memorySmsLimits(world),
+    links: memoryLinks(world),
+    banks: memoryBanks(world),
   };
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import { ddb, transact, type TransactItem } from '../store/dynamo';
+import { ddb, type TransactItem } from '../store/dynamo';
 import { keys } from '../shared/table';
 import { redact } from '../shared/redact';
 import type { AuditEntry, AuditRecord } from '../domain/audit';
 import type { AuditStore } from '../store/audit';
-import { bankWrites, type BankSettings } from './banks-repo';
 
 export type { TransactItem };
 export type { AuditEntry } from '../domain/audit';
@@ -48,9 +47,4 @@ export async function auditTrail(subject: string, limit = 200): Promise<AuditRec
   return (out.Items ?? []) as AuditRecord[];
 }
 
-export const auditStore: AuditStore = {
-  auditTrail,
-  async switchBank(settings: BankSettings, audit: AuditEntry) {
-    await transact([...bankWrites(settings), auditPut(config().tableName, audit)]);
-  },
-};
+export const auditStore: AuditStore = { auditTrail };

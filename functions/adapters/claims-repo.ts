@@ -5,7 +5,6 @@ import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
 import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
 import type { ClaimStore } from '../store/claims';
-import { accountWalletItem, moveLink, releaseClaimItem } from './links-repo';
 
 export type { Claim, ClaimStatus } from '../domain/claim';
 
@@ -219,7 +218,6 @@ export const claimStore: ClaimStore = {
     }
   },
   deny: (claimId, decidedBy, decidedAt, audit) => transactIf([moveClaimItem(claimId, 'OPEN', 'DENIED', { decidedBy, decidedAt }), auditPut(table(), audit)]),
-  releaseLink: (link, now, audit) => moveLink(link, 'REMOVED', now, audit, {}, [releaseClaimItem(link), accountWalletItem(link.accountHash, link.userId, now)]),
   async report(tokenId) {
     const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.notMeReport(tokenId), ConsistentRead: true }));
     return out.Item as NotMeReport | undefined;

@@ -1,10 +1,10 @@
-import type { BankSettings } from '../adapters/banks-repo';
+import type { BankSettings } from '../domain/bank';
 import type { Caller } from '../shared/http';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';
 import { cancelBankCharges } from './charge-lifecycle';
 
-export type { BankSettings } from '../adapters/banks-repo';
+export type { BankSettings } from '../domain/bank';
 
 /** Every bank and its switches, by bank code. */
 export async function bankSettings(): Promise<BankSettings[]> {
@@ -36,7 +36,7 @@ export async function switchBank(input: BankSwitch): Promise<BankSettings> {
     updatedBy: actor,
     ...(breaker ? { breaker } : {}),
   };
-  await stores().audit.switchBank(settings, {
+  await stores().banks.saveBank(settings, {
     userId: `bank-${settings.bankCode}`,
     actor,
     action: 'BANK_SWITCHED',

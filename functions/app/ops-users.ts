@@ -131,6 +131,7 @@ export async function releaseLink(input: StaffAction & { userId: string; linkId:
     details: { linkId: link.linkId, bankCode: link.bankCode },
     at: now,
   };
-  if (!(await stores().claims.releaseLink(link, now, audit))) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
+  // Removing a SUSPENDED link lets its claim on the account go in the same step.
+  if (!(await stores().links.removeLink(link, now, audit))) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
   return { linkId: link.linkId, status: 'REMOVED' };
 }

@@ -30,9 +30,5 @@ export function memoryAudit(world: MemoryWorld): AuditStore {
         .sort((a, b) => b.at.localeCompare(a.at))
         .slice(0, limit);
     },
-    async switchBank(settings, audit) {
-      (world as unknown as { banks: Map<string, typeof settings> }).banks.set(settings.bankCode, copy(settings));
-      recordAudit(world, audit);
-    },
   };
 }

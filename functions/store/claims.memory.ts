@@ -1,28 +1,18 @@
 import type { ChargeRecord } from '../adapters/charges-repo';
-import type { LinkRecord } from '../adapters/links-repo';
-import type { WalletRecord } from '../adapters/users-repo';
 import type { Claim, ClaimedCharge } from '../domain/claim';
 import { recordAudit } from './audit.memory';
 import type { ClaimStore } from './claims';
 import { copy, type MemoryWorld } from './memory-world';
 
 /**
- * The other areas' maps a claim reads and writes, as their owners declare them on MemoryWorld:
- * a claim marks charges, a payment claws back from the wallet and writes a ledger entry, a
- * release lets a link's account go.
+ * The charges area's maps a claim writes, as that area declares them on MemoryWorld (with its merge):
+ * a claim marks charges, a payment writes a ledger entry.
  */
 interface Shared {
   /** By `${userId}/${chargeId}`. */
   charges: Map<string, ChargeRecord>;
-  wallets: Map<string, WalletRecord>;
   /** The journal by `${userId}/${createdAt}#${entryId}`; the operator's own entries under `LEDGER#OPERATOR/`. */
   entries: Map<string, { entryId: string; createdAt: string } & Record<string, unknown>>;
-  /** By `${userId}/${linkId}`. */
-  links: Map<string, LinkRecord>;
-  /** By account hash: the link holding the account. */
-  accountClaims: Map<string, { userId: string; linkId: string }>;
-  /** Account hash → userId → when that wallet last held the account (epoch ms). */
-  accountWallets: Map<string, Map<string, number>>;
 }
 
 export function memoryClaims(world: MemoryWorld): ClaimStore {
@@ -90,7 +80,7 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
       const at = new Date(now).toISOString();
       const entryId = `ent_${claim.claimId.slice(4)}`;
       const entryKey = `${clawback > 0 ? claim.userId : 'LEDGER#OPERATOR'}/${at}#${entryId}`;
-      const wallet = shared.wallets.get(claim.userId);
+      const wallet = world.wallets.get(claim.userId);
       if (shared.entries.has(entryKey) || (clawback > 0 && wallet?.balance !== balanceBefore)) return 'WALLET_CHANGED';
       move(claim.claimId, 'PAYING', 'PAID', { refunded: claim.amount, clawback, loss, decidedAt: at, decidedBy: audit.actor });
       shared.entries.set(entryKey, {
@@ -110,20 +100,6 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
     },
     async deny(claimId, decidedBy, decidedAt, audit) {
       if (!move(claimId, 'OPEN', 'DENIED', { decidedBy, decidedAt })) return false;
-      recordAudit(world, audit);
-      return true;
-    },
-    async releaseLink(link, now, audit) {
-      const key = `${link.userId}/${link.linkId}`;
-      const stored = shared.links.get(key);
-      if (stored?.status !== link.status) return false;
-      // The DynamoDB transaction fails as a whole (not as a stale link) when the account is not this link's.
-      if (shared.accountClaims.get(link.accountHash)?.linkId !== link.linkId)
-        throw Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException' });
-      shared.links.set(key, { ...stored, status: 'REMOVED', updatedAt: new Date(now).toISOString() });
-      shared.accountClaims.delete(link.accountHash);
-      const wallets = shared.accountWallets.get(link.accountHash) ?? new Map<string, number>();
-      shared.accountWallets.set(link.accountHash, wallets.set(link.userId, now));
       recordAudit(world, audit);
       return true;
     },

@@ -1,4 +1,3 @@
-import type { LinkRecord } from '../adapters/links-repo';
 import type { AuditEntry } from '../domain/audit';
 import type { Claim, ClaimedCharge, NotMeReport, NotMeResponse } from '../domain/claim';
 import type { Posting } from '../domain/ledger';
@@ -48,11 +47,6 @@ export interface ClaimStore {
   pay(claim: Claim, payment: ClaimPayment): Promise<PayResult>;
   /** OPEN → DENIED with its audit record: false if the claim was not OPEN. */
   deny(claimId: string, decidedBy: string, decidedAt: string, audit: AuditEntry): Promise<boolean>;
-  /**
-   * A SUSPENDED link is REMOVED and the victim's account it kept claimed is let go (the account's
-   * wallet history keeps this wallet), with the audit record: false if the link changed meanwhile.
-   */
-  releaseLink(link: LinkRecord, now: number, audit: AuditEntry): Promise<boolean>;
   /** The not-me report made with this token, if any. */
   report(tokenId: string): Promise<NotMeReport | undefined>;
   /** Records a report before anything is done about it (so it survives a failure); a second record changes nothing. */

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { ChargeRecord } from '../../functions/adapters/charges-repo';
-import type { LinkRecord } from '../../functions/adapters/links-repo';
-import type { UserRecord, WalletRecord } from '../../functions/adapters/users-repo';
+import type { LinkRecord } from '../../functions/domain/bank-link';
+import type { UserRecord } from '../../functions/domain/user';
 import { claimCharges, decideClaim, denyClaim, listClaims, openClaim, payClaim } from '../../functions/app/compensation';
 import { auditTrailOf } from '../../functions/app/ops-audit';
-import { bankSettings, switchBank, type BankSettings } from '../../functions/app/ops-banks';
+import { bankSettings, switchBank } from '../../functions/app/ops-banks';
 import { deleteListEntry, listsInForce, putListEntry } from '../../functions/app/ops-lists';
 import { freezeByStaff, opsUserView, releaseLink, unfreezeByStaff } from '../../functions/app/ops-users';
 import { notMeDetails, reportNotMe } from '../../functions/app/reports';
@@ -25,52 +25,24 @@ import { serviceWorld, type ServiceWorld } from '../support/service';
 
 const T0 = Date.parse('2026-11-30T01:00:00Z');
 
-/** The maps of the other areas these use cases read, as their owners declare them on MemoryWorld. */
+/** The charges area's maps, as it declares them on MemoryWorld (with its merge). */
 type World = MemoryWorld & {
-  users: Map<string, UserRecord>;
-  wallets: Map<string, WalletRecord>;
-  links: Map<string, LinkRecord>;
-  banks: Map<string, BankSettings>;
   charges: Map<string, ChargeRecord>;
   entries: Map<string, Record<string, unknown>>;
-  accountClaims: Map<string, { userId: string; linkId: string }>;
-  accountWallets: Map<string, Map<string, number>>;
 };
 
 /**
- * Until the other areas' in-memory stores land with the merge of issue 9, the few calls the ops use
- * cases make into them, over the same maps (their own stores, when registered, take precedence).
+ * Until the charges area's in-memory store lands with its merge (issue 9), the two reads the ops use
+ * cases make of it, over the same map (its own store, once registered, takes precedence).
+ * Delete this once `memoryStores` registers `charges`.
  */
-function otherAreas(w: World): Partial<Stores> {
-  const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
-  const users = {
-    getUser: async (userId: string) => clone(w.users.get(userId)),
-    getWallet: async (userId: string) => clone(w.wallets.get(userId)),
-    async requestUnfreeze(userId: string, request: NonNullable<UserRecord['unfreezeRequest']>, audit: MemoryWorld['audit'][number]) {
-      const u = w.users.get(userId);
-      if (u?.status !== 'FROZEN' || u.unfreezeRequest) return false;
-      u.unfreezeRequest = clone(request);
-      w.audit.push(clone(audit));
-      return true;
-    },
-    async unfreezeUser(userId: string, audit: MemoryWorld['audit'][number]) {
-      const u = w.users.get(userId);
-      if (u?.status !== 'FROZEN') return false;
-      w.users.set(userId, { ...u, status: 'ACTIVE', frozenReason: undefined, unfreezeRequest: undefined });
-      w.audit.push(clone(audit));
-      return true;
-    },
-  };
-  const links = {
-    getLink: async (userId: string, linkId: string) => clone(w.links.get(`${userId}/${linkId}`)),
-    listLinks: async (userId: string) => [...w.links.values()].filter((l) => l.userId === userId).map(clone),
-  };
-  const banks = { getBank: async (code: string) => clone(w.banks.get(code)), listBanks: async () => [...w.banks.values()].map(clone) };
+function chargesStandIn(w: World): Partial<Stores> {
+  const clone = <T>(v: T): T => structuredClone(v);
   const charges = {
     getCharge: async (userId: string, chargeId: string) => clone(w.charges.get(`${userId}/${chargeId}`)),
     listCharges: async (userId: string) => [...w.charges.values()].filter((c) => c.userId === userId).map(clone),
   };
-  return { users, links, banks, charges } as unknown as Partial<Stores>;
+  return { charges } as unknown as Partial<Stores>;
 }
 
 let sw: ServiceWorld;
@@ -93,7 +65,7 @@ beforeEach(async () => {
   }) as World;
   now = T0;
   credits = [];
-  useStores({ ...otherAreas(world), ...memoryStores(world) });
+  useStores({ ...chargesStandIn(world), ...memoryStores(world) });
   // A clock set by each test, and a bank whose refunds are only recorded (the victims' accounts are not in the simulator).
   usePorts({
     clock: { now: () => now },
@@ -145,7 +117,8 @@ function seedLink(userId: string, over: Partial<LinkRecord> = {}): LinkRecord {
     ...over,
   };
   world.links.set(`${userId}/${link.linkId}`, link);
-  if (link.status === 'ACTIVE' || link.status === 'SUSPENDED') world.accountClaims.set(link.accountHash, { userId, linkId: link.linkId });
+  if (link.status === 'ACTIVE' || link.status === 'SUSPENDED')
+    world.accountClaims.set(link.accountHash, { userId, linkId: link.linkId, bankCode: link.bankCode, since: link.createdAt });
   return link;
 }
 

@@ -1,10 +1,10 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import { callerOf, type Caller } from '../shared/http';
+import type { Caller } from '../shared/http';
 import { keys } from '../shared/table';
 import { ddb } from '../store/dynamo';
 import { staffMember, type Staff } from '../domain/staff';
-import { opsSubOf, type StaffStore } from '../store/staff';
+import { opsSubOf, staffCaller, type StaffStore } from '../store/staff';
 
 export type { Staff } from '../domain/staff';
 
@@ -27,7 +27,7 @@ const cache = new Map<string, string>();
 
 /** The calling member of staff, named by the token's e-mail claim, else by what the sign-in recorded, else by sub. */
 export async function staffOf(req: { caller?: Caller }): Promise<Staff> {
-  const { userId: id, email: claimed } = callerOf(req);
+  const { userId: id, email: claimed } = staffCaller(req);
   // In the cloud the staff pool's token trigger puts the e-mail into the access token.
   if (claimed) return staffMember(id, claimed);
   let email = cache.get(id);

@@ -1,12 +1,11 @@
 import { staffMember } from '../domain/staff';
-import { callerOf } from '../shared/http';
 import type { MemoryWorld } from './memory-world';
-import { opsSubOf, type StaffStore } from './staff';
+import { opsSubOf, staffCaller, type StaffStore } from './staff';
 
 export function memoryStaff(world: MemoryWorld): StaffStore {
   return {
     async staffOf(req) {
-      const { userId: id, email } = callerOf(req);
+      const { userId: id, email } = staffCaller(req);
       return staffMember(id, email ?? world.staff.get(id)?.email ?? id);
     },
     async recordStaffSignIn(accessToken, email, now) {

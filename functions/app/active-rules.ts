@@ -1,5 +1,5 @@
-import { getActiveRules } from '../adapters/rules-repo';
 import type { ActiveRules } from '../domain/rules';
+import { stores } from '../store';
 
 /** A function uses a newly activated rule set within this long (DESIGN: within a minute). */
 export const RULES_CACHE_SECONDS = 60;
@@ -51,6 +51,8 @@ export function rulesCache(load: () => Promise<ActiveRules>, monotonicMs: () => 
  */
 const SLOT = Symbol.for('anshin.rulesCache');
 const slot = globalThis as { [SLOT]?: RulesCache };
+
+const getActiveRules = () => stores().rules.getActiveRules();
 
 export function activeRules(): Promise<ActiveRules> {
   slot[SLOT] ??= rulesCache(getActiveRules, () => performance.now());

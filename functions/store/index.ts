@@ -14,8 +14,8 @@ export interface Stores {
   links: typeof import('../adapters/links-repo');
   banks: typeof import('../adapters/banks-repo');
   charges: typeof import('../adapters/charges-repo');
-  reviews: typeof import('../adapters/reviews-repo');
-  rules: typeof import('../adapters/rules-repo');
+  reviews: import('./reviews').ReviewStore;
+  rules: import('./rules').RulesStore;
   lists: typeof import('../adapters/lists-repo');
   claims: typeof import('../adapters/claims-repo');
   staff: typeof import('../adapters/staff-repo');
@@ -33,8 +33,8 @@ const dynamo: Factories = {
   links: () => require('../adapters/links-repo'),
   banks: () => require('../adapters/banks-repo'),
   charges: () => require('../adapters/charges-repo'),
-  reviews: () => require('../adapters/reviews-repo'),
-  rules: () => require('../adapters/rules-repo'),
+  reviews: () => (require('../adapters/reviews-repo') as typeof import('../adapters/reviews-repo')).reviewsRepo,
+  rules: () => (require('../adapters/rules-repo') as typeof import('../adapters/rules-repo')).rulesRepo,
   lists: () => require('../adapters/lists-repo'),
   claims: () => require('../adapters/claims-repo'),
   staff: () => require('../adapters/staff-repo'),

@@ -1,14 +1,14 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedDecision } from '../domain/backtest';
-import { DEFAULT_RULES_VERSION, RULE_DEFAULTS, withDefaults, type ActiveRules } from '../domain/rules';
+import { DEFAULT_RULES_VERSION, type ActiveRules } from '../domain/rules';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { capacity, recordCapacity } from './charges-repo';
 import { cancellationReasons, ddb } from '../store/dynamo';
 import { transact } from '../store/dynamo';
-import type { RulesProposal } from '../domain/rules-proposal';
-import type { RulesStore, StoredActiveRules } from '../store/rules';
+import { activeRulesOf, type RulesProposal, type RulesVersionRecord, type StoredActiveRules } from '../domain/rules-proposal';
+import type { RulesStore } from '../store/rules';
 
 // Until every area imports entity types from domain/ (the lead drops these after the merge).
 export type { ProposalStatus, RulesProposal } from '../domain/rules-proposal';
@@ -18,21 +18,10 @@ const DAY = 86_400_000;
 /** Decision records outlive the 30-day backtest window by a few days, then TTL removes them for free. */
 const DECISION_RECORD_DAYS = 35;
 
-interface StoredRules {
-  version: number;
-  rules: unknown;
-  activatedAt?: string;
-  activatedBy?: string;
-  proposalId?: string;
-}
-
 /** The rule set in force: the stored active version read over today's defaults, or version 1 (the defaults). */
 export async function getActiveRules(): Promise<StoredActiveRules> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activeRules, ConsistentRead: true }));
-  const item = out.Item as StoredRules | undefined;
-  // Version 1: the code's defaults, with the deployment's own starting thresholds (RISK_RULES) where it sets them.
-  if (!item) return { version: DEFAULT_RULES_VERSION, rules: withDefaults({ ...RULE_DEFAULTS, ...config().riskRules }) };
-  return { version: item.version, rules: withDefaults(item.rules), ...(item.activatedAt ? { activatedAt: item.activatedAt, activatedBy: item.activatedBy } : {}) };
+  return activeRulesOf(out.Item as RulesVersionRecord | undefined, config().riskRules);
 }
 
 export async function putProposal(p: RulesProposal, audit: AuditEntry): Promise<void> {

@@ -63,3 +63,8 @@ export function rememberActiveRules(value: ActiveRules): void {
   slot[SLOT] ??= rulesCache(getActiveRules, () => performance.now());
   slot[SLOT].remember(value);
 }
+
+/** A fresh cache (the service tests' worlds each start at version 1); as a new Lambda container would start. */
+export function resetActiveRulesForTests(): void {
+  delete slot[SLOT];
+}

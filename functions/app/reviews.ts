@@ -18,7 +18,14 @@ type Staff = Awaited<ReturnType<ReturnType<typeof stores>['staff']['staffOf']>>;
 const staffOf = (caller: Caller | undefined) => stores().staff.staffOf({ caller });
 
 const caseView = (c: ReviewCase) => ({
-  caseId: c.caseId, chargeId: c.chargeId, userId: c.userId, amount: c.amount, reasons: c.reasons, createdAt: c.createdAt, dueAt: c.dueAt, expiresAt: c.expiresAt,
+  caseId: c.caseId,
+  chargeId: c.chargeId,
+  userId: c.userId,
+  amount: c.amount,
+  reasons: c.reasons,
+  createdAt: c.createdAt,
+  dueAt: c.dueAt,
+  expiresAt: c.expiresAt,
   caseStatus: c.caseStatus,
   ...(c.assignee ? { assignee: c.assignee, assignedAt: c.assignedAt } : {}),
   ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}),
@@ -41,7 +48,10 @@ export async function listReviews(input: { status?: 'OPEN' | 'CLOSED' }) {
 }
 
 const caseAssigned = (c: ReviewCase) =>
-  new DomainError('CASE_ASSIGNED', `The case is held by ${c.assignee ?? 'another member of staff'}; take it over with a reason first`, { assignee: c.assignee, assignedAt: c.assignedAt });
+  new DomainError('CASE_ASSIGNED', `The case is held by ${c.assignee ?? 'another member of staff'}; take it over with a reason first`, {
+    assignee: c.assignee,
+    assignedAt: c.assignedAt,
+  });
 
 async function openCase(caseId: string): Promise<ReviewCase> {
   const c = await stores().reviews.getCase(caseId);
@@ -66,8 +76,12 @@ export async function assignReview(input: { caller?: Caller; caseId: string; tak
   if (c.assigneeId === staff.id) return { caseId: c.caseId, assignee: staff.email, assignedAt: c.assignedAt };
   const now = ports().clock.now();
   const taken = await stores().reviews.assign(c.caseId, staff, now, fromOther, {
-    userId: c.userId, actor: staff.actor, action: fromOther ? 'CASE_TAKEN_OVER' : 'CASE_ASSIGNED', ...(fromOther ? { reason: input.takeOver } : {}),
-    details: { caseId: c.caseId, chargeId: c.chargeId, ...(fromOther ? { from: c.assignee } : {}) }, at: now,
+    userId: c.userId,
+    actor: staff.actor,
+    action: fromOther ? 'CASE_TAKEN_OVER' : 'CASE_ASSIGNED',
+    ...(fromOther ? { reason: input.takeOver } : {}),
+    details: { caseId: c.caseId, chargeId: c.chargeId, ...(fromOther ? { from: c.assignee } : {}) },
+    at: now,
   });
   // Someone took it first (or it closed) between the read and the write.
   if (!taken) throw caseAssigned(await stillOpen(c.caseId));
@@ -83,7 +97,11 @@ export async function assignReview(input: { caller?: Caller; caseId: string; tak
 function checkDecider(c: ReviewCase, staff: Staff, decision: 'APPROVE' | 'REJECT') {
   if (c.firstApproval) {
     if (decision === 'APPROVE' && c.firstApproval.byId === staff.id) {
-      throw new DomainError('SECOND_APPROVER_REQUIRED', `${c.firstApproval.by} approved this case already; a second, different member of staff must approve it`, { firstApprover: c.firstApproval.by });
+      throw new DomainError(
+        'SECOND_APPROVER_REQUIRED',
+        `${c.firstApproval.by} approved this case already; a second, different member of staff must approve it`,
+        { firstApprover: c.firstApproval.by },
+      );
     }
     return;
   }
@@ -130,7 +148,9 @@ async function decideCase(input: ReviewDecisionInput): Promise<ReviewDecisionRes
   const reviews = stores().reviews;
   const { decision, note, freezeUser, trustLink } = input;
   if (trustLink && decision !== 'APPROVE') {
-    throw new DomainError('VALIDATION_ERROR', 'trustLink goes with APPROVE only', { issues: [{ in: 'body', path: 'trustLink', message: 'only with decision APPROVE' }] });
+    throw new DomainError('VALIDATION_ERROR', 'trustLink goes with APPROVE only', {
+      issues: [{ in: 'body', path: 'trustLink', message: 'only with decision APPROVE' }],
+    });
   }
   const c = await openCase(input.caseId);
   checkDecider(c, staff, decision);
@@ -141,9 +161,18 @@ async function decideCase(input: ReviewDecisionInput): Promise<ReviewDecisionRes
   // Four eyes: the first APPROVE of a large charge is recorded and waits for a second, distinct approver.
   // The amount is a rule (fourEyes.reviewApprovalAmountAtLeast), changed at runtime like the risk thresholds.
   if (decision === 'APPROVE' && !c.firstApproval && c.amount >= (await activeRules()).rules.fourEyes.reviewApprovalAmountAtLeast) {
-    const recorded = await reviews.recordFirstApproval(c.caseId, { byId: staff.id, by: staff.email, at: new Date(now).toISOString(), note }, {
-      userId: c.userId, actor, action: 'REVIEW_FIRST_APPROVAL', reason: note, details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons }, at: now,
-    });
+    const recorded = await reviews.recordFirstApproval(
+      c.caseId,
+      { byId: staff.id, by: staff.email, at: new Date(now).toISOString(), note },
+      {
+        userId: c.userId,
+        actor,
+        action: 'REVIEW_FIRST_APPROVAL',
+        reason: note,
+        details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons },
+        at: now,
+      },
+    );
     if (!recorded) {
       checkDecider(await stillOpen(c.caseId), staff, decision); // another approved first: this one is the second approval if it is someone else
       return decideCase(input);
@@ -154,8 +183,19 @@ async function decideCase(input: ReviewDecisionInput): Promise<ReviewDecisionRes
   }
 
   const audit = {
-    userId: c.userId, actor, action: decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED', reason: note,
-    details: { caseId: c.caseId, chargeId: c.chargeId, amount: c.amount, reasons: c.reasons, ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}), ...(trustLink ? { trustLink: true, linkId: charge.linkId } : {}) }, at: now,
+    userId: c.userId,
+    actor,
+    action: decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
+    reason: note,
+    details: {
+      caseId: c.caseId,
+      chargeId: c.chargeId,
+      amount: c.amount,
+      reasons: c.reasons,
+      ...(c.firstApproval ? { firstApprover: c.firstApproval.by } : {}),
+      ...(trustLink ? { trustLink: true, linkId: charge.linkId } : {}),
+    },
+    at: now,
   };
   const decided = { at: now, actor, note };
 

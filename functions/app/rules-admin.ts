@@ -26,8 +26,15 @@ export const rulesInForce = () => stores().rules.getActiveRules();
 
 const proposalView = (p: RulesProposal) => ({
   // Read over today's defaults like the active set: a proposal made before a rule was added still has every rule.
-  proposalId: p.proposalId, rules: withDefaults(p.rules), note: p.note, baseVersion: p.baseVersion, changes: p.changes, backtest: p.backtest,
-  proposalStatus: p.proposalStatus, proposedBy: p.proposedBy, createdAt: p.createdAt,
+  proposalId: p.proposalId,
+  rules: withDefaults(p.rules),
+  note: p.note,
+  baseVersion: p.baseVersion,
+  changes: p.changes,
+  backtest: p.backtest,
+  proposalStatus: p.proposalStatus,
+  proposedBy: p.proposedBy,
+  createdAt: p.createdAt,
   ...(p.decidedBy ? { decidedBy: p.decidedBy, decidedAt: p.decidedAt } : {}),
   ...(p.activatedVersion ? { activatedVersion: p.activatedVersion } : {}),
 });
@@ -48,17 +55,31 @@ export async function proposeRules(input: { caller?: Caller; rules: Rules; note:
   const current = await store.getActiveRules();
   const changes = changedRules(current.rules, input.rules);
   if (!changes.length) {
-    throw new DomainError('VALIDATION_ERROR', 'The proposal changes no rule', { issues: [{ in: 'body', path: 'rules', message: `equals version ${current.version}, the rules in force` }] });
+    throw new DomainError('VALIDATION_ERROR', 'The proposal changes no rule', {
+      issues: [{ in: 'body', path: 'rules', message: `equals version ${current.version}, the rules in force` }],
+    });
   }
   const [records, labels] = await Promise.all([store.recordedDecisions(from, now), store.fraudLabels(from)]);
   const result = { ...backtest(records, labels, current.rules, input.rules), from: new Date(from).toISOString(), to: new Date(now).toISOString() };
   const proposal: RulesProposal = {
-    proposalId: `rp_${randomUUID()}`, rules: input.rules, note: input.note, baseVersion: current.version, changes, backtest: result,
-    proposalStatus: 'OPEN', proposedById: st.id, proposedBy: st.email, createdAt: new Date(now).toISOString(),
+    proposalId: `rp_${randomUUID()}`,
+    rules: input.rules,
+    note: input.note,
+    baseVersion: current.version,
+    changes,
+    backtest: result,
+    proposalStatus: 'OPEN',
+    proposedById: st.id,
+    proposedBy: st.email,
+    createdAt: new Date(now).toISOString(),
   };
   await store.putProposal(proposal, {
-    userId: AUDIT_SUBJECT, actor: st.actor, action: 'RULES_PROPOSED', reason: input.note,
-    details: { proposalId: proposal.proposalId, baseVersion: current.version, changes: changeLines(changes), charges: result.charges, changed: result.changed }, at: now,
+    userId: AUDIT_SUBJECT,
+    actor: st.actor,
+    action: 'RULES_PROPOSED',
+    reason: input.note,
+    details: { proposalId: proposal.proposalId, baseVersion: current.version, changes: changeLines(changes), charges: result.charges, changed: result.changed },
+    at: now,
   });
   return { proposalId: proposal.proposalId, baseVersion: current.version, changes, backtest: result };
 }
@@ -70,23 +91,36 @@ export async function decideRuleProposal(input: { caller?: Caller; proposalId: s
   const p = await store.getProposal(input.proposalId);
   if (!p) throw new DomainError('NOT_FOUND', 'No such rules proposal');
   if (p.proposalStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The proposal is already ${p.proposalStatus}`, { proposalStatus: p.proposalStatus });
-  if (p.proposedById === st.id) throw new DomainError('SECOND_APPROVER_REQUIRED', 'You proposed these rules; another member of staff must decide on them', { proposedBy: p.proposedBy });
+  if (p.proposedById === st.id)
+    throw new DomainError('SECOND_APPROVER_REQUIRED', 'You proposed these rules; another member of staff must decide on them', { proposedBy: p.proposedBy });
   const now = ports().clock.now();
   const current = await store.getActiveRules();
   const audit = {
-    userId: AUDIT_SUBJECT, actor: st.actor, ...(input.note ? { reason: input.note } : {}), at: now,
+    userId: AUDIT_SUBJECT,
+    actor: st.actor,
+    ...(input.note ? { reason: input.note } : {}),
+    at: now,
     details: { proposalId: p.proposalId, proposedBy: p.proposedBy, baseVersion: p.baseVersion, changes: changeLines(p.changes) },
   };
   if (input.decision === 'REJECT') {
-    if (!(await store.rejectProposal(p, st.email, { ...audit, action: 'RULES_REJECTED' }))) throw new DomainError('INVALID_STATE', 'The proposal was decided meanwhile');
+    if (!(await store.rejectProposal(p, st.email, { ...audit, action: 'RULES_REJECTED' })))
+      throw new DomainError('INVALID_STATE', 'The proposal was decided meanwhile');
     return { proposalId: p.proposalId, proposalStatus: 'REJECTED' as const, version: current.version };
   }
   // Its backtest compared it with the version it was made against: over a newer one it would undo
   // changes nobody backtested against it. It is proposed again instead.
   if (current.version !== p.baseVersion) {
-    throw new DomainError('INVALID_STATE', `The proposal was made against version ${p.baseVersion}; version ${current.version} is in force now: propose it again`, { baseVersion: p.baseVersion, version: current.version });
+    throw new DomainError(
+      'INVALID_STATE',
+      `The proposal was made against version ${p.baseVersion}; version ${current.version} is in force now: propose it again`,
+      { baseVersion: p.baseVersion, version: current.version },
+    );
   }
-  const version = await store.activateProposal(p, current, st.email, { ...audit, action: 'RULES_ACTIVATED', details: { ...audit.details, version: current.version + 1 } });
+  const version = await store.activateProposal(p, current, st.email, {
+    ...audit,
+    action: 'RULES_ACTIVATED',
+    details: { ...audit.details, version: current.version + 1 },
+  });
   if (version === 'STALE') throw new DomainError('INVALID_STATE', 'The proposal was decided, or other rules activated, meanwhile');
   // This process uses it at once; every other function within its cache's 60 seconds.
   rememberActiveRules({ version, rules: withDefaults(p.rules) });

@@ -1,5 +1,7 @@
 import type { Stores } from './index';
 import type { MemoryWorld } from './memory-world';
+import { memoryReviews } from './reviews.memory';
+import { memoryRules } from './rules.memory';
 
 /**
  * The in-memory stores over one world: what the service tests install with `useStores`.
@@ -7,6 +9,8 @@ import type { MemoryWorld } from './memory-world';
  * which the service tier never configures, so a use case reaching it fails loudly.
  */
 export function memoryStores(world: MemoryWorld): Partial<Stores> {
-  void world;
-  return {};
+  return {
+    reviews: memoryReviews(world),
+    rules: memoryRules(world),
+  };
 }

@@ -1,9 +1,7 @@
 import type { AuditEntry } from '../adapters/audit';
 import type { RecordedDecision } from '../domain/backtest';
 import type { ActiveRules } from '../domain/rules';
-import type { RulesProposal } from '../domain/rules-proposal';
-
-export type StoredActiveRules = ActiveRules & { activatedAt?: string; activatedBy?: string };
+import type { RulesProposal, StoredActiveRules } from '../domain/rules-proposal';
 
 /**
  * The risk rules at runtime: the version in force, the proposals that change it (maker-checker),

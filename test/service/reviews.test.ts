@@ -12,7 +12,6 @@ import { decideRuleProposal, listRuleProposals, proposeRules, rulesInForce } fro
 import type { RecordedDecision } from '../../functions/domain/backtest';
 import { FOUR_EYES } from '../../functions/domain/policy';
 import { caseIdFor } from '../../functions/domain/review';
-import type { ChargeFacts } from '../../functions/domain/risk';
 import { RULE_DEFAULTS, type Rules } from '../../functions/domain/rules';
 import { DomainError } from '../../functions/shared/errors';
 import type { Caller } from '../../functions/shared/http';
@@ -22,6 +21,7 @@ import { memoryStores } from '../../functions/store/memory';
 import { copy, type MemoryWorld } from '../../functions/store/memory-world';
 import type { ReviewNeighbours } from '../../functions/store/reviews.memory';
 import type { RulesNeighbours } from '../../functions/store/rules.memory';
+import { safeFacts } from '../support/risk-facts';
 import { serviceWorld, type ServiceWorld } from '../support/service';
 
 const HOUR = 3600_000;
@@ -380,39 +380,12 @@ describe('the review queue', () => {
 
 describe('rules at runtime', () => {
   const DAY = 24 * HOUR;
-  /** An old wallet, an old vetted link with a history, a known device: a small charge is ALLOW under the defaults. */
-  const safeFacts = (amount: number, at: number): ChargeFacts => ({
-    amount,
-    now: at,
-    walletStatus: 'ACTIVE',
-    walletCreatedAt: at - 400 * HOUR,
-    balance: 0,
-    pending: 0,
-    dayTotal: 0,
-    bankChargingEnabled: true,
-    linkStatus: 'ACTIVE',
-    linkActivatedAt: at - 400 * HOUR,
-    linkNotifiedAt: at - 400 * HOUR,
-    phoneAttested: true,
-    linkVetted: true,
-    linkExposure30d: 60_000,
-    linkLargestDebit: 100_000,
-    linkDayTotal: 0,
-    linkLargestDay: 200_000,
-    chargesInLastHour: 0,
-    deviceSeen: true,
-    accountFailedLinksByOthers: 0,
-    accountLastActiveElsewhereAt: undefined,
-    deviceOtherWalletsSeenAt: [],
-    deviceFirstSeenAt: at - 400 * HOUR,
-    deviceYenSinceFirstSeen: 0,
-  });
   const record = (chargeId: string, amount: number, at: number): RecordedDecision => ({
     chargeId,
     userId: 'usr_x',
     amount,
     at: new Date(at).toISOString(),
-    facts: safeFacts(amount, at),
+    facts: safeFacts(at, { amount }),
     outcome: 'ALLOW',
     ruleVersion: 1,
   });

@@ -14,9 +14,15 @@ export { caseIdFor } from '../domain/review';
 
 const table = () => config().tableName;
 
+/** An item read back as its entity: the table's key and index attributes and its type tag left out. */
+export function entityOf<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _s1, gsi2pk: _g2, gsi2sk: _s2, ttl: _ttl, ...entity } = item;
+  return entity as T;
+}
+
 export async function getCase(caseId: string): Promise<ReviewCase | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.reviewCase(caseId), ConsistentRead: true }));
-  return out.Item as ReviewCase | undefined;
+  return out.Item && entityOf<ReviewCase>(out.Item);
 }
 
 /**
@@ -65,7 +71,7 @@ export async function openCases(): Promise<ReviewCase[]> {
         ExclusiveStartKey: cursor,
       }),
     );
-    items.push(...((out.Items ?? []) as ReviewCase[]));
+    items.push(...(out.Items ?? []).map((i) => entityOf<ReviewCase>(i)));
     cursor = out.LastEvaluatedKey;
   } while (cursor);
   return items;
@@ -96,7 +102,7 @@ export async function closedCases(limit = 100): Promise<ReviewCase[]> {
       ScanIndexForward: false, Limit: limit,
     }),
   );
-  return (out.Items ?? []) as ReviewCase[];
+  return (out.Items ?? []).map((i) => entityOf<ReviewCase>(i));
 }
 
 /**

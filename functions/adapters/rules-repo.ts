@@ -5,6 +5,7 @@ import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { capacity, recordCapacity } from './charges-repo';
+import { entityOf } from './reviews-repo';
 import { cancellationReasons, ddb } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 import { activeRulesOf, type RulesProposal, type RulesVersionRecord, type StoredActiveRules } from '../domain/rules-proposal';
@@ -39,7 +40,7 @@ export async function putProposal(p: RulesProposal, audit: AuditEntry): Promise<
 
 export async function getProposal(proposalId: string): Promise<RulesProposal | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.rulesProposal(proposalId), ConsistentRead: true }));
-  return out.Item as RulesProposal | undefined;
+  return out.Item && entityOf<RulesProposal>(out.Item);
 }
 
 /** Open proposals oldest first; decided ones newest first (the last 50). */
@@ -51,7 +52,7 @@ export async function listProposals(status: 'OPEN' | 'CLOSED'): Promise<RulesPro
       ScanIndexForward: status === 'OPEN', Limit: status === 'OPEN' ? 100 : 50,
     }),
   );
-  return (out.Items ?? []) as RulesProposal[];
+  return (out.Items ?? []).map((i) => entityOf<RulesProposal>(i));
 }
 
 function closeProposalItem(p: RulesProposal, status: 'APPROVED' | 'REJECTED', by: string, at: string, activatedVersion?: number): TransactItem {
@@ -160,7 +161,7 @@ export async function recordedDecisions(from: number, to: number): Promise<Recor
   const pages = await inParallel(partitions, 16, (pk) =>
     queryAll({ TableName: table(), KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi', ExpressionAttributeValues: { ':pk': pk, ':lo': lo, ':hi': hi } }),
   );
-  return pages.flat() as unknown as RecordedDecision[];
+  return pages.flat().map((i) => entityOf<RecordedDecision>(i));
 }
 
 /**

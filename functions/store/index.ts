@@ -7,10 +7,10 @@
  * (functions/store/<area>.ts, in domain verbs), the entry is typed by its DynamoDB module.
  */
 export interface Stores {
-  users: typeof import('../adapters/users-repo');
-  codes: typeof import('../adapters/codes-repo');
-  ekyc: typeof import('../adapters/ekyc-repo');
-  smsLimits: typeof import('../adapters/sms-limits');
+  users: import('./users').UserStore;
+  codes: import('./codes').CodeStore;
+  ekyc: import('./ekyc').EkycStore;
+  smsLimits: import('./sms-limits').SmsLimitStore;
   links: typeof import('../adapters/links-repo');
   banks: typeof import('../adapters/banks-repo');
   charges: typeof import('../adapters/charges-repo');
@@ -26,10 +26,10 @@ type Factories = { [K in keyof Stores]: () => Stores[K] };
 
 /* Required on first use: a function loads only the DynamoDB modules it calls. */
 const dynamo: Factories = {
-  users: () => require('../adapters/users-repo'),
-  codes: () => require('../adapters/codes-repo'),
-  ekyc: () => require('../adapters/ekyc-repo'),
-  smsLimits: () => require('../adapters/sms-limits'),
+  users: () => (require('../adapters/users-repo') as typeof import('../adapters/users-repo')).dynamoUsers,
+  codes: () => (require('../adapters/codes-repo') as typeof import('../adapters/codes-repo')).dynamoCodes,
+  ekyc: () => (require('../adapters/ekyc-repo') as typeof import('../adapters/ekyc-repo')).dynamoEkyc,
+  smsLimits: () => (require('../adapters/sms-limits') as typeof import('../adapters/sms-limits')).dynamoSmsLimits,
   links: () => require('../adapters/links-repo'),
   banks: () => require('../adapters/banks-repo'),
   charges: () => require('../adapters/charges-repo'),

@@ -1,7 +1,14 @@
+import type { AuditEntry } from '../adapters/audit';
+import type { StoredCode } from '../domain/codes';
+import type { EkycResult, EkycSession } from '../domain/ekyc';
+import type { DeviceRecord, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
 import type { ChargeRecord } from '../adapters/charges-repo';
 import type { RecordedDecision } from '../domain/backtest';
 import type { ReviewCase } from '../domain/review';
 import type { RulesProposal, RulesVersionRecord } from '../domain/rules-proposal';
+
+/** An email's claim: the reservation of the sign-up holding it, made final by the `userId` it registered. */
+export type EmailClaim = Partial<EmailReservation> & { userId?: string };
 
 /**
  * The in-memory stores' one shared state: the service tests' stand-in for the table.
@@ -16,6 +23,27 @@ import type { RulesProposal, RulesVersionRecord } from '../domain/rules-proposal
  * Each area adds the maps it owns, keyed as its DynamoDB items are (e.g. `${userId}/${linkId}`).
  */
 export class MemoryWorld {
+  // Identity (functions/store/users.memory.ts, codes.memory.ts, ekyc.memory.ts, sms-limits.memory.ts).
+  /** Profiles by userId. */
+  users = new Map<string, UserRecord>();
+  /** Wallet balance records by userId (the ledger's credits and debits change `balance` and `version`). */
+  wallets = new Map<string, WalletRecord>();
+  /** Email claims by lower-case email: a sign-up's reservation until `userId` makes it final. */
+  emails = new Map<string, EmailClaim>();
+  /** A wallet's devices by `${userId}/${deviceHash}`. */
+  devices = new Map<string, DeviceRecord>();
+  /** Each device's last use by each wallet: deviceHash → userId → epoch ms. */
+  deviceWallets = new Map<string, Map<string, number>>();
+  /** Phone and link codes by `phone/${userId}` and `link/${linkId}` (a charge's code is on the charge). */
+  codes = new Map<string, StoredCode>();
+  ekycSessions = new Map<string, EkycSession>();
+  /** Provider events seen, by eventId (a replay changes nothing). */
+  ekycEvents = new Map<string, { sessionId: string; result: EkycResult; receivedAt: string }>();
+  /** SMS sends counted by `${scope}#${subjectHash}#${windowStart}`. */
+  smsCounters = new Map<string, number>();
+  /** The audit trail, oldest first: every area's memory store appends in the step that makes the change. */
+  audit: AuditEntry[] = [];
+
   // reviews and rules (functions/store/reviews.memory.ts, rules.memory.ts)
   /** Review cases by caseId. */
   cases = new Map<string, ReviewCase>();

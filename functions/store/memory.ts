@@ -1,5 +1,9 @@
 import type { Stores } from './index';
 import type { MemoryWorld } from './memory-world';
+import { memoryCodes } from './codes.memory';
+import { memoryEkyc } from './ekyc.memory';
+import { memorySmsLimits } from './sms-limits.memory';
+import { memoryUsers } from './users.memory';
 import { memoryReviews } from './reviews.memory';
 import { memoryRules } from './rules.memory';
 
@@ -10,6 +14,10 @@ import { memoryRules } from './rules.memory';
  */
 export function memoryStores(world: MemoryWorld): Partial<Stores> {
   return {
+    users: memoryUsers(world),
+    codes: memoryCodes(world),
+    ekyc: memoryEkyc(world),
+    smsLimits: memorySmsLimits(world),
     reviews: memoryReviews(world),
     rules: memoryRules(world),
   };

@@ -168,6 +168,11 @@ export async function rejectCase(c: ReviewCase, d: CaseDecision, audit: AuditEnt
   return ended.changed;
 }
 
+/** The case leaves the queue because its charge ended otherwise; a decided or closed case is left as it is. */
+export async function closeCase(caseId: string, now: number, actor: string, note: string): Promise<void> {
+  await conditional([closeCaseItem(caseId, 'CLOSED', now, actor, note)]);
+}
+
 export async function trustLink(userId: string, linkId: string, now: number, actor: string): Promise<void> {
   await transact([
     {
@@ -202,5 +207,5 @@ export async function walletsSharing(via: SharedVia, value: string): Promise<str
 /** The review cases on the table. */
 export const reviewsRepo: ReviewStore = {
   caseIdFor, getCase, openCaseWithToken, openCases, closedCases,
-  assign: assignCase, recordFirstApproval, approve: approveCase, reject: rejectCase, trustLink, walletsSharing,
+  assign: assignCase, recordFirstApproval, approve: approveCase, reject: rejectCase, closeCase, trustLink, walletsSharing,
 };

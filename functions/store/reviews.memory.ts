@@ -130,6 +130,10 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
       audit(entry);
       return true;
     },
+    async closeCase(caseId, at, actor, note) {
+      const c = w.cases.get(caseId);
+      if (c?.caseStatus === 'OPEN') closeCase(c, 'CLOSED', at, actor, note);
+    },
     async trustLink(userId, linkId, at, actor) {
       const link = w.links?.get(`${userId}/${linkId}`);
       // DynamoDB: the update's condition (the link exists) cancels the transaction.

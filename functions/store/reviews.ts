@@ -51,6 +51,11 @@ export interface ReviewStore {
    * case closed REJECTED and the audit, in one step. False: the charge had ended or the case closed.
    */
   reject(c: ReviewCase, decision: CaseDecision, audit: AuditEntry): Promise<boolean>;
+  /**
+   * Takes an open case out of the queue because its charge ended otherwise (cancelled, expired,
+   * failed): CLOSED, by `actor`, with `note`. A case already decided or closed is left as it is.
+   */
+  closeCase(caseId: string, at: number, actor: string, note: string): Promise<void>;
   /** A reviewer vouches for a link: it is vetted from now on (no holder window, no young-link cap). */
   trustLink(userId: string, linkId: string, at: number, actor: string): Promise<void>;
   /**

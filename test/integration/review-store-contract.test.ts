@@ -296,6 +296,21 @@ describe.each(['dynamo', 'memory'] as const)('the reviews store on %s', (name) =
     expect(await impl().trail(wallet.userId)).toEqual(['REVIEW_REJECTED']);
   });
 
+  it('closes an open case whose charge ended otherwise, and leaves a decided one as it is', async () => {
+    const open = await pendingReview(impl());
+    const decided = await pendingReview(impl());
+    await impl().reviews.reject(decided.c, decision(), audit(decided.wallet.userId, 'REVIEW_REJECTED'));
+    for (const x of [open, decided]) await impl().reviews.closeCase(x.c.caseId, T0 + 90_000, 'system:sweeper', 'charge EXPIRED');
+    expect(await impl().reviews.getCase(open.c.caseId)).toMatchObject({
+      caseStatus: 'CLOSED',
+      decidedBy: 'system:sweeper',
+      decidedAt: iso(T0 + 90_000),
+      note: 'charge EXPIRED',
+    });
+    expect(await impl().reviews.getCase(decided.c.caseId)).toMatchObject({ caseStatus: 'REJECTED', note: 'checked' });
+    expect((await impl().reviews.openCases()).map((x) => x.caseId)).not.toContain(open.c.caseId);
+  });
+
   it('lists closed cases newest decision first', async () => {
     const a = await pendingReview(impl());
     const b = await pendingReview(impl());

@@ -10,18 +10,14 @@ import { copy, type MemoryWorld } from './memory-world';
 import type { ReviewStore } from './reviews';
 
 /**
- * The other areas' maps a review reads or writes (the charge's controls, the wallet's window,
- * the audit trail, the wallets a reviewer sees beside the reviewed one). Each area declares its
- * own on MemoryWorld; until then an absent map reads as empty (a control on an absent item fails,
- * as a DynamoDB condition on a missing item does).
+ * The other areas' maps a review reads or writes that are not on MemoryWorld yet (the link and
+ * bank controls, the wallet's window): each area declares its own there; until then an absent map
+ * reads as empty (a control on an absent item fails, as a DynamoDB condition on a missing item does).
  */
 export interface ReviewNeighbours {
-  users?: Map<string, { userId: string; status: string; phoneNumber: string; identity?: { fullNameKana: string; dateOfBirth: string } }>;
   links?: Map<string, { userId: string; status: string; accountHash: string; trustedAt?: string; trustedBy?: string }>;
   banks?: Map<string, { chargingEnabled: boolean }>;
-  devices?: Map<string, unknown>;
   activity?: Map<string, Activity>;
-  audit?: AuditEntry[];
 }
 
 const LIMIT = 50;
@@ -30,10 +26,10 @@ const LIMIT = 50;
 export function memoryReviews(world: MemoryWorld): ReviewStore {
   const w = world as MemoryWorld & ReviewNeighbours;
   const chargeKey = (userId: string, chargeId: string) => `${userId}/${chargeId}`;
-  const audit = (entry: AuditEntry) => (w.audit ??= []).push(copy(entry));
+  const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
 
   function failedGuard(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): GuardReason | undefined {
-    if (w.users?.get(c.userId)?.status !== 'ACTIVE') return 'WALLET_FROZEN';
+    if (w.users.get(c.userId)?.status !== 'ACTIVE') return 'WALLET_FROZEN';
     if (w.links?.get(`${c.userId}/${c.linkId}`)?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
     if (w.banks?.get(c.bankCode)?.chargingEnabled !== true) return 'BANK_SUSPENDED';
     return undefined;
@@ -62,10 +58,10 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
 
   const sharing = {
     BANK_ACCOUNT: (hash: string) => [...(w.links?.values() ?? [])].filter((l) => l.accountHash === hash).map((l) => l.userId),
-    DEVICE: (deviceId: string) => [...(w.devices?.keys() ?? [])].filter((k) => k.endsWith(`/${deviceHash(deviceId)}`)).map((k) => k.slice(0, k.indexOf('/'))),
-    PHONE: (phone: string) => [...(w.users?.values() ?? [])].filter((u) => u.phoneNumber === phone).map((u) => u.userId),
+    DEVICE: (deviceId: string) => [...w.devices.keys()].filter((k) => k.endsWith(`/${deviceHash(deviceId)}`)).map((k) => k.slice(0, k.indexOf('/'))),
+    PHONE: (phone: string) => [...w.users.values()].filter((u) => u.phoneNumber === phone).map((u) => u.userId),
     EKYC_IDENTITY: (value: string) =>
-      [...(w.users?.values() ?? [])].filter((u) => u.identity && identityValue(u.identity.fullNameKana, u.identity.dateOfBirth) === value).map((u) => u.userId),
+      [...w.users.values()].filter((u) => u.identity && identityValue(u.identity.fullNameKana, u.identity.dateOfBirth) === value).map((u) => u.userId),
   };
 
   return {

@@ -6,19 +6,18 @@ import { copy, type MemoryWorld } from './memory-world';
 import type { RulesStore } from './rules';
 
 /**
- * The ops areas' maps the backtest's fraud labels come from (compensation claims, not-me reports),
- * and the audit trail. Each area declares its own on MemoryWorld; until then an absent map reads as empty.
+ * The ops area's maps the backtest's fraud labels come from (compensation claims, not-me reports).
+ * It declares them on MemoryWorld; until then an absent map reads as empty.
  */
 export interface RulesNeighbours {
   claims?: Map<string, { claimStatus: string; source: string; chargeIds?: string[]; createdAt: string }>;
   notMeReports?: Map<string, { reportedAt: string; response?: { cancelledCharges?: string[] } }>;
-  audit?: AuditEntry[];
 }
 
 /** The rule versions, proposals and decision records over the in-memory world, with the DynamoDB store's conditions and results. */
 export function memoryRules(world: MemoryWorld): RulesStore {
   const w = world as MemoryWorld & RulesNeighbours;
-  const audit = (entry: AuditEntry) => (w.audit ??= []).push(copy(entry));
+  const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
   const close = (p: RulesProposal, status: 'APPROVED' | 'REJECTED', by: string, at: string, activatedVersion?: number) =>
     w.rulesProposals.set(p.proposalId, {
       ...w.rulesProposals.get(p.proposalId)!,

@@ -134,7 +134,7 @@ beforeAll(async () => {
     reviews: memoryReviews(world),
     rules: memoryRules(world),
     async seedWallet(w) {
-      (world.users ??= new Map()).set(w.userId, { userId: w.userId, phoneNumber: w.phoneNumber, status: w.status } as never);
+      world.users.set(w.userId, { userId: w.userId, phoneNumber: w.phoneNumber, status: w.status } as never);
       (world.links ??= new Map()).set(`${w.userId}/lnk_1`, { userId: w.userId, linkId: 'lnk_1', accountHash: w.accountHash, status: w.linkStatus } as never);
       (world.banks ??= new Map()).set('0001', { bankCode: '0001', chargingEnabled: w.charging } as never);
     },
@@ -150,7 +150,7 @@ beforeAll(async () => {
     charge: async (userId, chargeId) => structuredClone(world.charges.get(`${userId}/${chargeId}`)),
     waiting: async (userId) => Object.keys(world.activity?.get(userId)?.waiting ?? {}),
     link: async (userId) => world.links?.get(`${userId}/lnk_1`),
-    trail: async (subject) => (world.audit ?? []).filter((a) => a.userId === subject).map((a) => a.action),
+    trail: async (subject) => world.audit.filter((a) => a.userId === subject).map((a) => a.action),
   };
 });
 

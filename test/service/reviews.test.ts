@@ -50,7 +50,7 @@ const recordingWorkflow = (): WorkflowEngine => ({
 });
 
 /**
- * The reads of other areas a review makes (the charge, the wallet's owner, the link), over the
+ * The reads of other areas a review makes (the charge, the link), over the
  * same world maps, for the areas whose in-memory store has not merged yet: once memoryStores()
  * provides one, it is used instead and this adds nothing.
  */
@@ -61,13 +61,6 @@ function readsOfOtherAreas(): Partial<Stores> {
     fill.charges = {
       getCharge: async (userId: string, chargeId: string) => copy(world.charges.get(`${userId}/${chargeId}`)),
       listCharges: async (userId: string) => [...world.charges].filter(([k]) => k.startsWith(`${userId}/`)).map(([, c]) => copy(c)),
-    } as never;
-  }
-  if (!have.users) {
-    fill.users = {
-      getUser: async (userId: string) => copy(world.users?.get(userId)),
-      getWallet: async () => undefined,
-      getDevice: async () => undefined,
     } as never;
   }
   if (!have.links) fill.links = { getLink: async (userId: string, linkId: string) => copy(world.links?.get(`${userId}/${linkId}`)) } as never;
@@ -91,7 +84,7 @@ const now = () => w.clock.now();
 
 /** An ACTIVE wallet with an ACTIVE link at bank 0001 (charging on), as the charge's controls read them. */
 function wallet(userId: string, phoneNumber = `+8190${String(++seq).padStart(8, '0')}`) {
-  (world.users ??= new Map()).set(userId, {
+  world.users.set(userId, {
     userId,
     status: 'ACTIVE',
     phoneNumber,
@@ -154,7 +147,7 @@ async function reviewCase(amount: number, options: { userId?: string; createdAt?
 
 const chargeOf = (charge: ChargeRecord) => world.charges.get(`${charge.userId}/${charge.chargeId}`)!;
 const caseOf = (caseId: string) => world.cases.get(caseId)!;
-const auditActions = () => (world.audit ?? []).map((a) => `${a.action} ${a.actor}`);
+const auditActions = () => world.audit.map((a) => `${a.action} ${a.actor}`);
 
 /** The error code a use case refused with. */
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -183,7 +176,7 @@ describe('claiming a case', () => {
     await expect(assignReview({ caller: BEN, caseId: c.caseId, takeOver: 'Anna is off sick' })).resolves.toMatchObject({ assignee: 'ben@ops.example' });
     expect(caseOf(c.caseId)).toMatchObject({ assigneeId: BEN.userId, assignee: 'ben@ops.example' });
     expect(auditActions()).toEqual(['CASE_ASSIGNED ops:anna@ops.example', 'CASE_TAKEN_OVER ops:ben@ops.example']);
-    expect(world.audit!.at(-1)).toMatchObject({ reason: 'Anna is off sick', details: { caseId: c.caseId, from: 'anna@ops.example' } });
+    expect(world.audit.at(-1)).toMatchObject({ reason: 'Anna is off sick', details: { caseId: c.caseId, from: 'anna@ops.example' } });
   });
 
   it('two reviewers racing for one case: one owner, the other is told who holds it', async () => {
@@ -215,7 +208,7 @@ describe('deciding a case', () => {
     expect(caseOf(c.caseId)).toMatchObject({ caseStatus: 'REJECTED', decidedBy: 'ops:anna@ops.example', note: 'not the holder' });
     expect(world.activity!.get(charge.userId)!.waiting).toEqual({});
     expect(workflowCalls).toEqual([{ op: 'fail', arg: token, detail: 'Rejected' }]);
-    expect(world.audit!.at(-1)).toMatchObject({
+    expect(world.audit.at(-1)).toMatchObject({
       action: 'REVIEW_REJECTED',
       reason: 'not the holder',
       details: { caseId: c.caseId, chargeId: charge.chargeId, amount: SMALL },
@@ -265,7 +258,7 @@ describe('deciding a case', () => {
     expect(chargeOf(charge).status).toBe('PROCESSING');
     expect(workflowCalls).toEqual([{ op: 'succeed', arg: token, detail: { approved: true } }]);
     expect(auditActions()).toEqual(['REVIEW_FIRST_APPROVAL ops:anna@ops.example', 'REVIEW_APPROVED ops:ben@ops.example']);
-    expect(world.audit!.at(-1)!.details).toMatchObject({ firstApprover: 'anna@ops.example' });
+    expect(world.audit.at(-1)!.details).toMatchObject({ firstApprover: 'anna@ops.example' });
   });
 
   it('the first approver may still REJECT a case that waits for its second approval', async () => {
@@ -292,7 +285,7 @@ describe('deciding a case', () => {
     expect(await refusal(decideReview({ caller: ANNA, caseId: c.caseId, decision: 'REJECT', note: 'x', trustLink: true }))).toBe('VALIDATION_ERROR');
     expect(await refusal(decideReview({ caller: ANNA, caseId: 'case_nope', decision: 'APPROVE', note: 'x' }))).toBe('NOT_FOUND');
     expect([chargeOf(charge), caseOf(c.caseId)]).toEqual(before);
-    expect(world.audit ?? []).toEqual([]);
+    expect(world.audit).toEqual([]);
 
     await decideReview({ caller: ANNA, caseId: c.caseId, decision: 'APPROVE', note: 'ok' });
     expect(await refusal(decideReview({ caller: BEN, caseId: c.caseId, decision: 'REJECT', note: 'late' }))).toBe('INVALID_STATE');
@@ -307,12 +300,12 @@ describe('deciding a case', () => {
     const { c, charge } = await reviewCase(SMALL);
     await decideReview({ caller: ANNA, caseId: c.caseId, decision: 'APPROVE', note: 'known customer', trustLink: true });
     expect(world.links!.get(`${charge.userId}/lnk_1`)).toMatchObject({ trustedAt: expect.any(String), trustedBy: 'ops:anna@ops.example' });
-    expect(world.audit!.at(-1)).toMatchObject({ action: 'REVIEW_APPROVED', details: { trustLink: true, linkId: 'lnk_1' } });
+    expect(world.audit.at(-1)).toMatchObject({ action: 'REVIEW_APPROVED', details: { trustLink: true, linkId: 'lnk_1' } });
   });
 
   it("the approval is one step with the charge's controls: a frozen wallet, an inactive link or a bank switched off moves nothing", async () => {
     for (const [reason, breakIt] of [
-      ['WALLET_FROZEN', (userId: string) => world.users!.set(userId, { ...world.users!.get(userId)!, status: 'FROZEN' })],
+      ['WALLET_FROZEN', (userId: string) => world.users.set(userId, { ...world.users.get(userId)!, status: 'FROZEN' })],
       ['LINK_NOT_ACTIVE', (userId: string) => world.links!.set(`${userId}/lnk_1`, { ...world.links!.get(`${userId}/lnk_1`)!, status: 'SUSPENDED' })],
       ['BANK_SUSPENDED', () => world.banks!.set('0001', { chargingEnabled: false })],
     ] as const) {
@@ -326,7 +319,7 @@ describe('deciding a case', () => {
       expect(chargeOf(charge).status).toBe('PENDING_REVIEW');
       expect(caseOf(c.caseId).caseStatus).toBe('OPEN');
     }
-    expect(world.audit ?? []).toEqual([]);
+    expect(world.audit).toEqual([]);
   });
 
   it('four eyes holds for any amount and threshold: one APPROVE decides alone exactly below the four-eyes rule', async () => {
@@ -422,7 +415,7 @@ describe('rules at runtime', () => {
         fraudYenCaught: { before: 0, after: 2_000 },
       },
     });
-    expect(world.audit!.at(-1)).toMatchObject({ userId: 'rules', action: 'RULES_PROPOSED', actor: 'ops:anna@ops.example' });
+    expect(world.audit.at(-1)).toMatchObject({ userId: 'rules', action: 'RULES_PROPOSED', actor: 'ops:anna@ops.example' });
     expect((await listRuleProposals({})).items).toEqual([
       expect.objectContaining({ proposalId: made.proposalId, proposalStatus: 'OPEN', proposedBy: 'anna@ops.example' }),
     ]);
@@ -442,7 +435,7 @@ describe('rules at runtime', () => {
     await expect(rulesInForce()).resolves.toMatchObject({ version: 2, activatedBy: 'ben@ops.example', rules: { review: { amountAtLeast: 150_000 } } });
     expect((await activeRules()).version).toBe(2);
     expect([...world.rulesVersions.keys()].sort()).toEqual([1, 2]);
-    expect(world.audit!.at(-1)).toMatchObject({ action: 'RULES_ACTIVATED', reason: 'ok', details: { version: 2, proposedBy: 'anna@ops.example' } });
+    expect(world.audit.at(-1)).toMatchObject({ action: 'RULES_ACTIVATED', reason: 'ok', details: { version: 2, proposedBy: 'anna@ops.example' } });
     expect((await listRuleProposals({ status: 'CLOSED' })).items).toEqual([
       expect.objectContaining({ proposalStatus: 'APPROVED', activatedVersion: 2, decidedBy: 'ben@ops.example' }),
     ]);
@@ -457,7 +450,7 @@ describe('rules at runtime', () => {
       version: 1,
     });
     expect((await rulesInForce()).version).toBe(1);
-    expect(world.audit!.at(-1)).toMatchObject({ action: 'RULES_REJECTED', reason: 'too much friction' });
+    expect(world.audit.at(-1)).toMatchObject({ action: 'RULES_REJECTED', reason: 'too much friction' });
     expect(await refusal(decideRuleProposal({ caller: BEN, proposalId: made.proposalId, decision: 'APPROVE' }))).toBe('INVALID_STATE');
     expect(await refusal(decideRuleProposal({ caller: BEN, proposalId: 'rp_nope', decision: 'APPROVE' }))).toBe('NOT_FOUND');
   });

@@ -8,7 +8,6 @@ import { checkEkycSignature, receiveEkycResult, startEkyc } from '../../function
 import { register, signIn } from '../../functions/app/identity';
 import { countSmsSend } from '../../functions/app/one-time-codes';
 import { profileOf, resendPhoneCode, verifyPhone } from '../../functions/app/profile';
-import type { IdentityProvider } from '../../functions/app/ports';
 import { SMS_ABUSE_DEFAULTS } from '../../functions/domain/policy';
 import { signWebhook } from '../../functions/domain/webhook-signature';
 import { deviceHash } from '../../functions/domain/user';
@@ -21,28 +20,11 @@ import { EKYC_WEBHOOK_SECRET, serviceWorld, type ServiceWorld } from '../support
 let w: ServiceWorld;
 let seq = 0;
 
-/** The identity provider as the Cognito adapter presents it: a taken email and wrong credentials are domain errors. */
-function asCognitoAdapter(inner: IdentityProvider): IdentityProvider {
-  const mapped = (e: unknown): never => {
-    const name = (e as { name?: string }).name;
-    if (name === 'UsernameExistsException') throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
-    if (name === 'NotAuthorizedException') throw new DomainError('INVALID_CREDENTIALS', 'Wrong email or password');
-    throw e;
-  };
-  return {
-    createUser: (email, password) => inner.createUser(email, password).catch(mapped),
-    findUser: (email) => inner.findUser(email),
-    deleteUser: (emailOrSub) => inner.deleteUser(emailOrSub),
-    signIn: (email, password) => inner.signIn(email, password).catch(mapped),
-  };
-}
-
 const limits = () => config().smsAbuse;
 const savedLimits = { perPhone: SMS_ABUSE_DEFAULTS.perPhone, perAddress: SMS_ABUSE_DEFAULTS.perAddress, overall: SMS_ABUSE_DEFAULTS.overall };
 
 beforeEach(() => {
   w = serviceWorld();
-  usePorts({ identity: asCognitoAdapter(w.identity) });
   Object.assign(limits(), savedLimits);
   // Ten minutes into an SMS window, so no test straddles two windows.
   const windowMs = limits().windowSeconds * 1000;

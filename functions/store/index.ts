@@ -11,8 +11,8 @@ export interface Stores {
   codes: import('./codes').CodeStore;
   ekyc: import('./ekyc').EkycStore;
   smsLimits: import('./sms-limits').SmsLimitStore;
-  links: typeof import('../adapters/links-repo');
-  banks: typeof import('../adapters/banks-repo');
+  links: import('./links').LinkStore;
+  banks: import('./banks').BankStore;
   charges: typeof import('../adapters/charges-repo');
   reviews: import('./reviews').ReviewStore;
   rules: import('./rules').RulesStore;
@@ -30,8 +30,8 @@ const dynamo: Factories = {
   codes: () => (require('../adapters/codes-repo') as typeof import('../adapters/codes-repo')).dynamoCodes,
   ekyc: () => (require('../adapters/ekyc-repo') as typeof import('../adapters/ekyc-repo')).dynamoEkyc,
   smsLimits: () => (require('../adapters/sms-limits') as typeof import('../adapters/sms-limits')).dynamoSmsLimits,
-  links: () => require('../adapters/links-repo'),
-  banks: () => require('../adapters/banks-repo'),
+  links: () => (require('../adapters/links-repo') as typeof import('../adapters/links-repo')).dynamoLinks,
+  banks: () => (require('../adapters/banks-repo') as typeof import('../adapters/banks-repo')).dynamoBanks,
   charges: () => require('../adapters/charges-repo'),
   reviews: () => (require('../adapters/reviews-repo') as typeof import('../adapters/reviews-repo')).reviewsRepo,
   rules: () => (require('../adapters/rules-repo') as typeof import('../adapters/rules-repo')).rulesRepo,

@@ -2,6 +2,8 @@ import type { AuditEntry } from '../adapters/audit';
 import type { StoredCode } from '../domain/codes';
 import type { EkycResult, EkycSession } from '../domain/ekyc';
 import type { DeviceRecord, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
+import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
+import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
 import type { ChargeRecord } from '../adapters/charges-repo';
 import type { RecordedDecision } from '../domain/backtest';
 import type { ReviewCase } from '../domain/review';
@@ -41,6 +43,21 @@ export class MemoryWorld {
   ekycEvents = new Map<string, { sessionId: string; result: EkycResult; receivedAt: string }>();
   /** SMS sends counted by `${scope}#${subjectHash}#${windowStart}`. */
   smsCounters = new Map<string, number>();
+  // links and banks (functions/store/links.memory.ts, banks.memory.ts)
+  /** Bank links, keyed `${userId}/${linkId}`. */
+  links = new Map<string, LinkRecord>();
+  /** The one link holding each bank account (ACTIVE or SUSPENDED), by account hash. */
+  accountClaims = new Map<string, AccountClaim & { bankCode: string; since: string }>();
+  /** Accounts closed to new links, by account hash (a lock past its `until` no longer counts). */
+  accountLocks = new Map<string, AccountLock>();
+  /** When each wallet last held an account ACTIVE (epoch ms): account hash → userId → ms. */
+  accountWallets = new Map<string, Map<string, number>>();
+  /** Failed link attempts and breaker signals by subject (`USER#id`, `ACCOUNT#hash`, `BANK#code#signal`), oldest first. */
+  strikes = new Map<string, ({ at: string; userId?: string } & Record<string, unknown>)[]>();
+  /** Bank settings by bank code. */
+  banks = new Map<string, BankSettings>();
+  /** Bank events by `${bankCode}/${eventId}`, with their result once applied to the end. */
+  bankEvents = new Map<string, { event: BankEvent; receivedAt: string; result?: BankEventResult }>();
   /** The audit trail, oldest first: every area's memory store appends in the step that makes the change. */
   audit: AuditEntry[] = [];
 

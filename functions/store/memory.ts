@@ -1,4 +1,6 @@
 import type { Stores } from './index';
+import { memoryBanks } from './banks.memory';
+import { memoryLinks } from './links.memory';
 import type { MemoryWorld } from './memory-world';
 import { memoryCodes } from './codes.memory';
 import { memoryEkyc } from './ekyc.memory';
@@ -18,6 +20,8 @@ export function memoryStores(world: MemoryWorld): Partial<Stores> {
     codes: memoryCodes(world),
     ekyc: memoryEkyc(world),
     smsLimits: memorySmsLimits(world),
+    links: memoryLinks(world),
+    banks: memoryBanks(world),
     reviews: memoryReviews(world),
     rules: memoryRules(world),
   };

@@ -10,13 +10,10 @@ import { copy, type MemoryWorld } from './memory-world';
 import type { ReviewStore } from './reviews';
 
 /**
- * The other areas' maps a review reads or writes that are not on MemoryWorld yet (the link and
- * bank controls, the wallet's window): each area declares its own there; until then an absent map
- * reads as empty (a control on an absent item fails, as a DynamoDB condition on a missing item does).
+ * The charges area's map a decision writes that is not on MemoryWorld yet (the wallet's window):
+ * it declares it there; until then an absent map reads as empty.
  */
 export interface ReviewNeighbours {
-  links?: Map<string, { userId: string; status: string; accountHash: string; trustedAt?: string; trustedBy?: string }>;
-  banks?: Map<string, { chargingEnabled: boolean }>;
   activity?: Map<string, Activity>;
 }
 
@@ -30,8 +27,8 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
 
   function failedGuard(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): GuardReason | undefined {
     if (w.users.get(c.userId)?.status !== 'ACTIVE') return 'WALLET_FROZEN';
-    if (w.links?.get(`${c.userId}/${c.linkId}`)?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
-    if (w.banks?.get(c.bankCode)?.chargingEnabled !== true) return 'BANK_SUSPENDED';
+    if (w.links.get(`${c.userId}/${c.linkId}`)?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
+    if (w.banks.get(c.bankCode)?.chargingEnabled !== true) return 'BANK_SUSPENDED';
     return undefined;
   }
 
@@ -57,7 +54,7 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
   }
 
   const sharing = {
-    BANK_ACCOUNT: (hash: string) => [...(w.links?.values() ?? [])].filter((l) => l.accountHash === hash).map((l) => l.userId),
+    BANK_ACCOUNT: (hash: string) => [...w.links.values()].filter((l) => l.accountHash === hash).map((l) => l.userId),
     DEVICE: (deviceId: string) => [...w.devices.keys()].filter((k) => k.endsWith(`/${deviceHash(deviceId)}`)).map((k) => k.slice(0, k.indexOf('/'))),
     PHONE: (phone: string) => [...w.users.values()].filter((u) => u.phoneNumber === phone).map((u) => u.userId),
     EKYC_IDENTITY: (value: string) =>
@@ -131,10 +128,10 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
       if (c?.caseStatus === 'OPEN') closeCase(c, 'CLOSED', at, actor, note);
     },
     async trustLink(userId, linkId, at, actor) {
-      const link = w.links?.get(`${userId}/${linkId}`);
+      const link = w.links.get(`${userId}/${linkId}`);
       // DynamoDB: the update's condition (the link exists) cancels the transaction.
       if (!link) throw Object.assign(new Error(`no link ${userId}/${linkId}`), { name: 'TransactionCanceledException' });
-      w.links!.set(`${userId}/${linkId}`, { ...link, trustedAt: new Date(at).toISOString(), trustedBy: actor });
+      w.links.set(`${userId}/${linkId}`, { ...link, trustedAt: new Date(at).toISOString(), trustedBy: actor });
     },
     async walletsSharing(via, value) {
       return [...new Set(sharing[via](value))].slice(0, LIMIT);

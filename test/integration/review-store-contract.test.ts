@@ -135,8 +135,8 @@ beforeAll(async () => {
     rules: memoryRules(world),
     async seedWallet(w) {
       world.users.set(w.userId, { userId: w.userId, phoneNumber: w.phoneNumber, status: w.status } as never);
-      (world.links ??= new Map()).set(`${w.userId}/lnk_1`, { userId: w.userId, linkId: 'lnk_1', accountHash: w.accountHash, status: w.linkStatus } as never);
-      (world.banks ??= new Map()).set('0001', { bankCode: '0001', chargingEnabled: w.charging } as never);
+      world.links.set(`${w.userId}/lnk_1`, { userId: w.userId, linkId: 'lnk_1', accountHash: w.accountHash, status: w.linkStatus } as never);
+      world.banks.set('0001', { bankCode: '0001', chargingEnabled: w.charging } as never);
     },
     async seedCharge(c) {
       world.charges.set(`${c.userId}/${c.chargeId}`, structuredClone(c));
@@ -149,7 +149,7 @@ beforeAll(async () => {
     },
     charge: async (userId, chargeId) => structuredClone(world.charges.get(`${userId}/${chargeId}`)),
     waiting: async (userId) => Object.keys(world.activity?.get(userId)?.waiting ?? {}),
-    link: async (userId) => world.links?.get(`${userId}/lnk_1`),
+    link: async (userId) => world.links.get(`${userId}/lnk_1`),
     trail: async (subject) => world.audit.filter((a) => a.userId === subject).map((a) => a.action),
   };
 });

@@ -50,9 +50,9 @@ const recordingWorkflow = (): WorkflowEngine => ({
 });
 
 /**
- * The reads of other areas a review makes (the charge, the link), over the
- * same world maps, for the areas whose in-memory store has not merged yet: once memoryStores()
- * provides one, it is used instead and this adds nothing.
+ * The reads of the charges area a review makes (the charge, the wallet's charges), over the
+ * same world map, until the charges area's in-memory store merges: once memoryStores() provides
+ * it, it is used instead and this adds nothing.
  */
 function readsOfOtherAreas(): Partial<Stores> {
   const have = memoryStores(world);
@@ -63,7 +63,6 @@ function readsOfOtherAreas(): Partial<Stores> {
       listCharges: async (userId: string) => [...world.charges].filter(([k]) => k.startsWith(`${userId}/`)).map(([, c]) => copy(c)),
     } as never;
   }
-  if (!have.links) fill.links = { getLink: async (userId: string, linkId: string) => copy(world.links?.get(`${userId}/${linkId}`)) } as never;
   return fill;
 }
 
@@ -91,7 +90,7 @@ function wallet(userId: string, phoneNumber = `+8190${String(++seq).padStart(8, 
     createdAt: new Date(now() - 48 * HOUR).toISOString(),
     identity: { fullName: '山田 太郎', fullNameKana: 'ヤマダ タロウ', dateOfBirth: '1990-01-01' },
   } as never);
-  (world.links ??= new Map()).set(`${userId}/lnk_1`, {
+  world.links.set(`${userId}/lnk_1`, {
     userId,
     linkId: 'lnk_1',
     bankCode: '0001',
@@ -101,7 +100,7 @@ function wallet(userId: string, phoneNumber = `+8190${String(++seq).padStart(8, 
     status: 'ACTIVE',
     activatedAt: new Date(now() - 24 * HOUR).toISOString(),
   } as never);
-  (world.banks ??= new Map()).set('0001', { bankCode: '0001', linkingEnabled: true, chargingEnabled: true } as never);
+  world.banks.set('0001', { bankCode: '0001', linkingEnabled: true, chargingEnabled: true } as never);
 }
 
 /** A charge PENDING_REVIEW with its open case, waiting in the wallet's window, its execution waiting on `token`. */
@@ -299,17 +298,17 @@ describe('deciding a case', () => {
   it("APPROVE with trustLink vets the link, and the approval's audit names it", async () => {
     const { c, charge } = await reviewCase(SMALL);
     await decideReview({ caller: ANNA, caseId: c.caseId, decision: 'APPROVE', note: 'known customer', trustLink: true });
-    expect(world.links!.get(`${charge.userId}/lnk_1`)).toMatchObject({ trustedAt: expect.any(String), trustedBy: 'ops:anna@ops.example' });
+    expect(world.links.get(`${charge.userId}/lnk_1`)).toMatchObject({ trustedAt: expect.any(String), trustedBy: 'ops:anna@ops.example' });
     expect(world.audit.at(-1)).toMatchObject({ action: 'REVIEW_APPROVED', details: { trustLink: true, linkId: 'lnk_1' } });
   });
 
   it("the approval is one step with the charge's controls: a frozen wallet, an inactive link or a bank switched off moves nothing", async () => {
     for (const [reason, breakIt] of [
       ['WALLET_FROZEN', (userId: string) => world.users.set(userId, { ...world.users.get(userId)!, status: 'FROZEN' })],
-      ['LINK_NOT_ACTIVE', (userId: string) => world.links!.set(`${userId}/lnk_1`, { ...world.links!.get(`${userId}/lnk_1`)!, status: 'SUSPENDED' })],
-      ['BANK_SUSPENDED', () => world.banks!.set('0001', { chargingEnabled: false })],
+      ['LINK_NOT_ACTIVE', (userId: string) => world.links.set(`${userId}/lnk_1`, { ...world.links.get(`${userId}/lnk_1`)!, status: 'SUSPENDED' })],
+      ['BANK_SUSPENDED', () => world.banks.set('0001', { ...world.banks.get('0001')!, chargingEnabled: false })],
     ] as const) {
-      world.banks?.set('0001', { chargingEnabled: true });
+      world.banks.set('0001', { ...world.banks.get('0001')!, chargingEnabled: true });
       const { c, charge } = await reviewCase(SMALL);
       breakIt(charge.userId);
       const decided = { at: now(), actor: 'ops:anna@ops.example', note: 'ok' };

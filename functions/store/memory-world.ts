@@ -4,11 +4,15 @@ import type { ListEntry } from '../domain/lists';
 import type { StoredCode } from '../domain/codes';
 import type { EkycResult, EkycSession } from '../domain/ekyc';
 import type { DeviceRecord, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
+import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
+import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
+import type { ChargeRecord } from '../adapters/charges-repo';
+import type { RecordedDecision } from '../domain/backtest';
+import type { ReviewCase } from '../domain/review';
+import type { RulesProposal, RulesVersionRecord } from '../domain/rules-proposal';
 
 /** An email's claim: the reservation of the sign-up holding it, made final by the `userId` it registered. */
 export type EmailClaim = Partial<EmailReservation> & { userId?: string };
-import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
-import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
 
 /**
  * The in-memory stores' one shared state: the service tests' stand-in for the table.
@@ -67,6 +71,19 @@ export class MemoryWorld {
   bankEvents = new Map<string, { event: BankEvent; receivedAt: string; result?: BankEventResult }>();
   /** The audit trail, oldest first: every area's memory store appends in the step that makes the change. */
   audit: AuditEntry[] = [];
+
+  // reviews and rules (functions/store/reviews.memory.ts, rules.memory.ts)
+  /** Review cases by caseId. */
+  cases = new Map<string, ReviewCase>();
+  /** The rule set in force (absent: version 1, the defaults) and every version activated, by number. */
+  activeRules?: RulesVersionRecord;
+  rulesVersions = new Map<number, RulesVersionRecord>();
+  /** Rules proposals by proposalId. */
+  rulesProposals = new Map<string, RulesProposal>();
+  /** What each charge decision was decided on, by `${at}#${chargeId}` (its sort key). */
+  decisionRecords = new Map<string, RecordedDecision>();
+  /** Charges by `${userId}/${chargeId}` (the charges area's; a review decision moves its charge). */
+  charges = new Map<string, ChargeRecord>();
 
   /** Monotonic ids for items whose DynamoDB key has a random part. */
   private seq = 0;

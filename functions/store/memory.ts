@@ -10,6 +10,8 @@ import { memoryCodes } from './codes.memory';
 import { memoryEkyc } from './ekyc.memory';
 import { memorySmsLimits } from './sms-limits.memory';
 import { memoryUsers } from './users.memory';
+import { memoryReviews } from './reviews.memory';
+import { memoryRules } from './rules.memory';
 
 /**
  * The in-memory stores over one world: what the service tests install with `useStores`.
@@ -28,5 +30,7 @@ export function memoryStores(world: MemoryWorld): Partial<Stores> {
     smsLimits: memorySmsLimits(world),
     links: memoryLinks(world),
     banks: memoryBanks(world),
+    reviews: memoryReviews(world),
+    rules: memoryRules(world),
   };
 }

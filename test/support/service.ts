@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resetActiveRulesForTests } from '../../functions/app/active-rules';
 import type { IdentityProvider, OpsAlerts, Tokens, WorkflowEngine } from '../../functions/app/ports';
 import { secretsFrom } from '../../functions/adapters/secrets';
 import { resetConfigForTests } from '../../functions/shared/config';
@@ -109,6 +110,8 @@ export function serviceWorld(): ServiceWorld {
   });
   usePorts({ sms, bank, ekyc, identity, clock, workflow, faults, alerts: opsAlerts, secrets: async () => secrets });
   useStores(memoryStores(world));
+  // The rule set in force is cached for 60 s process-wide: a new world starts from its own (empty) rules store.
+  resetActiveRulesForTests();
   return {
     world,
     clock,

@@ -13,7 +13,7 @@ export interface Stores {
   smsLimits: typeof import('../adapters/sms-limits');
   links: typeof import('../adapters/links-repo');
   banks: typeof import('../adapters/banks-repo');
-  charges: typeof import('../adapters/charges-repo');
+  charges: import('./charges').ChargesStore;
   reviews: typeof import('../adapters/reviews-repo');
   rules: typeof import('../adapters/rules-repo');
   lists: typeof import('../adapters/lists-repo');
@@ -32,7 +32,7 @@ const dynamo: Factories = {
   smsLimits: () => require('../adapters/sms-limits'),
   links: () => require('../adapters/links-repo'),
   banks: () => require('../adapters/banks-repo'),
-  charges: () => require('../adapters/charges-repo'),
+  charges: () => (require('../adapters/charges-repo') as typeof import('../adapters/charges-repo')).chargesStore,
   reviews: () => require('../adapters/reviews-repo'),
   rules: () => require('../adapters/rules-repo'),
   lists: () => require('../adapters/lists-repo'),

@@ -23,8 +23,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-require-imports': 'off', 'no-control-regex': 'off' },
   },
   {
-    // Adapters are required on first use so a function loads only the SDK clients it needs (cold start).
-    files: ['functions/shared/runtime.ts'],
+    // Adapters and stores are required on first use so a function loads only the SDK clients it needs (cold start).
+    files: ['functions/shared/runtime.ts', 'functions/store/index.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -9,6 +9,16 @@ module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // The use cases on in-memory stores and ports: no Java, no emulators, no HTTP; seconds, not minutes.
+    {
+      ...base,
+      displayName: 'service',
+      testMatch: ['<rootDir>/test/service/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/service-env.ts'],
+      // The workflow's tasks run in this process, and their middy chain is ESM-only: compiled to CommonJS for jest.
+      transform: { ...tsJest, '^.+/node_modules/@middy/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }] },
+      transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+    },
     {
       ...base,
       displayName: 'integration',

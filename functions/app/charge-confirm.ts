@@ -47,10 +47,16 @@ export async function confirmCharge(input: ConfirmChargeInput): Promise<{ charge
     return { chargeId: charge.chargeId, status: next };
   }
   await verifyCode({
-    p, key: keys.charge(userId, charge.chargeId), purpose: 'charge', subject: charge.chargeId, candidate: input.code,
+    p,
+    key: keys.charge(userId, charge.chargeId),
+    purpose: 'charge',
+    subject: charge.chargeId,
+    candidate: input.code,
     spend: async (hash) => {
       // The confirmation and the controls in one write: a freeze that lands meanwhile wins.
-      const result = await store.confirm(charge, next, p.clock.now(), actor, { code: { hash, maxAttempts: CODE_POLICY.maxAttempts, deviceId: input.deviceId } });
+      const result = await store.confirm(charge, next, p.clock.now(), actor, {
+        code: { hash, maxAttempts: CODE_POLICY.maxAttempts, deviceId: input.deviceId },
+      });
       if (result === 'OK') return true;
       if (result === 'STALE') return false;
       const fresh = await store.getCharge(userId, charge.chargeId);

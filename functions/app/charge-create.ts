@@ -72,8 +72,13 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
   const hash = requestHash({ linkId, amount });
   // Everything the decision needs, read in two parallel rounds: latency is round trips, not reads.
   const [existing, user, wallet, link, device, firstActivity, rules] = await Promise.all([
-    charges.getCharge(userId, chargeId), users.requireUser(userId), users.getWallet(userId), links.getLink(userId, linkId), users.getDeviceFacts(userId, deviceId),
-    charges.getActivity(userId), activeRules(),
+    charges.getCharge(userId, chargeId),
+    users.requireUser(userId),
+    users.getWallet(userId),
+    links.getLink(userId, linkId),
+    users.getDeviceFacts(userId, deviceId),
+    charges.getActivity(userId),
+    activeRules(),
   ]);
   if (existing) return replay(existing, hash);
   if (!link) throw new DomainError('NOT_FOUND', 'No such bank link');
@@ -114,17 +119,26 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
     const history = linkHistory(stats, now, rules.rules.review.exposureDays, rules.rules.link.historyDays);
     const activatedAt = link.activatedAt ? Date.parse(link.activatedAt) : undefined;
     facts = {
-      amount, now,
-      walletStatus: user.status, walletCreatedAt: Date.parse(user.createdAt), balance: wallet?.balance ?? 0,
-      pending: Object.entries(activity.held).filter(([id]) => id !== chargeId).reduce((sum, [, yen]) => sum + yen, 0),
+      amount,
+      now,
+      walletStatus: user.status,
+      walletCreatedAt: Date.parse(user.createdAt),
+      balance: wallet?.balance ?? 0,
+      pending: Object.entries(activity.held)
+        .filter(([id]) => id !== chargeId)
+        .reduce((sum, [, yen]) => sum + yen, 0),
       dayTotal: dayTotal(others, today),
       bankChargingEnabled: !!bank?.chargingEnabled,
-      linkStatus: link.status, linkActivatedAt: activatedAt,
+      linkStatus: link.status,
+      linkActivatedAt: activatedAt,
       // The bank's "linked" notice goes out when the link is activated.
       linkNotifiedAt: activatedAt,
       phoneAttested: link.phoneAttested === true,
       linkVetted: isVetted(link, stats, now, rules.rules.link),
-      linkExposure30d: history.exposure, linkLargestDebit: history.largestDebit, linkDayTotal: history.dayTotal, linkLargestDay: history.largestDay,
+      linkExposure30d: history.exposure,
+      linkLargestDebit: history.largestDebit,
+      linkDayTotal: history.dayTotal,
+      linkLargestDay: history.largestDay,
       chargesInLastHour: countSince(others, now - HOUR),
       deviceSeen: device.trusted,
       accountFailedLinksByOthers: accountStrikes.filter((s) => s.userId !== userId).length,
@@ -139,7 +153,9 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
     if (waits && !(chargeId in waiting) && Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
       waiting = await pruneWaiting(userId, waiting, now);
       if (Object.keys(waiting).length >= LIMITS.maxWaitingCharges) {
-        throw new DomainError('RATE_LIMITED', `At most ${LIMITS.maxWaitingCharges} charges may wait for a code, a review or a hold at once`, undefined, { 'retry-after': '60' });
+        throw new DomainError('RATE_LIMITED', `At most ${LIMITS.maxWaitingCharges} charges may wait for a code, a review or a hold at once`, undefined, {
+          'retry-after': '60',
+        });
       }
     }
     if (d.outcome === 'DENY' || recent.some((r) => r.chargeId === chargeId)) decision = d;
@@ -150,7 +166,8 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
         held: d.outcome === 'HOLD' ? { ...activity.held, [chargeId]: amount } : activity.held,
         links: { ...activity.links, [linkId]: addCharge(activity.links[linkId] ?? emptyStats(), now, amount) },
       })
-    ) decision = d;
+    )
+      decision = d;
   }
   if (!decision) throw new DomainError('RATE_LIMITED', 'Too many charges at once; retry', undefined, { 'retry-after': '1' });
   emit(METRIC.chargeDecision, 1, 'Count', { outcome: decision.outcome });
@@ -162,19 +179,38 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
   const at = new Date(now).toISOString();
   pending.push(
     ruleStore
-      .recordDecision({ chargeId, userId, amount, at, facts: facts!, ...(listed.length ? { listHits: listed } : {}), outcome: decision.outcome, ruleVersion: decision.ruleVersion })
+      .recordDecision({
+        chargeId,
+        userId,
+        amount,
+        at,
+        facts: facts!,
+        ...(listed.length ? { listHits: listed } : {}),
+        outcome: decision.outcome,
+        ruleVersion: decision.ruleVersion,
+      })
       .catch((error) => logger.error('decision record failed', { chargeId, error: error as Error })),
   );
   const base = {
-    chargeId, userId, linkId, bankCode: link.bankCode, accountRef: link.accountRef, amount, decision, requestHash: hash,
-    deviceId, createdAt: at, updatedAt: at,
+    chargeId,
+    userId,
+    linkId,
+    bankCode: link.bankCode,
+    accountRef: link.accountRef,
+    amount,
+    decision,
+    requestHash: hash,
+    deviceId,
+    createdAt: at,
+    updatedAt: at,
   };
   const audit = { at, actor: 'system:risk', reason: decision.reasons.join(',') || 'LOW_RISK' };
 
   if (decision.outcome === 'DENY') {
     const code = denyError(decision.reasons);
     const response = errorResponse(code, 'The charge was declined', input.requestId, { reasons: decision.reasons });
-    if ((await charges.createCharge({ ...base, status: 'DECLINED', response, history: [{ ...audit, status: 'DECLINED' }] }, false)) === 'EXISTS') return replayStored(userId, chargeId, hash);
+    if ((await charges.createCharge({ ...base, status: 'DECLINED', response, history: [{ ...audit, status: 'DECLINED' }] }, false)) === 'EXISTS')
+      return replayStored(userId, chargeId, hash);
     return { ...response, headers: code === 'BANK_SUSPENDED' ? { 'retry-after': '3600' } : undefined };
   }
 
@@ -191,12 +227,25 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
 
   const response: StoredResponse = { status: 202, body: { chargeId, status: 'PENDING_CONFIRMATION' } };
   const executionName = `${chargeId}-1`;
-  const awaiting = { ...base, status: 'PENDING_CONFIRMATION' as const, response, executionName, history: [{ ...audit, status: 'PENDING_CONFIRMATION' as const }] };
+  const awaiting = {
+    ...base,
+    status: 'PENDING_CONFIRMATION' as const,
+    response,
+    executionName,
+    history: [{ ...audit, status: 'PENDING_CONFIRMATION' as const }],
+  };
   if (decision.reasons.includes('HOLDER_CHALLENGE')) {
     // The holder's code: the bank sends it to the holder's registered phone and alone checks it. The charge keeps
     // the wallet's own guards on the code (5 minutes, 5 tries), with no hash: there is nothing here to compare.
     // Its answer is stored once the bank has answered: a replay meanwhile waits for it.
-    const charge: ChargeRecord = { ...awaiting, response: undefined, codeChannel: 'HOLDER', expiresAt: now + CODE_POLICY.ttlSeconds * 1000, attempts: 0, sentAt: now };
+    const charge: ChargeRecord = {
+      ...awaiting,
+      response: undefined,
+      codeChannel: 'HOLDER',
+      expiresAt: now + CODE_POLICY.ttlSeconds * 1000,
+      attempts: 0,
+      sentAt: now,
+    };
     const result = await charges.createCharge(charge);
     if (result === 'EXISTS') return replayStored(userId, chargeId, hash);
     await refusedByControls(result, charge);
@@ -206,7 +255,9 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
       // No code reached the holder, and none may go to the wallet phone instead: the charge ends now, nothing moved.
       logger.error('holder challenge not sent', { chargeId, error: error as Error });
       await finish(userId, chargeId, 'CANCELLED', 'HOLDER_CHALLENGE_UNAVAILABLE', 'system:charge');
-      const failed = errorResponse('BANK_UNAVAILABLE', 'The bank could not send its code to the account holder; try again later', input.requestId, { reasons: ['HOLDER_CHALLENGE'] });
+      const failed = errorResponse('BANK_UNAVAILABLE', 'The bank could not send its code to the account holder; try again later', input.requestId, {
+        reasons: ['HOLDER_CHALLENGE'],
+      });
       await charges.setResponse(charge, failed);
       return failed;
     }
@@ -249,19 +300,26 @@ async function hold(base: ChargeRecord, decision: Decision, link: Link, audit: {
   const now = p.clock.now();
   const { notMeTokenKey } = await p.secrets();
   const token = signNotMeToken(notMeTokenKey, {
-    linkId: link.linkId, userId: base.userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(),
+    linkId: link.linkId,
+    userId: base.userId,
+    expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400,
+    tokenId: randomUUID(),
     event: { kind: 'HOLD', at: Math.floor(now / 1000), chargeId: base.chargeId },
   });
   try {
     await p.bank.notifyHolder({
-      bankCode: link.bankCode, target: { accountRef: link.accountRef! }, notice: 'CHARGED',
+      bankCode: link.bankCode,
+      target: { accountRef: link.accountRef! },
+      notice: 'CHARGED',
       message: NOTICES.preDebitHold[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, amount: base.amount, availableAt: decision.availableAt! }),
       notMeUrl: `${config().notMePageUrl}?token=${token}`,
     });
   } catch (error) {
     // The hold stands either way (the debit's own notice still comes); ops hear that this one was lost.
     logger.error('pre-debit notice failed', { chargeId: base.chargeId, error: error as Error });
-    await p.alerts.notify('Pre-debit notice failed', `The bank could not be asked to tell the holder of held charge ${base.chargeId} (bank ${link.bankCode}).`).catch(() => undefined);
+    await p.alerts
+      .notify('Pre-debit notice failed', `The bank could not be asked to tell the holder of held charge ${base.chargeId} (bank ${link.bankCode}).`)
+      .catch(() => undefined);
   }
   return response;
 }

@@ -24,10 +24,12 @@ export const errorResponse = (code: keyof typeof ERROR_STATUS, message: string, 
   body: { error: { code, message, requestId, ...(details ? { details } : {}) } },
 });
 
-export const completedResponse = (charge: Pick<ChargeRecord, 'chargeId'>) => (balance: number): StoredResponse => ({
-  status: 201,
-  body: { chargeId: charge.chargeId, status: 'COMPLETED', balance },
-});
+export const completedResponse =
+  (charge: Pick<ChargeRecord, 'chargeId'>) =>
+  (balance: number): StoredResponse => ({
+    status: 201,
+    body: { chargeId: charge.chargeId, status: 'COMPLETED', balance },
+  });
 
 export async function requireProcessing(userId: string, chargeId: string): Promise<ChargeRecord> {
   const charge = await stores().charges.getCharge(userId, chargeId);
@@ -55,7 +57,10 @@ export async function debit(charge: ChargeRecord): Promise<{ bankTransactionId: 
   const { notMeTokenKey } = await p.secrets();
   const now = p.clock.now();
   const token = signNotMeToken(notMeTokenKey, {
-    linkId: charge.linkId, userId: charge.userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(),
+    linkId: charge.linkId,
+    userId: charge.userId,
+    expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400,
+    tokenId: randomUUID(),
     event: { kind: 'DEBITED', at: Math.floor(now / 1000), chargeId: charge.chargeId },
   });
   const link = await stores().links.getLink(charge.userId, charge.linkId);
@@ -84,7 +89,11 @@ export async function credit(charge: ChargeRecord, bankTransactionId: string, ba
   for (let attempt = 0; attempt < 12; attempt++) {
     const wallet = attempt === 0 && balanceHint !== undefined ? { balance: balanceHint } : await users.getWallet(charge.userId);
     if (!wallet) throw new Error(`wallet of ${charge.userId} missing`);
-    const entry = { entryId: `ent_${charge.chargeId.slice(4)}`, type: 'CHARGE' as const, postings: chargePostings(charge.userId, charge.bankCode, charge.amount) };
+    const entry = {
+      entryId: `ent_${charge.chargeId.slice(4)}`,
+      type: 'CHARGE' as const,
+      postings: chargePostings(charge.userId, charge.bankCode, charge.amount),
+    };
     const result = await charges.credit(withTx, entry, p.clock.now(), completedResponse(charge), wallet.balance);
     if (result === 'CREDITED') return { balance: wallet.balance + charge.amount };
     if (result === 'ALREADY') return { balance: ((await charges.getCharge(charge.userId, charge.chargeId))?.response?.body as { balance: number }).balance };
@@ -112,7 +121,10 @@ export async function endAfterError(charge: ChargeRecord, error: { name?: string
   } catch (failure) {
     if (path === 'request') {
       await ports()
-        .alerts.notify('Debit reversal failed', `Charge ${charge.chargeId} (${charge.amount} yen, bank ${charge.bankCode}) ended ${ending.status} (${ending.reason}) but its debit could not be reversed: reverse it by hand; npm run reconcile shows it.`)
+        .alerts.notify(
+          'Debit reversal failed',
+          `Charge ${charge.chargeId} (${charge.amount} yen, bank ${charge.bankCode}) ended ${ending.status} (${ending.reason}) but its debit could not be reversed: reverse it by hand; npm run reconcile shows it.`,
+        )
         .catch(() => undefined);
     }
     throw failure;
@@ -123,7 +135,8 @@ export async function endAfterError(charge: ChargeRecord, error: { name?: string
 /** The answer inside the API call for a charge the saga ended. */
 function endedAnswer(ending: Extract<SagaEnding, { end: 'FAIL' | 'REVERSE' }>, chargeId: string, requestId: string): StoredResponse {
   if (ending.reason === 'BANK_DECLINED') return errorResponse('CHARGE_DECLINED', 'The bank declined the debit', requestId, { reasons: ['BANK_DECLINED'] });
-  if (ending.reason === 'BALANCE_CAP') return errorResponse('LIMIT_EXCEEDED', 'The wallet would exceed its balance cap', requestId, { reasons: ['BALANCE_CAP'] });
+  if (ending.reason === 'BALANCE_CAP')
+    return errorResponse('LIMIT_EXCEEDED', 'The wallet would exceed its balance cap', requestId, { reasons: ['BALANCE_CAP'] });
   // A control failed at the credit (a freeze or switch-off raced this request): the debit went back.
   const stop = guardError(ending.reason as GuardReason, chargeId);
   return errorResponse(stop.code, stop.message, requestId, stop.details);
@@ -133,7 +146,12 @@ function endedAnswer(ending: Extract<SagaEnding, { end: 'FAIL' | 'REVERSE' }>, c
  * The low-risk path: debit and credit inside the API call, with the saga's compensation on failure.
  * `replay`: the answer when another writer closed the charge first.
  */
-export async function executeNow(charge: ChargeRecord, requestId: string, balanceHint: number | undefined, replay: () => Promise<ChargeAnswer>): Promise<ChargeAnswer> {
+export async function executeNow(
+  charge: ChargeRecord,
+  requestId: string,
+  balanceHint: number | undefined,
+  replay: () => Promise<ChargeAnswer>,
+): Promise<ChargeAnswer> {
   const p = ports();
   try {
     const { bankTransactionId } = await debit(charge);

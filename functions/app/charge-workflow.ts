@@ -41,7 +41,11 @@ export async function awaitReview(e: { chargeId: string; userId: string; taskTok
   const opened = Date.parse(charge.updatedAt);
   const c = await reviews.openCaseWithToken(
     {
-      caseId: reviews.caseIdFor(charge.chargeId), chargeId: charge.chargeId, userId: charge.userId, amount: charge.amount, reasons: charge.decision.reasons,
+      caseId: reviews.caseIdFor(charge.chargeId),
+      chargeId: charge.chargeId,
+      userId: charge.userId,
+      amount: charge.amount,
+      reasons: charge.decision.reasons,
       ...(charge.decision.ruleVersion !== undefined ? { ruleVersion: charge.decision.ruleVersion } : {}),
       createdAt: charge.updatedAt,
       dueAt: new Date(opened + CHARGE_TIMEOUTS.reviewSlaSeconds * 1000).toISOString(),
@@ -96,7 +100,12 @@ export async function reverseCharge(e: { chargeId: string; userId: string; error
 }
 
 /** The workflow's business endings (expired, cancelled, declined, failed). */
-export async function finishCharge(e: { chargeId: string; userId: string; status: 'EXPIRED' | 'CANCELLED' | 'DECLINED' | 'FAILED'; error?: { Error?: string } }) {
+export async function finishCharge(e: {
+  chargeId: string;
+  userId: string;
+  status: 'EXPIRED' | 'CANCELLED' | 'DECLINED' | 'FAILED';
+  error?: { Error?: string };
+}) {
   const charge = await finish(e.userId, e.chargeId, e.status, e.error?.Error ?? e.status);
   return { status: charge?.status ?? e.status };
 }

@@ -8,7 +8,12 @@ export async function getChargeView(userId: string, chargeId: string) {
   const charge = await stores().charges.getCharge(userId, chargeId);
   if (!charge) throw new DomainError('NOT_FOUND', 'No such charge');
   return {
-    chargeId: charge.chargeId, status: charge.status, amount: charge.amount, linkId: charge.linkId, createdAt: charge.createdAt, updatedAt: charge.updatedAt,
+    chargeId: charge.chargeId,
+    status: charge.status,
+    amount: charge.amount,
+    linkId: charge.linkId,
+    createdAt: charge.createdAt,
+    updatedAt: charge.updatedAt,
     decision: { outcome: charge.decision.outcome, reasons: charge.decision.reasons },
   };
 }

@@ -1,7 +1,14 @@
 import { deviceHash } from '../adapters/users-repo';
 import {
-  isFinal, UNSUCCESSFUL, windowAfterEnd, windowWithout,
-  type Activity, type ChargeRecord, type ChargeStatus, type GuardReason, type GuardedResult,
+  isFinal,
+  UNSUCCESSFUL,
+  windowAfterEnd,
+  windowWithout,
+  type Activity,
+  type ChargeRecord,
+  type ChargeStatus,
+  type GuardReason,
+  type GuardedResult,
 } from '../domain/charge';
 import type { WalletEntry } from '../domain/ledger';
 import { addDebit, emptyStats, pruneStats } from '../domain/link-stats';
@@ -30,9 +37,21 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
   }
 
   /** A status move, its history and the sweeper's index; the caller checked its conditions. */
-  function move(c: ChargeRecord, to: ChargeStatus, now: number, actor: string, options: { reason?: string; set?: Partial<ChargeRecord>; remove?: (keyof ChargeRecord)[] } = {}) {
+  function move(
+    c: ChargeRecord,
+    to: ChargeStatus,
+    now: number,
+    actor: string,
+    options: { reason?: string; set?: Partial<ChargeRecord>; remove?: (keyof ChargeRecord)[] } = {},
+  ) {
     const at = new Date(now).toISOString();
-    const next: ChargeRecord = { ...c, ...copy(options.set), status: to, updatedAt: at, history: [...c.history, { at, status: to, actor, ...(options.reason ? { reason: options.reason } : {}) }] };
+    const next: ChargeRecord = {
+      ...c,
+      ...copy(options.set),
+      status: to,
+      updatedAt: at,
+      history: [...c.history, { at, status: to, actor, ...(options.reason ? { reason: options.reason } : {}) }],
+    };
     for (const k of options.remove ?? []) delete next[k];
     const key = keyOf(c.userId, c.chargeId);
     world.charges.set(key, next);
@@ -72,7 +91,10 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
       return copy(stored(userId, chargeId));
     },
     async listCharges(userId) {
-      return [...world.charges.entries()].filter(([k]) => k.startsWith(`${userId}/`)).sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => copy(c));
+      return [...world.charges.entries()]
+        .filter(([k]) => k.startsWith(`${userId}/`))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([, c]) => copy(c));
     },
     async openCharges(options = {}) {
       const due = options.dueBy === undefined ? undefined : new Date(options.dueBy).toISOString();
@@ -92,7 +114,10 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
       world.charges.set(key, copy(charge));
       if (!isFinal(charge.status)) {
         const held = charge.status === 'PENDING_HOLD' && charge.availableAt;
-        world.chargeSweepAt.set(key, sweepAt(held ? Date.parse(charge.availableAt!) : Date.parse(charge.updatedAt) + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000, charge.chargeId));
+        world.chargeSweepAt.set(
+          key,
+          sweepAt(held ? Date.parse(charge.availableAt!) : Date.parse(charge.updatedAt) + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000, charge.chargeId),
+        );
       }
       return 'CREATED';
     },
@@ -192,13 +217,22 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
       if (world.entries.has(entryKey)) throw new Error(`entry ${entry.entryId} exists`);
       world.wallets.set(charge.userId, { ...wallet, balance: balanceAfter, version: wallet.version + 1 });
       const written: WalletEntry = {
-        entryId: entry.entryId, entryType: entry.type, postings: entry.postings, amount: charge.amount, balanceAfter, chargeId: charge.chargeId, createdAt: at,
+        entryId: entry.entryId,
+        entryType: entry.type,
+        postings: entry.postings,
+        amount: charge.amount,
+        balanceAfter,
+        chargeId: charge.chargeId,
+        createdAt: at,
       };
       world.entries.set(entryKey, written);
       move(c, 'COMPLETED', now, 'system:ledger', { set: { completedAt: at, response: response(balanceAfter), bankTransactionId: charge.bankTransactionId } });
       emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
       // The link's history learns of the debit (DynamoDB: a record folded in on the next read).
-      touchWindow(charge.userId, (a) => ({ ...a, links: { ...a.links, [charge.linkId]: addDebit(a.links[charge.linkId] ?? emptyStats(), now, charge.amount) } }));
+      touchWindow(charge.userId, (a) => ({
+        ...a,
+        links: { ...a.links, [charge.linkId]: addDebit(a.links[charge.linkId] ?? emptyStats(), now, charge.amount) },
+      }));
       return 'CREDITED';
     },
     async entries(userId, limit, cursor) {
@@ -207,7 +241,10 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
         after = Buffer.from(cursor, 'base64url').toString('utf8');
         if (!after.startsWith(`${userId}/`)) throw invalidCursor();
       }
-      const newestFirst = [...world.entries.keys()].filter((k) => k.startsWith(`${userId}/`) && (after === undefined || k < after)).sort().reverse();
+      const newestFirst = [...world.entries.keys()]
+        .filter((k) => k.startsWith(`${userId}/`) && (after === undefined || k < after))
+        .sort()
+        .reverse();
       const page = newestFirst.slice(0, limit);
       return {
         items: page.map((k) => copy(world.entries.get(k)!)),

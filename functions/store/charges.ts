@@ -56,7 +56,14 @@ export interface ChargeStore {
    * Ends a charge unsuccessfully, once, giving back its day-limit reservation, waiting slot,
    * hold and link exposure in the same write. A charge already ended is returned unchanged.
    */
-  finishUnsuccessfully(userId: string, chargeId: string, to: ChargeStatus, now: number, actor: string, reason: string): Promise<{ charge?: ChargeRecord; changed: boolean }>;
+  finishUnsuccessfully(
+    userId: string,
+    chargeId: string,
+    to: ChargeStatus,
+    now: number,
+    actor: string,
+    reason: string,
+  ): Promise<{ charge?: ChargeRecord; changed: boolean }>;
   /** Takes a charge's review case out of the queue if it is still open. */
   closeReviewCase(caseId: string, now: number, actor: string, note: string): Promise<void>;
   /** Marks which execution resumes the charge; false if the charge moved (or another sweep won) since it was read. */

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash, type ChargeRecord, type GuardReason, type StoredResponse } from '../domain/charge';
 import { addCharge, emptyStats, isVetted, linkHistory, removeCharge } from '../domain/link-stats';
 import { applyListHits } from '../domain/lists';
-import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
 import { decide, denyError, jstDay, type ChargeFacts, type Decision } from '../domain/risk';
-import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { issueCode } from '../http/one-time-codes';
 import { logger } from '../shared/logger';
@@ -14,7 +11,7 @@ import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { stores, type Stores } from '../store';
 import { activeRules } from './active-rules';
-import { errorResponse, executeNow, type ChargeAnswer } from './charge-execution';
+import { errorResponse, executeNow, notMeUrlFor, type ChargeAnswer } from './charge-execution';
 import { finish, guardError, pruneWaiting } from './charge-lifecycle';
 
 type Link = NonNullable<Awaited<ReturnType<Stores['links']['getLink']>>>;
@@ -297,22 +294,14 @@ async function hold(base: ChargeRecord, decision: Decision, link: Link, audit: {
   const result = await stores().charges.createCharge(charge);
   if (result === 'EXISTS') return replayStored(base.userId, base.chargeId, base.requestHash);
   await refusedByControls(result, charge);
-  const now = p.clock.now();
-  const { notMeTokenKey } = await p.secrets();
-  const token = signNotMeToken(notMeTokenKey, {
-    linkId: link.linkId,
-    userId: base.userId,
-    expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400,
-    tokenId: randomUUID(),
-    event: { kind: 'HOLD', at: Math.floor(now / 1000), chargeId: base.chargeId },
-  });
+  const notMeUrl = await notMeUrlFor(base, 'HOLD', p.clock.now());
   try {
     await p.bank.notifyHolder({
       bankCode: link.bankCode,
       target: { accountRef: link.accountRef! },
       notice: 'CHARGED',
       message: NOTICES.preDebitHold[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, amount: base.amount, availableAt: decision.availableAt! }),
-      notMeUrl: `${config().notMePageUrl}?token=${token}`,
+      notMeUrl,
     });
   } catch (error) {
     // The hold stands either way (the debit's own notice still comes); ops hear that this one was lost.

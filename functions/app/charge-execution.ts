@@ -50,23 +50,29 @@ export async function guardDebit(charge: ChargeRecord): Promise<void> {
   throw new WorkflowError(WORKFLOW_ERRORS.chargeClosed, result);
 }
 
-/** The bank debit, keyed by the charge id: however often it runs, the bank moves the money once. */
-export async function debit(charge: ChargeRecord): Promise<{ bankTransactionId: string }> {
-  const p = ports();
-  // The holder hears of every debit, not only of the link: each notice is another chance to say "not me".
-  const { notMeTokenKey } = await p.secrets();
-  const now = p.clock.now();
+/** The not-me link the bank sends the account holder with a notice of this charge (a hold, a debit). */
+export async function notMeUrlFor(charge: Pick<ChargeRecord, 'linkId' | 'userId' | 'chargeId'>, kind: 'HOLD' | 'DEBITED', now: number): Promise<string> {
+  const { notMeTokenKey } = await ports().secrets();
   const token = signNotMeToken(notMeTokenKey, {
     linkId: charge.linkId,
     userId: charge.userId,
     expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400,
     tokenId: randomUUID(),
-    event: { kind: 'DEBITED', at: Math.floor(now / 1000), chargeId: charge.chargeId },
+    event: { kind, at: Math.floor(now / 1000), chargeId: charge.chargeId },
   });
+  return `${config().notMePageUrl}?token=${token}`;
+}
+
+/** The bank debit, keyed by the charge id: however often it runs, the bank moves the money once. */
+export async function debit(charge: ChargeRecord): Promise<{ bankTransactionId: string }> {
+  const p = ports();
+  const now = p.clock.now();
+  // The holder hears of every debit, not only of the link: each notice is another chance to say "not me".
+  const notMeUrl = await notMeUrlFor(charge, 'DEBITED', now);
   const link = await stores().links.getLink(charge.userId, charge.linkId);
   const notice = {
     message: NOTICES.debited[BANK_NOTICE_LANG]({ accountMasked: link?.accountMasked ?? '', amount: charge.amount, at: now }),
-    notMeUrl: `${config().notMePageUrl}?token=${token}`,
+    notMeUrl,
   };
   try {
     return await p.bank.debit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId, notice });

@@ -12,7 +12,6 @@ import { logger } from '../shared/logger';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
 import { chargingSwitchKey } from './banks-repo';
-import { closeCaseItem } from './reviews-repo';
 import { trustedDeviceItem } from './users-repo';
 import { invalidCursor, type ChargesStore } from '../store/charges';
 import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
@@ -630,14 +629,6 @@ const checkDebit = (charge: ChargeRecord, now: number): Promise<GuardedResult> =
     charge,
   );
 
-async function closeReviewCase(caseId: string, now: number, actor: string, note: string): Promise<void> {
-  try {
-    await transact([closeCaseItem(caseId, 'CLOSED', now, actor, note)]);
-  } catch (e) {
-    if (!cancellationReasons(e)) throw e;
-  }
-}
-
 /** A statement cursor is the last key of a page, accepted back only if it is a key of this wallet's entries. */
 function decodeCursor(cursor: string | undefined, userId: string): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
@@ -667,7 +658,7 @@ export const chargesStore: ChargesStore = {
   getCharge, listCharges, openCharges, getActivity, saveActivity, releaseReservation, dropFromWaiting, createCharge, setResponse,
   confirm, countHolderTry, awaitConfirmation, endHold, checkDebit,
   finishUnsuccessfully: (userId, chargeId, to, now, actor, reason) => finishUnsuccessfully(userId, chargeId, to, now, actor, reason),
-  closeReviewCase, recordResumption, rescheduleSweep,
+  recordResumption, rescheduleSweep,
   credit: creditWallet,
   entries,
 };

@@ -2,10 +2,9 @@ import type { ChargeRecord } from '../domain/charge';
 import { CODE_POLICY } from '../domain/policy';
 import { WORKFLOW_ERRORS } from '../domain/saga';
 import { DomainError } from '../shared/errors';
-import { verifyCode } from '../http/one-time-codes';
+import { verifyCode } from './one-time-codes';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
-import { keys } from '../shared/table';
 import { stores } from '../store';
 import { currentGuard, finish, guardError, stopCharge } from './charge-lifecycle';
 
@@ -48,7 +47,7 @@ export async function confirmCharge(input: ConfirmChargeInput): Promise<{ charge
   }
   await verifyCode({
     p,
-    key: keys.charge(userId, charge.chargeId),
+    slot: { purpose: 'charge', userId, chargeId: charge.chargeId },
     purpose: 'charge',
     subject: charge.chargeId,
     candidate: input.code,

@@ -4,7 +4,7 @@ import { applyListHits } from '../domain/lists';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
 import { decide, denyError, jstDay, type ChargeFacts, type Decision } from '../domain/risk';
 import { DomainError } from '../shared/errors';
-import { issueCode } from '../http/one-time-codes';
+import { issueCode } from './one-time-codes';
 import { logger } from '../shared/logger';
 import { BANK_NOTICE_LANG, DEFAULT_LANG, NOTICES, SMS } from '../shared/messages';
 import { emit, METRIC } from '../shared/metrics';

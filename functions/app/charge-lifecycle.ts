@@ -136,6 +136,6 @@ export async function finish(userId: string, chargeId: string, status: ChargeSta
   const now = ports().clock.now();
   const { charges, reviews } = stores();
   const ended = await charges.finishUnsuccessfully(userId, chargeId, status, now, actor, reason);
-  if (ended.charge?.decision.outcome === 'REVIEW') await charges.closeReviewCase(reviews.caseIdFor(chargeId), now, actor, `charge ${ended.charge.status}`);
+  if (ended.charge?.decision.outcome === 'REVIEW') await reviews.closeCase(reviews.caseIdFor(chargeId), now, actor, `charge ${ended.charge.status}`);
   return ended.charge;
 }

@@ -1,4 +1,4 @@
-import { deviceHash } from '../adapters/users-repo';
+import { deviceHash } from '../domain/user';
 import {
   isFinal,
   UNSUCCESSFUL,
@@ -184,12 +184,6 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
       if (window.changed) world.activity.set(userId, copy({ ...window.next, version: activity.version + 1 }));
       emit(METRIC.chargeFinished, 1, 'Count', { status: to });
       return { charge: { ...copy(c), status: to }, changed: true };
-    },
-    async closeReviewCase(caseId, now, actor, note) {
-      // The reviews area's cases, where its in-memory store keeps them.
-      const cases = (world as unknown as { cases?: Map<string, { caseStatus: string; closedAt?: string; closedBy?: string; note?: string }> }).cases;
-      const c = cases?.get(caseId);
-      if (c?.caseStatus === 'OPEN') cases!.set(caseId, { ...c, caseStatus: 'CLOSED', closedAt: new Date(now).toISOString(), closedBy: actor, note });
     },
     async recordResumption(charge, name) {
       const c = stored(charge.userId, charge.chargeId);

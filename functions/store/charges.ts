@@ -64,8 +64,6 @@ export interface ChargeStore {
     actor: string,
     reason: string,
   ): Promise<{ charge?: ChargeRecord; changed: boolean }>;
-  /** Takes a charge's review case out of the queue if it is still open. */
-  closeReviewCase(caseId: string, now: number, actor: string, note: string): Promise<void>;
   /** Marks which execution resumes the charge; false if the charge moved (or another sweep won) since it was read. */
   recordResumption(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'updatedAt' | 'resumedBy'>, name: string): Promise<boolean>;
   /** Tells the sweeper when to look at the charge next; false if it moved meanwhile. */

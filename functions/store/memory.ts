@@ -1,6 +1,14 @@
-import { memoryChargesStore } from './charges.memory';
 import type { Stores } from './index';
+import { memoryBanks } from './banks.memory';
+import { memoryChargesStore } from './charges.memory';
+import { memoryLinks } from './links.memory';
 import type { MemoryWorld } from './memory-world';
+import { memoryCodes } from './codes.memory';
+import { memoryEkyc } from './ekyc.memory';
+import { memorySmsLimits } from './sms-limits.memory';
+import { memoryUsers } from './users.memory';
+import { memoryReviews } from './reviews.memory';
+import { memoryRules } from './rules.memory';
 
 /**
  * The in-memory stores over one world: what the service tests install with `useStores`.
@@ -9,6 +17,14 @@ import type { MemoryWorld } from './memory-world';
  */
 export function memoryStores(world: MemoryWorld): Partial<Stores> {
   return {
+    users: memoryUsers(world),
+    codes: memoryCodes(world),
+    ekyc: memoryEkyc(world),
+    smsLimits: memorySmsLimits(world),
+    links: memoryLinks(world),
+    banks: memoryBanks(world),
+    reviews: memoryReviews(world),
+    rules: memoryRules(world),
     charges: memoryChargesStore(world),
   };
 }

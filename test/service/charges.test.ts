@@ -8,127 +8,22 @@ import { confirmCharge } from '../../functions/app/charge-confirm';
 import { createCharge, type CreateChargeInput } from '../../functions/app/charge-create';
 import { getChargeView, getWalletView, listTransactions } from '../../functions/app/charges';
 import { sweep } from '../../functions/app/charge-sweep';
-import { caseIdFor } from '../../functions/adapters/reviews-repo';
-import { deviceHash, NO_DEVICE, youngDevicesYen } from '../../functions/adapters/users-repo';
 import { chargeIdFor, type ChargeRecord } from '../../functions/domain/charge';
-import { DEFAULT_RULES_VERSION, RULE_DEFAULTS, withDefaults } from '../../functions/domain/rules';
 import { DomainError } from '../../functions/shared/errors';
-import type { Key } from '../../functions/shared/table';
 import { stores, useStores, type Stores } from '../../functions/store';
+import { deviceHash } from '../../functions/domain/user';
 import { memoryStores } from '../../functions/store/memory';
-import type { MemoryWorld } from '../../functions/store/memory-world';
 import { serviceWorld, type ServiceWorld } from '../support/service';
 
-/*
- * Until the identity and reviews areas' modules reach their storage through `stores()`, the two
- * they import directly are routed there: the active rule set (app/active-rules.ts) and the codes
- * of one-time-codes.ts (a charge's code lives on the charge).
- */
-jest.mock('../../functions/adapters/rules-repo', () => ({
-  ...jest.requireActual('../../functions/adapters/rules-repo'),
-  getActiveRules: () => stores().rules.getActiveRules(),
-}));
-jest.mock('../../functions/adapters/codes-repo', () => ({
-  ...jest.requireActual('../../functions/adapters/codes-repo'),
-  getCode: (key: Key) => stores().codes.getCode(key),
-  countWrongCode: (key: Key, hash: string, max: number) => stores().codes.countWrongCode(key, hash, max),
-}));
-
-type Case = { caseId: string; chargeId: string; caseStatus: string; taskToken?: string; createdAt: string };
-
-/**
- * Stand-ins for the other areas' in-memory stores, over the same world, with only what the charge
- * use cases call. `memoryStores(world)` wins wherever an area has registered its own.
- */
-function standIns(world: MemoryWorld, decisions: unknown[]): Partial<Stores> {
-  const cases = ((world as unknown as { cases?: Map<string, Case> }).cases ??= new Map<string, Case>());
-  const chargeOf = (key: Key) =>
-    key.sk.startsWith('CHARGE#') ? world.charges.get(`${key.pk.slice('USER#'.length)}/${key.sk.slice('CHARGE#'.length)}`) : undefined;
-  const users = {
-    getUser: async (userId: string) => structuredClone(world.users.get(userId)),
-    requireUser: async (userId: string) => {
-      const user = world.users.get(userId);
-      if (!user) throw new DomainError('NOT_FOUND', 'No wallet account for this sign-in');
-      return structuredClone(user);
-    },
-    getWallet: async (userId: string) => structuredClone(world.wallets.get(userId)),
-    countDeniedWhileFrozen: async (userId: string) => {
-      const user = world.users.get(userId)!;
-      user.deniedWhileFrozen = (user.deniedWhileFrozen ?? 0) + 1;
-    },
-    getDeviceFacts: async (userId: string, deviceId: string | undefined) => {
-      const own = world.devices.get(`${userId}/${deviceHash(deviceId ?? NO_DEVICE)}`);
-      const walletDevices = [...world.devices]
-        .filter(([k]) => k.startsWith(`${userId}/`))
-        .map(([, d]) => ({ firstSeenAt: Date.parse(d.firstSeenAt ?? d.trustedAt ?? ''), yenMoved: d.yenMoved ?? 0 }))
-        .filter((d) => Number.isFinite(d.firstSeenAt));
-      const firstSeen = own?.firstSeenAt ?? own?.trustedAt;
-      return {
-        trusted: !!deviceId && !!own?.trustedAt,
-        firstSeenAt: firstSeen ? Date.parse(firstSeen) : undefined,
-        yenMoved: own?.yenMoved ?? 0,
-        otherWalletsSeenAt: [],
-        walletDevices,
-      };
-    },
-    recordDeviceUse: async (userId: string, deviceId: string | undefined, facts: { firstSeenAt?: number }, now: number, amount: number) => {
-      const key = `${userId}/${deviceHash(deviceId ?? NO_DEVICE)}`;
-      const d = world.devices.get(key) ?? {};
-      const young = facts.firstSeenAt === undefined || now - facts.firstSeenAt < 7 * 86_400_000;
-      if (facts.firstSeenAt === undefined || (young && amount > 0))
-        world.devices.set(key, { ...d, firstSeenAt: d.firstSeenAt ?? new Date(now).toISOString(), yenMoved: (d.yenMoved ?? 0) + (young ? amount : 0) });
-    },
-    youngDevicesYen,
-  };
-  return {
-    users: users as unknown as Stores['users'],
-    links: {
-      getLink: async (userId: string, linkId: string) => structuredClone(world.links.get(`${userId}/${linkId}`)),
-      strikesSince: async () => [],
-      accountLastActiveElsewhere: async () => undefined,
-    } as unknown as Stores['links'],
-    banks: { getBank: async (bankCode: string) => structuredClone(world.banks.get(bankCode)) } as unknown as Stores['banks'],
-    lists: { listHits: async () => [] } as unknown as Stores['lists'],
-    rules: {
-      getActiveRules: async () => ({ version: DEFAULT_RULES_VERSION, rules: withDefaults(RULE_DEFAULTS) }),
-      recordDecision: async (r: unknown) => void decisions.push(r),
-    } as unknown as Stores['rules'],
-    reviews: {
-      caseIdFor,
-      getCase: async (caseId: string) => structuredClone(cases.get(caseId)),
-      openCaseWithToken: async (c: Omit<Case, 'caseStatus' | 'taskToken'>, taskToken: string) => {
-        const existing = cases.get(c.caseId);
-        const next = existing ? (existing.caseStatus === 'OPEN' ? { ...existing, taskToken } : existing) : { ...c, caseStatus: 'OPEN', taskToken };
-        cases.set(c.caseId, next);
-        return structuredClone(next);
-      },
-      openCases: async () => [...cases.values()].filter((c) => c.caseStatus === 'OPEN'),
-    } as unknown as Stores['reviews'],
-    codes: {
-      getCode: async (key: Key) => {
-        const c = chargeOf(key);
-        return c && typeof c.hash === 'string'
-          ? { hash: c.hash, expiresAt: c.expiresAt!, attempts: c.attempts!, sentAt: c.sentAt!, sendsInWindow: c.sendsInWindow!, windowStart: c.windowStart! }
-          : undefined;
-      },
-      countWrongCode: async (key: Key, hash: string, max: number) => {
-        const c = chargeOf(key);
-        if (!c || c.hash !== hash || !((c.attempts ?? Infinity) < max)) return undefined;
-        c.attempts = (c.attempts ?? 0) + 1;
-        return c.attempts;
-      },
-    } as unknown as Stores['codes'],
-  };
-}
+/** The ops area's lists are not in memory yet: no entry matches (its memory store replaces this when it lands). */
+const noListHits = { listHits: async () => [] } as unknown as Stores['lists'];
 
 let w: ServiceWorld;
-let decisions: unknown[];
 let seq = 0;
 
 beforeEach(() => {
   w = serviceWorld();
-  decisions = [];
-  useStores({ ...standIns(w.world, decisions), ...memoryStores(w.world) });
+  useStores({ lists: noListHits, ...memoryStores(w.world) });
   const now = new Date(w.clock.now()).toISOString();
   w.world.banks.set('0001', { bankCode: '0001', name: 'Sim Bank', linkingEnabled: true, chargingEnabled: true, updatedAt: now, updatedBy: 'seed' });
 });
@@ -139,10 +34,11 @@ afterEach(() => {
 afterAll(() => useStores(undefined));
 
 const HOUR = 3600_000;
-const DEVICE = 'phone-1';
 
 interface Wallet {
   userId: string;
+  /** The device the wallet was opened on. */
+  device: string;
   linkId: string;
   phone: string;
   holderPhone: string;
@@ -150,7 +46,7 @@ interface Wallet {
 }
 
 /**
- * A wallet opened 30 days ago on DEVICE (trusted), with an ACTIVE link to a fresh account at the
+ * A wallet opened 30 days ago on its own device (trusted; one device per wallet, or DEVICE_SHARED would send it to review), with an ACTIVE link to a fresh account at the
  * simulated bank, authorized at the bank as a holder would. `attested`: the bank said the wallet
  * phone is the holder's (no holder window, no holder code).
  */
@@ -158,6 +54,7 @@ async function openWallet(options: { attested?: boolean; linkAgeHours?: number; 
   const n = ++seq;
   const now = w.clock.now();
   const userId = `user-${n}`;
+  const device = `phone-${n}`;
   const linkId = `lnk_${n}`;
   const phone = `+8190${String(10_000_000 + n)}`;
   const holderPhone = `+8180${String(10_000_000 + n)}`;
@@ -174,7 +71,7 @@ async function openWallet(options: { attested?: boolean; linkAgeHours?: number; 
     termsVersion: '2026-04',
   });
   world.wallets.set(userId, { userId, balance: options.balance ?? 0, currency: 'JPY', version: 0 });
-  world.devices.set(`${userId}/${deviceHash(DEVICE)}`, { trustedAt: createdAt, firstSeenAt: createdAt });
+  world.devices.set(`${userId}/${deviceHash(device)}`, { trustedAt: createdAt, firstSeenAt: createdAt });
   const opened = bank.openAccount({
     bankCode: '0001',
     holderNameKana: 'ヤマダ タロウ',
@@ -203,8 +100,11 @@ async function openWallet(options: { attested?: boolean; linkAgeHours?: number; 
     activatedAt,
     phoneAttested: options.attested ?? true,
   });
-  return { userId, linkId, phone, holderPhone, account };
+  return { userId, device, linkId, phone, holderPhone, account };
 }
+
+/** A device the wallet has not seen. */
+const newDevice = (wallet: Wallet) => `${wallet.device}-new`;
 
 function lastCode(phone: string): string {
   const body = w.sms.messagesTo(phone).at(-1)?.body ?? '';
@@ -213,7 +113,15 @@ function lastCode(phone: string): string {
 
 let key = 0;
 const charge = (wallet: Wallet, amount: number, extra: Partial<CreateChargeInput> = {}) =>
-  createCharge({ userId: wallet.userId, linkId: wallet.linkId, amount, idempotencyKey: `order-${++key}`, deviceId: DEVICE, requestId: `req-${key}`, ...extra });
+  createCharge({
+    userId: wallet.userId,
+    linkId: wallet.linkId,
+    amount,
+    idempotencyKey: `order-${++key}`,
+    deviceId: wallet.device,
+    requestId: `req-${key}`,
+    ...extra,
+  });
 
 const body = (answer: { body: unknown }) =>
   answer.body as { chargeId: string; status: string; balance?: number; availableAt?: string; error?: { code: string; details?: Record<string, unknown> } };
@@ -251,22 +159,22 @@ describe('creating a charge: each outcome of the decision', () => {
     expect(await getChargeView(wallet.userId, body(answer).chargeId)).toEqual(
       expect.objectContaining({ status: 'COMPLETED', amount: 5_000, decision: { outcome: 'ALLOW', reasons: [] } }),
     );
-    expect(decisions).toHaveLength(1);
+    expect(w.world.decisionRecords.size).toBe(1);
   });
 
   it('CHALLENGE (new device): 202, a code to the wallet phone; the code moves it on, the workflow completes it, and the device is trusted after', async () => {
     const wallet = await openWallet();
-    const answer = await charge(wallet, 3_000, { deviceId: 'phone-2' });
+    const answer = await charge(wallet, 3_000, { deviceId: newDevice(wallet) });
     expect([answer.status, body(answer).status]).toEqual([202, 'PENDING_CONFIRMATION']);
     const { chargeId } = body(answer);
     expect(stored(wallet, chargeId).decision.reasons).toEqual(['NEW_DEVICE']);
-    await expect(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.phone), deviceId: 'phone-2' })).resolves.toEqual({
+    await expect(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.phone), deviceId: newDevice(wallet) })).resolves.toEqual({
       chargeId,
       status: 'PROCESSING',
     });
     await settles(wallet, chargeId, 'COMPLETED');
     expect((await getWalletView(wallet.userId)).balance).toBe(3_000);
-    expect((await charge(wallet, 1_000, { deviceId: 'phone-2' })).status).toBe(201);
+    expect((await charge(wallet, 1_000, { deviceId: newDevice(wallet) })).status).toBe(201);
   });
 
   it('REVIEW (≥ 200,000): a code first, then the case waits for a human; the sweeper expires it after 24 h and closes the case', async () => {
@@ -275,17 +183,17 @@ describe('creating a charge: each outcome of the decision', () => {
     expect([answer.status, body(answer).status]).toEqual([202, 'PENDING_CONFIRMATION']);
     const { chargeId } = body(answer);
     expect(stored(wallet, chargeId).decision.outcome).toBe('REVIEW');
-    await expect(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.phone), deviceId: DEVICE })).resolves.toEqual({
+    await expect(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.phone), deviceId: wallet.device })).resolves.toEqual({
       chargeId,
       status: 'PENDING_REVIEW',
     });
-    const cases = (w.world as unknown as { cases: Map<string, Case> }).cases;
-    for (let i = 0; i < 200 && !cases.get(caseIdFor(chargeId))?.taskToken; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(cases.get(caseIdFor(chargeId))).toEqual(expect.objectContaining({ caseStatus: 'OPEN', taskToken: expect.any(String) }));
+    const { cases } = w.world;
+    for (let i = 0; i < 200 && !cases.get(stores().reviews.caseIdFor(chargeId))?.taskToken; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cases.get(stores().reviews.caseIdFor(chargeId))).toEqual(expect.objectContaining({ caseStatus: 'OPEN', taskToken: expect.any(String) }));
     w.clock.advance(24 * 3600 + 60);
     expect((await sweep()).expired).toEqual([chargeId]);
     expect(stored(wallet, chargeId).status).toBe('EXPIRED');
-    expect(cases.get(caseIdFor(chargeId))?.caseStatus).toBe('CLOSED');
+    expect(cases.get(stores().reviews.caseIdFor(chargeId))?.caseStatus).toBe('CLOSED');
     expect(bankBalance(wallet)).toBe(1_000_000);
   });
 
@@ -312,9 +220,9 @@ describe('creating a charge: each outcome of the decision', () => {
     const { chargeId } = body(answer);
     expect(stored(wallet, chargeId)).toEqual(expect.objectContaining({ codeChannel: 'HOLDER', response: answer }));
     expect(w.sms.messagesTo(wallet.phone)).toEqual([]);
-    const wrong = await refusal(confirmCharge({ userId: wallet.userId, chargeId, code: '000000', deviceId: DEVICE }));
+    const wrong = await refusal(confirmCharge({ userId: wallet.userId, chargeId, code: '000000', deviceId: wallet.device }));
     expect([wrong.code, wrong.details]).toEqual(['INVALID_CODE', { attemptsLeft: 4 }]);
-    await expect(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.holderPhone), deviceId: DEVICE })).resolves.toEqual({
+    await expect(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.holderPhone), deviceId: wallet.device })).resolves.toEqual({
       chargeId,
       status: 'PROCESSING',
     });
@@ -369,10 +277,10 @@ describe('the same Idempotency-Key', () => {
 describe('controls hold for a charge’s whole life', () => {
   it('at confirmation: a wallet frozen while the charge waited is 403, the charge CANCELLED, its waiting slot given back, its workflow ended', async () => {
     const wallet = await openWallet();
-    const { chargeId } = body(await charge(wallet, 3_000, { deviceId: 'phone-2' }));
+    const { chargeId } = body(await charge(wallet, 3_000, { deviceId: newDevice(wallet) }));
     for (let i = 0; i < 200 && !stored(wallet, chargeId).confirmToken; i++) await new Promise((r) => setTimeout(r, 10));
     w.world.users.get(wallet.userId)!.status = 'FROZEN';
-    const stop = await refusal(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.phone), deviceId: 'phone-2' }));
+    const stop = await refusal(confirmCharge({ userId: wallet.userId, chargeId, code: lastCode(wallet.phone), deviceId: newDevice(wallet) }));
     expect([stop.code, stop.details]).toEqual(['ACCOUNT_FROZEN', { reasons: ['WALLET_FROZEN'], chargeId, status: 'CANCELLED' }]);
     expect(stored(wallet, chargeId).status).toBe('CANCELLED');
     expect((await stores().charges.getActivity(wallet.userId)).waiting).toEqual({});
@@ -445,8 +353,8 @@ describe('money and limits', () => {
 
   it('at most 3 charges wait at once: the 4th is 429 RATE_LIMITED with retry-after 60', async () => {
     const wallet = await openWallet();
-    for (let i = 0; i < 3; i++) expect((await charge(wallet, 1_000, { deviceId: 'phone-2' })).status).toBe(202);
-    const limited = await refusal(charge(wallet, 1_000, { deviceId: 'phone-2' }));
+    for (let i = 0; i < 3; i++) expect((await charge(wallet, 1_000, { deviceId: newDevice(wallet) })).status).toBe(202);
+    const limited = await refusal(charge(wallet, 1_000, { deviceId: newDevice(wallet) }));
     expect([limited.code, limited.headers]).toEqual(['RATE_LIMITED', { 'retry-after': '60' }]);
   });
 
@@ -474,7 +382,7 @@ describe('money and limits', () => {
 describe('confirming', () => {
   it('a wrong code says how many tries are left; the 5th wrong one cancels the charge (429 TOO_MANY_ATTEMPTS)', async () => {
     const wallet = await openWallet();
-    const { chargeId } = body(await charge(wallet, 3_000, { deviceId: 'phone-2' }));
+    const { chargeId } = body(await charge(wallet, 3_000, { deviceId: newDevice(wallet) }));
     const right = lastCode(wallet.phone);
     const wrong = right === '000000' ? '111111' : '000000';
     for (let left = 4; left >= 1; left--) {
@@ -489,7 +397,7 @@ describe('confirming', () => {
   it('after 5 minutes the charge has EXPIRED; another user’s charge is NOT_FOUND', async () => {
     const wallet = await openWallet();
     const other = await openWallet();
-    const { chargeId } = body(await charge(wallet, 3_000, { deviceId: 'phone-2' }));
+    const { chargeId } = body(await charge(wallet, 3_000, { deviceId: newDevice(wallet) }));
     expect((await refusal(confirmCharge({ userId: other.userId, chargeId, code: '123456' }))).code).toBe('NOT_FOUND');
     expect((await refusal(getChargeView(other.userId, chargeId))).code).toBe('NOT_FOUND');
     w.clock.advance(5 * 60);

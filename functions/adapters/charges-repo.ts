@@ -1,12 +1,10 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ChargeStatus, RecentCharge } from '../domain/charge';
-import { isFinal, UNSUCCESSFUL } from '../domain/charge';
-import type { StoredCode } from '../domain/codes';
-import type { JournalEntry } from '../domain/ledger';
+import type { Activity, ChargeRecord, ChargeStatus, GuardedResult, GuardReason, RecentCharge, StoredResponse } from '../domain/charge';
+import { GUARD_REASONS, isFinal, UNSUCCESSFUL, windowAfterEnd, windowWithout } from '../domain/charge';
+import type { JournalEntry, WalletEntry } from '../domain/ledger';
 import { CHARGE_TIMEOUTS, LIMITS } from '../domain/policy';
-import { jstDay, type Decision } from '../domain/risk';
-import { addDebit, emptyStats, pruneStats, removeCharge, type LinkStats } from '../domain/link-stats';
+import { addDebit, emptyStats, pruneStats, type LinkStats } from '../domain/link-stats';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
@@ -14,68 +12,13 @@ import { logger } from '../shared/logger';
 import { keys } from '../shared/table';
 import type { TransactItem } from './audit';
 import { chargingSwitchKey } from './banks-repo';
+import { trustedDeviceItem } from './users-repo';
+import { invalidCursor, type ChargesStore } from '../store/charges';
 import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 
-export interface ChargeHistory {
-  at: string;
-  status: ChargeStatus;
-  actor: string;
-  reason?: string;
-}
-
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
-
-export interface ChargeRecord extends Partial<StoredCode> {
-  chargeId: string;
-  userId: string;
-  linkId: string;
-  bankCode: string;
-  accountRef?: string;
-  amount: number;
-  status: ChargeStatus;
-  /** The outcome, its reasons, and the version of the rule set that decided it. */
-  decision: Decision & { ruleVersion?: number };
-  requestHash: string;
-  deviceId?: string;
-  /** HOLDER: the code was sent by the bank to the account holder's registered phone, and the bank checks it (HOLDER_CHALLENGE). */
-  codeChannel?: 'HOLDER';
-  createdAt: string;
-  updatedAt: string;
-  /** The first answer, replayed for the same Idempotency-Key. */
-  response?: StoredResponse;
-  confirmToken?: string;
-  reviewToken?: string;
-  caseId?: string;
-  executionName?: string;
-  /** The last execution the sweeper started for this charge. */
-  resumedBy?: string;
-  bankTransactionId?: string;
-  completedAt?: string;
-  /** The compensation claim this charge belongs to (at most one). */
-  claimId?: string;
-  /** PENDING_HOLD: when the debit may run (ISO). */
-  availableAt?: string;
-  history: ChargeHistory[];
-}
-
-export interface Activity {
-  version: number;
-  recent: RecentCharge[];
-  /**
-   * Charges of the wallet that may still be waiting (for a code or a human), by id, with
-   * when they were created: the per-wallet cap on open charges and the freeze read it.
-   * An entry is dropped when its charge ends; one whose charge moved on is pruned lazily.
-   */
-  waiting: Record<string, number>;
-  /** Held charges (PENDING_HOLD) by id, with their amounts: the wallet's `pending`, which the balance cap counts. */
-  held: Record<string, number>;
-  /** Each link's own history (domain/link-stats.ts), kept with the window so a decision reads no charges. */
-  links: Record<string, LinkStats>;
-}
+export type { Activity, ChargeHistory, ChargeRecord, GuardedResult, GuardReason, StoredResponse } from '../domain/charge';
+export { GUARD_REASONS } from '../domain/charge';
 
 /** A debit the ledger credited, recorded on the activity item in the credit's own transaction, folded into `links` on the next read. */
 interface DebitRecord {
@@ -187,12 +130,8 @@ const heldIndex = (c: Pick<ChargeRecord, 'status' | 'availableAt' | 'chargeId'>)
 
 /**
  * The controls a charge must pass at every step toward money, as ConditionChecks for the
- * step's own transaction: the wallet ACTIVE, the link ACTIVE, the bank's charging on.
- * Order matters: `guardFailure` names the control by its position.
+ * step's own transaction. Order matters: `guardFailure` names the control by its position (GUARD_REASONS).
  */
-export const GUARD_REASONS = ['WALLET_FROZEN', 'LINK_NOT_ACTIVE', 'BANK_SUSPENDED'] as const;
-export type GuardReason = (typeof GUARD_REASONS)[number];
-
 export function guardItems(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): TransactItem[] {
   const active = (Key: Record<string, string>): TransactItem => ({
     ConditionCheck: { TableName: table(), Key, ConditionExpression: '#st = :active', ExpressionAttributeNames: { '#st': 'status' }, ExpressionAttributeValues: { ':active': 'ACTIVE' } },
@@ -211,8 +150,6 @@ export function guardFailure(error: unknown, offset: number): GuardReason | unde
   const i = GUARD_REASONS.findIndex((_, k) => reasons[offset + k] === 'ConditionalCheckFailed');
   return i >= 0 ? GUARD_REASONS[i] : undefined;
 }
-
-export type GuardedResult = 'OK' | 'STALE' | GuardReason;
 
 /** Runs a step with its guard appended: OK, STALE (the step's own condition lost a race), or the failed control. */
 export async function transactGuarded(items: TransactItem[], charge: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardedResult> {
@@ -338,17 +275,9 @@ export async function finishUnsuccessfully(
   for (let attempt = 0; attempt < 8; attempt++) {
     const [charge, activity] = await Promise.all([getCharge(userId, chargeId), getActivity(userId)]);
     if (!charge || isFinal(charge.status)) return { charge, changed: false };
-    const recent = activity.recent.filter((r) => r.chargeId !== chargeId);
-    const { [chargeId]: wasWaiting, ...waiting } = activity.waiting;
-    const { [chargeId]: wasHeld, ...held } = activity.held;
-    // The link's exposure gives back what this charge reserved (a DENY reserved nothing).
-    const stats = activity.links[charge.linkId];
-    const reserved = charge.decision.outcome !== 'DENY' && stats?.days[jstDay(Date.parse(charge.createdAt))];
-    const links = reserved ? { ...activity.links, [charge.linkId]: removeCharge(stats, Date.parse(charge.createdAt), charge.amount) } : activity.links;
+    const window = windowAfterEnd(activity, charge);
     const items: TransactItem[] = [moveChargeItem(charge, to, now, actor, { reason }), ...extra];
-    if (recent.length !== activity.recent.length || wasWaiting !== undefined || wasHeld !== undefined || reserved) {
-      items.push(activityWrite(userId, activity.version, { recent, waiting, held, links }));
-    }
+    if (window.changed) items.push(activityWrite(userId, activity.version, window.next));
     if (await transactFirstWins(items)) {
       emit(METRIC.chargeFinished, 1, 'Count', { status: to });
       return { charge: { ...charge, status: to }, changed: true };
@@ -630,16 +559,9 @@ async function withoutCharges(userId: string, chargeIds: string[], options: { re
   if (!chargeIds.length) return;
   for (let attempt = 0; attempt < 8; attempt++) {
     const activity = await getActivity(userId);
-    const recent = options.recent ? activity.recent.filter((r) => !chargeIds.includes(r.chargeId)) : activity.recent;
-    const waiting = Object.fromEntries(Object.entries(activity.waiting).filter(([id]) => !chargeIds.includes(id)));
-    const held = Object.fromEntries(Object.entries(activity.held).filter(([id]) => !chargeIds.includes(id)));
-    // A reservation given back (the charge was never created) gives back its link exposure too.
-    let links = activity.links;
-    for (const r of activity.recent) {
-      if (options.recent && chargeIds.includes(r.chargeId) && r.linkId && links[r.linkId]) links = { ...links, [r.linkId]: removeCharge(links[r.linkId], r.at, r.amount) };
-    }
-    if (recent.length === activity.recent.length && Object.keys(waiting).length === Object.keys(activity.waiting).length && Object.keys(held).length === Object.keys(activity.held).length) return;
-    if (await saveActivity(userId, activity, { recent, waiting, held, links })) return;
+    const window = windowWithout(activity, chargeIds, options);
+    if (!window.changed) return;
+    if (await saveActivity(userId, activity, window.next)) return;
     await new Promise((r) => setTimeout(r, Math.random() * 25 * (attempt + 1)));
   }
 }
@@ -649,3 +571,94 @@ export const releaseReservation = (userId: string, chargeId: string) => withoutC
 
 /** Drops from the waiting list the charges that moved on (or never got created): the cap counts only real waits. */
 export const dropFromWaiting = (userId: string, chargeIds: string[]) => withoutCharges(userId, chargeIds, { recent: false });
+
+/** A confirmed code: PENDING_CONFIRMATION → `to` with the controls (and, for the wallet phone's code, its hash still unspent). */
+async function confirm(
+  charge: ChargeRecord,
+  to: 'PENDING_REVIEW' | 'PROCESSING',
+  now: number,
+  actor: string,
+  by: { code: { hash: string; maxAttempts: number; deviceId?: string } } | 'HOLDER',
+): Promise<GuardedResult> {
+  const move =
+    by === 'HOLDER'
+      ? moveChargeItem(charge, to, now, actor, { reason: 'HOLDER_CONFIRMED', remove: ['attempts', 'expiresAt', 'sentAt'] })
+      : moveChargeItem(charge, to, now, actor, {
+          reason: 'SMS_CONFIRMED',
+          remove: ['#h', 'attempts', 'expiresAt', 'sentAt', 'sendsInWindow', 'windowStart'],
+          extraCondition: { expression: '#h = :hash AND attempts < :max', values: { ':hash': by.code.hash, ':max': by.code.maxAttempts }, names: { '#h': 'hash' } },
+        });
+  const device = by !== 'HOLDER' && by.code.deviceId ? [trustedDeviceItem(charge.userId, by.code.deviceId, now)] : [];
+  return transactGuarded([move, chargeConfirmedItem(charge.userId, to === 'PROCESSING' ? charge.chargeId : undefined), ...device], charge);
+}
+
+async function awaitConfirmation(userId: string, chargeId: string, taskToken: string): Promise<boolean> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.charge(userId, chargeId),
+        UpdateExpression: 'SET confirmToken = :t',
+        ConditionExpression: '#s = :pending',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':t': taskToken, ':pending': 'PENDING_CONFIRMATION' },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
+const endHold = (charge: ChargeRecord, now: number, executionName: string): Promise<GuardedResult> =>
+  transactGuarded([moveChargeItem(charge, 'PROCESSING', now, 'system:hold', { reason: 'HOLD_ENDED', set: { executionName } }), holdEndedItem(charge.userId, charge.chargeId)], charge);
+
+const checkDebit = (charge: ChargeRecord, now: number): Promise<GuardedResult> =>
+  transactGuarded(
+    [{
+      Update: {
+        TableName: table(),
+        Key: keys.charge(charge.userId, charge.chargeId),
+        UpdateExpression: 'SET debitCheckedAt = :at',
+        ConditionExpression: '#st = :processing',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ':processing': 'PROCESSING' },
+      },
+    }],
+    charge,
+  );
+
+/** A statement cursor is the last key of a page, accepted back only if it is a key of this wallet's entries. */
+function decodeCursor(cursor: string | undefined, userId: string): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const k = key as { pk?: unknown; sk?: unknown } | undefined;
+  if (!k || typeof k !== 'object' || Object.keys(k).length !== 2 || k.pk !== keys.user(userId).pk || typeof k.sk !== 'string' || !k.sk.startsWith(keys.entryPrefix)) {
+    throw invalidCursor();
+  }
+  return k as Record<string, unknown>;
+}
+
+async function entries(userId: string, limit: number, cursor?: string): Promise<{ items: WalletEntry[]; next?: string }> {
+  const page = await listEntries(userId, limit, decodeCursor(cursor, userId));
+  return {
+    items: page.items as unknown as WalletEntry[],
+    ...(page.next ? { next: Buffer.from(JSON.stringify({ pk: page.next.pk, sk: page.next.sk })).toString('base64url') } : {}),
+  };
+}
+
+/** The charges store on DynamoDB (functions/store/charges.ts). */
+export const chargesStore: ChargesStore = {
+  getCharge, listCharges, openCharges, getActivity, saveActivity, releaseReservation, dropFromWaiting, createCharge, setResponse,
+  confirm, countHolderTry, awaitConfirmation, endHold, checkDebit,
+  finishUnsuccessfully: (userId, chargeId, to, now, actor, reason) => finishUnsuccessfully(userId, chargeId, to, now, actor, reason),
+  recordResumption, rescheduleSweep,
+  credit: creditWallet,
+  entries,
+};

@@ -1,14 +1,10 @@
-import { dropFromWaiting, getActivity, getCharge, openCharges, type ChargeRecord, type GuardReason } from '../adapters/charges-repo';
-import { getBank } from '../adapters/banks-repo';
-import { getLink } from '../adapters/links-repo';
-import { caseIdFor, getCase } from '../adapters/reviews-repo';
-import { getUser } from '../adapters/users-repo';
-import type { ChargeStatus } from '../domain/charge';
+import type { ChargeRecord, ChargeStatus, GuardReason } from '../domain/charge';
 import { isFinal } from '../domain/charge';
+import { WORKFLOW_ERRORS } from '../domain/saga';
 import { DomainError, type ErrorCode } from '../shared/errors';
+import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
-import { finish, reverseAndFail } from '../workflow/charge-steps';
-import { WORKFLOW_ERRORS } from '../workflow/errors';
+import { stores } from '../store';
 
 /**
  * A charge's life, and the controls that hold at every step of it.
@@ -18,8 +14,8 @@ import { WORKFLOW_ERRORS } from '../workflow/errors';
  *                                 └──────────────────────────┴→ PROCESSING ─debit→ (bank) ─credit→ COMPLETED
  *   create (ALLOW) ───────────────────────────────────────────→ PROCESSING
  *
- * Every arrow toward money (create, confirm, approve, debit, credit) runs in one DynamoDB
- * transaction with `guardItems`: the wallet ACTIVE, the link ACTIVE, the bank's charging on.
+ * Every arrow toward money (create, confirm, approve, debit, credit) is one atomic write of the
+ * charges store with the charge's controls: the wallet ACTIVE, the link ACTIVE, the bank's charging on.
  * When a control fails the charge is stopped here: a charge still waiting ends CANCELLED;
  * one that may already have been debited (PROCESSING) ends CANCELLED and its debit is
  * reversed (or voided, so a late debit is refused). The caller answers with `guardError`.
@@ -41,7 +37,8 @@ export function guardError(reason: GuardReason, chargeId?: string): DomainError 
 
 /** The controls as they stand now (a read: the transactions are what enforce them). */
 export async function currentGuard(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined> {
-  const [user, link, bank] = await Promise.all([getUser(c.userId), getLink(c.userId, c.linkId), getBank(c.bankCode)]);
+  const { users, links, banks } = stores();
+  const [user, link, bank] = await Promise.all([users.getUser(c.userId), links.getLink(c.userId, c.linkId), banks.getBank(c.bankCode)]);
   if (user?.status !== 'ACTIVE') return 'WALLET_FROZEN';
   if (link?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
   if (!bank?.chargingEnabled) return 'BANK_SUSPENDED';
@@ -58,12 +55,14 @@ export async function stopCharge(charge: ChargeRecord, reason: string, actor: st
   if (charge.status === 'PROCESSING') {
     // The debit may have run: reverse it (a void if it never did). A credited charge is left alone.
     await reverseAndFail(charge, reason, 'CANCELLED', actor);
-    return getCharge(charge.userId, charge.chargeId);
+    return stores().charges.getCharge(charge.userId, charge.chargeId);
   }
   const ended = await finish(charge.userId, charge.chargeId, 'CANCELLED', reason, actor);
   // A held charge has no execution yet: nothing waits on a token.
   if (ended?.status === 'CANCELLED' && charge.status !== 'PENDING_HOLD') {
-    const token = charge.status === 'PENDING_CONFIRMATION' ? (await getCharge(charge.userId, charge.chargeId))?.confirmToken : (await getCase(caseIdFor(charge.chargeId)))?.taskToken;
+    const { charges, reviews } = stores();
+    const token =
+      charge.status === 'PENDING_CONFIRMATION' ? (await charges.getCharge(charge.userId, charge.chargeId))?.confirmToken : (await reviews.getCase(reviews.caseIdFor(charge.chargeId)))?.taskToken;
     if (token) await p.workflow.fail(token, WORKFLOW_ERRORS.cancelled, reason);
   }
   return ended;
@@ -74,10 +73,11 @@ export async function stopCharge(charge: ChargeRecord, reason: string, actor: st
  * The wallet's activity item lists them, so this never reads the wallet's whole history.
  */
 export async function cancelWaiting(userId: string, reason: string, actor: string, which: (c: ChargeRecord) => boolean = () => true): Promise<string[]> {
-  const activity = await getActivity(userId);
+  const { charges } = stores();
+  const activity = await charges.getActivity(userId);
   const cancelled: string[] = [];
   for (const chargeId of Object.keys(activity.waiting)) {
-    const charge = await getCharge(userId, chargeId);
+    const charge = await charges.getCharge(userId, chargeId);
     if (!charge || !isWaiting(charge.status) || !which(charge)) continue;
     const ended = await stopCharge(charge, reason, actor);
     if (ended?.status === 'CANCELLED') cancelled.push(chargeId);
@@ -87,10 +87,11 @@ export async function cancelWaiting(userId: string, reason: string, actor: strin
 
 /** A bank's charging switched off: every waiting charge from it is cancelled. */
 export async function cancelBankCharges(bankCode: string, actor: string): Promise<string[]> {
-  const { charges } = await openCharges();
+  const store = stores().charges;
+  const { charges } = await store.openCharges();
   const cancelled: string[] = [];
   for (const open of charges.filter((c) => c.bankCode === bankCode && isWaiting(c.status))) {
-    const charge = await getCharge(open.userId, open.chargeId);
+    const charge = await store.getCharge(open.userId, open.chargeId);
     if (!charge || !isWaiting(charge.status)) continue;
     const ended = await stopCharge(charge, 'BANK_SUSPENDED', actor);
     if (ended?.status === 'CANCELLED') cancelled.push(charge.chargeId);
@@ -106,12 +107,35 @@ export async function cancelBankCharges(bankCode: string, actor: string): Promis
 export async function pruneWaiting(userId: string, waiting: Record<string, number>, now: number): Promise<Record<string, number>> {
   const entries = await Promise.all(
     Object.entries(waiting).map(async ([chargeId, at]) => {
-      const charge = await getCharge(userId, chargeId);
+      const charge = await stores().charges.getCharge(userId, chargeId);
       const still = charge ? isWaiting(charge.status) : now - at < 60_000;
       return [chargeId, at, still] as const;
     }),
   );
   const gone = entries.filter(([, , still]) => !still).map(([id]) => id);
-  await dropFromWaiting(userId, gone);
+  await stores().charges.dropFromWaiting(userId, gone);
   return Object.fromEntries(entries.filter(([, , still]) => still).map(([id, at]) => [id, at]));
+}
+
+/**
+ * Compensation: the charge ends, then the debit is reversed (or voided, if it never happened).
+ * Ending first makes a credit impossible (it is conditional on PROCESSING), so a reversal can
+ * never race a credit written by another execution of the same charge; and a charge that was
+ * credited meanwhile keeps its debit. Both steps are idempotent, so a retry finishes the job.
+ */
+export async function reverseAndFail(charge: ChargeRecord, reason: string, status: 'FAILED' | 'CANCELLED' = 'FAILED', actor = 'system:charge-saga'): Promise<void> {
+  const p = ports();
+  const ended = await stores().charges.finishUnsuccessfully(charge.userId, charge.chargeId, status, p.clock.now(), actor, reason);
+  if (ended.charge?.status === 'COMPLETED') return;
+  const { reversed } = await p.bank.reverseDebit({ bankCode: charge.bankCode, accountRef: charge.accountRef!, amount: charge.amount, idempotencyKey: charge.chargeId });
+  if (reversed) emit(METRIC.debitReversed, 1);
+}
+
+/** Ends a charge that moved no money (once); one that waited for a human takes its case out of the queue. */
+export async function finish(userId: string, chargeId: string, status: ChargeStatus, reason: string, actor = 'system:charge-workflow') {
+  const now = ports().clock.now();
+  const { charges, reviews } = stores();
+  const ended = await charges.finishUnsuccessfully(userId, chargeId, status, now, actor, reason);
+  if (ended.charge?.decision.outcome === 'REVIEW') await reviews.closeCase(reviews.caseIdFor(chargeId), now, actor, `charge ${ended.charge.status}`);
+  return ended.charge;
 }

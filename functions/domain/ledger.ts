@@ -63,3 +63,14 @@ export function applyPostings(balances: Map<AccountId, number>, postings: Postin
 function assertYen(amount: number) {
   if (!Number.isSafeInteger(amount) || amount <= 0) throw new Error(`not a positive integer yen amount: ${amount}`);
 }
+
+/** A journal entry as the wallet's statement reads it (newest first). */
+export interface WalletEntry {
+  entryId: string;
+  entryType: EntryType;
+  postings: Posting[];
+  amount: number;
+  balanceAfter: number;
+  chargeId?: string;
+  createdAt: string;
+}

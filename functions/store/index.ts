@@ -3,8 +3,8 @@
  * never by importing a DynamoDB module. The cloud (and the local stack) get the DynamoDB
  * implementations; the service tests install the in-memory ones with `useStores`.
  *
- * Each entry's type is its port. Until an area declares its port as an interface
- * (functions/store/<area>.ts, in domain verbs), the entry is typed by its DynamoDB module.
+ * Each entry's type is its port (functions/store/<area>.ts, in domain verbs); the DynamoDB
+ * implementation is the object its adapter module exports, the memory one <area>.memory.ts.
  */
 export interface Stores {
   users: import('./users').UserStore;
@@ -13,7 +13,7 @@ export interface Stores {
   smsLimits: import('./sms-limits').SmsLimitStore;
   links: import('./links').LinkStore;
   banks: import('./banks').BankStore;
-  charges: typeof import('../adapters/charges-repo');
+  charges: import('./charges').ChargesStore;
   lists: import('./lists').ListStore;
   claims: import('./claims').ClaimStore;
   staff: import('./staff').StaffStore;
@@ -32,7 +32,7 @@ const dynamo: Factories = {
   smsLimits: () => (require('../adapters/sms-limits') as typeof import('../adapters/sms-limits')).dynamoSmsLimits,
   links: () => (require('../adapters/links-repo') as typeof import('../adapters/links-repo')).dynamoLinks,
   banks: () => (require('../adapters/banks-repo') as typeof import('../adapters/banks-repo')).dynamoBanks,
-  charges: () => require('../adapters/charges-repo'),
+  charges: () => (require('../adapters/charges-repo') as typeof import('../adapters/charges-repo')).chargesStore,
   lists: () => (require('../adapters/lists-repo') as typeof import('../adapters/lists-repo')).listStore,
   claims: () => (require('../adapters/claims-repo') as typeof import('../adapters/claims-repo')).claimStore,
   staff: () => (require('../adapters/staff-repo') as typeof import('../adapters/staff-repo')).staffStore,

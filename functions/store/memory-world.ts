@@ -6,7 +6,8 @@ import type { EkycResult, EkycSession } from '../domain/ekyc';
 import type { DeviceRecord, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
 import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
 import type { AccountClaim, AccountLock, LinkRecord } from '../domain/bank-link';
-import type { ChargeRecord } from '../adapters/charges-repo';
+import type { Activity, ChargeRecord } from '../domain/charge';
+import type { WalletEntry } from '../domain/ledger';
 import type { RecordedDecision } from '../domain/backtest';
 import type { ReviewCase } from '../domain/review';
 import type { RulesProposal, RulesVersionRecord } from '../domain/rules-proposal';
@@ -82,8 +83,15 @@ export class MemoryWorld {
   rulesProposals = new Map<string, RulesProposal>();
   /** What each charge decision was decided on, by `${at}#${chargeId}` (its sort key). */
   decisionRecords = new Map<string, RecordedDecision>();
-  /** Charges by `${userId}/${chargeId}` (the charges area's; a review decision moves its charge). */
+  // charges and the ledger (functions/store/charges.memory.ts)
+  /** Charges by `${userId}/${chargeId}` (a review decision moves its charge too). */
   charges = new Map<string, ChargeRecord>();
+  /** When the sweeper should look at an open charge next (its `gsi1sk`), by `${userId}/${chargeId}`; absent once it ended. */
+  chargeSweepAt = new Map<string, string>();
+  /** Each wallet's activity window, by userId (credited debits already folded into `links`). */
+  activity = new Map<string, Activity>();
+  /** The ledger's journal entries, by `${userId}/${createdAt}#${entryId}` (their sort key's order). */
+  entries = new Map<string, WalletEntry>();
 
   /** Monotonic ids for items whose DynamoDB key has a random part. */
   private seq = 0;

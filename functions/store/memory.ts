@@ -1,5 +1,6 @@
 import type { Stores } from './index';
 import { memoryBanks } from './banks.memory';
+import { memoryChargesStore } from './charges.memory';
 import { memoryLinks } from './links.memory';
 import type { MemoryWorld } from './memory-world';
 import { memoryAudit } from './audit.memory';
@@ -32,5 +33,6 @@ export function memoryStores(world: MemoryWorld): Partial<Stores> {
     banks: memoryBanks(world),
     reviews: memoryReviews(world),
     rules: memoryRules(world),
+    charges: memoryChargesStore(world),
   };
 }

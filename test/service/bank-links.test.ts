@@ -5,18 +5,17 @@
  * account is held by at most one link, and the claim names it. No Java, no emulators, no HTTP.
  */
 import fc from 'fast-check';
-import type { UserRecord } from '../../functions/adapters/users-repo';
+import type { UserRecord } from '../../functions/domain/user';
 import { checkBankSignature, receiveBankEvent } from '../../functions/app/bank-events';
 import { authorizeLink, confirmLink, listBankLinks, startLink, unlink } from '../../functions/app/bank-links';
 import type { BankSettings } from '../../functions/domain/bank';
 import { accountHash, LINK_ABUSE, type BankAccount } from '../../functions/domain/bank-link';
-import type { StoredCode } from '../../functions/domain/codes';
 import type { ListHit } from '../../functions/domain/lists';
 import { decodeNotMeToken } from '../../functions/domain/not-me-token';
 import { signWebhook } from '../../functions/domain/webhook-signature';
 import { DomainError } from '../../functions/shared/errors';
 import { ports } from '../../functions/shared/runtime';
-import { stores, useStores, type Stores } from '../../functions/store';
+import { stores, useStores } from '../../functions/store';
 import type { MemoryWorld } from '../../functions/store/memory-world';
 import type { BankSimulator } from '../../local/bank-simulator';
 import { SimulatorError } from '../../local/ekyc-simulator';
@@ -24,59 +23,6 @@ import type { LocalClock } from '../../local/clock';
 import type { SmsOutbox } from '../../local/sms-outbox';
 import { BANK_WEBHOOK_SECRET, serviceWorld, type ServiceWorld } from '../support/service';
 
-// ------------------------------------------------------------------------------------------------
-// Stand-ins until the other areas' in-memory stores are merged (issue 9): the wallets (users), the
-// lists, the charges, and the code checks and the freeze that still import their DynamoDB modules.
-// They do what those stores do for the paths below (no charge ever waits here). After the merge
-// this block and `useStores(standIns)` go, and the three helpers below marked "stand-in" become:
-//   putUser = (user) => world.users.set(user.userId, user);  userNow = (id) => world.users.get(id)!;
-//   givenListed = (account, hit) => stores().lists.putEntry(hashOf(account),
-//     { ...hit, value: '****', createdAt: new Date(clock.now()).toISOString(), createdBy: 'ops:test' },
-//     { userId: 'lists', actor: 'ops:test', action: 'LIST_PUT', at: clock.now() });
-// (Tried on a trial merge of b-9l with b-9i, b-9o and b-9c: all 27 tests pass that way, with no stand-in.)
-const mockState: { world?: MemoryWorld; users: Map<string, UserRecord>; listed: Map<string, ListHit> } = { users: new Map(), listed: new Map() };
-const mockCodeKey = (key: { pk: string; sk: string }) => `link/${key.pk.slice('LINK#'.length)}`;
-const mockUsers = {
-  getUser: async (userId: string) => structuredClone(mockState.users.get(userId)),
-  requireUser: async (userId: string) => {
-    const user = mockState.users.get(userId);
-    if (!user) throw new DomainError('NOT_FOUND', 'No such user');
-    return structuredClone(user);
-  },
-  freezeUser: async (userId: string, reason: string, audit: { userId: string; actor: string; action: string; at: number }) => {
-    const user = mockState.users.get(userId);
-    if (!user || user.status === 'FROZEN') return false;
-    mockState.users.set(userId, { ...user, status: 'FROZEN', frozenReason: reason });
-    mockState.world!.audit.push(audit);
-    return true;
-  },
-};
-jest.mock('../../functions/adapters/users-repo', () => ({
-  ...jest.requireActual('../../functions/adapters/users-repo'),
-  freezeUser: (...a: unknown[]) => (mockUsers.freezeUser as (...x: unknown[]) => unknown)(...a),
-}));
-jest.mock('../../functions/adapters/codes-repo', () => ({
-  ...jest.requireActual('../../functions/adapters/codes-repo'),
-  getCode: async (key: { pk: string; sk: string }) => structuredClone(mockState.world!.codes.get(mockCodeKey(key))),
-  countWrongCode: async (key: { pk: string; sk: string }, hash: string, max: number) => {
-    const code: StoredCode | undefined = mockState.world!.codes.get(mockCodeKey(key));
-    if (code?.hash !== hash || code.attempts >= max) return undefined;
-    code.attempts += 1;
-    return code.attempts;
-  },
-}));
-jest.mock('../../functions/adapters/charges-repo', () => ({
-  ...jest.requireActual('../../functions/adapters/charges-repo'),
-  getActivity: async () => ({ waiting: {} }),
-}));
-const standIns = {
-  users: mockUsers as unknown as Stores['users'],
-  lists: {
-    listHits: async (probe: { accountHash?: string }) => [...mockState.listed].filter(([h]) => h === probe.accountHash).map(([, hit]) => hit),
-  } as unknown as Stores['lists'],
-  charges: { listCharges: async () => [] } as unknown as Stores['charges'],
-};
-// ------------------------------------------------------------------------------------------------
 
 const HOLDER = { holderNameKana: 'ヤマダ タロウ', dateOfBirth: '1990-04-01' };
 const IDENTITY = { fullName: '山田 太郎', fullNameKana: 'ヤマダ タロウ', dateOfBirth: '1990-04-01' };
@@ -90,15 +36,11 @@ let alerts: { subject: string; message: string }[];
 let accountKey: string;
 let seq = 0;
 
-/** A fresh service world with the two seeded banks (and, until the merge, the stand-ins over it). */
+/** A fresh service world with the two seeded banks. */
 async function freshWorld() {
   const w = serviceWorld();
   opened.push(w);
   ({ world, clock, sms, bank, alerts } = w);
-  useStores(standIns);
-  mockState.world = world;
-  mockState.users.clear();
-  mockState.listed.clear();
   accountKey = (await ports().secrets()).accountKey;
   for (const bankCode of ['0001', '9900']) await stores().banks.seedBank(bankSettings(bankCode));
 }
@@ -138,9 +80,14 @@ function givenUser(over: Partial<UserRecord> = {}): UserRecord {
   putUser(user);
   return user;
 }
-const putUser = (user: UserRecord) => mockState.users.set(user.userId, user); // stand-in
-const userNow = (userId: string) => mockState.users.get(userId)!; // stand-in
-const givenListed = async (account: BankAccount, hit: ListHit) => void mockState.listed.set(hashOf(account), hit); // stand-in
+const putUser = (user: UserRecord) => world.users.set(user.userId, user);
+const userNow = (userId: string) => world.users.get(userId)!;
+const givenListed = (account: BankAccount, hit: ListHit) =>
+  stores().lists.putEntry(
+    hashOf(account),
+    { ...hit, value: '****', createdAt: new Date(clock.now()).toISOString(), createdBy: 'ops:test' },
+    { userId: 'lists', actor: 'ops:test', action: 'LIST_PUT', at: clock.now() },
+  );
 
 function openAccount(over: Partial<typeof HOLDER & { phoneNumber: string; bankCode: string }> = {}): BankAccount & { pin: string; phoneNumber: string } {
   const phoneNumber = over.phoneNumber ?? `+8170${String(++seq).padStart(8, '0')}`;

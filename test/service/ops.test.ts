@@ -2,10 +2,8 @@
  * The ops use cases on the in-memory stores: no DynamoDB, no Java, no HTTP.
  * Each use case's main path and every refusal it makes (its error codes), four eyes included.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import type { ChargeRecord } from '../../functions/adapters/charges-repo';
+import type { ChargeRecord } from '../../functions/domain/charge';
 import type { LinkRecord } from '../../functions/domain/bank-link';
 import type { UserRecord } from '../../functions/domain/user';
 import { claimCharges, decideClaim, denyClaim, listClaims, openClaim, payClaim } from '../../functions/app/compensation';
@@ -18,54 +16,23 @@ import type { Claim } from '../../functions/domain/claim';
 import { signNotMeToken } from '../../functions/domain/not-me-token';
 import type { Caller } from '../../functions/shared/http';
 import { ports, usePorts } from '../../functions/shared/runtime';
-import { stores, useStores, type Stores } from '../../functions/store';
-import { memoryStores } from '../../functions/store/memory';
+import { stores } from '../../functions/store';
 import type { MemoryWorld } from '../../functions/store/memory-world';
 import { serviceWorld, type ServiceWorld } from '../support/service';
 
 const T0 = Date.parse('2026-11-30T01:00:00Z');
 
-/** The charges area's maps, as it declares them on MemoryWorld (with its merge). */
-type World = MemoryWorld & {
-  charges: Map<string, ChargeRecord>;
-  entries: Map<string, Record<string, unknown>>;
-};
-
-/**
- * Until the charges area's in-memory store lands with its merge (issue 9), the two reads the ops use
- * cases make of it, over the same map (its own store, once registered, takes precedence).
- * Delete this once `memoryStores` registers `charges`.
- */
-function chargesStandIn(w: World): Partial<Stores> {
-  const clone = <T>(v: T): T => structuredClone(v);
-  const charges = {
-    getCharge: async (userId: string, chargeId: string) => clone(w.charges.get(`${userId}/${chargeId}`)),
-    listCharges: async (userId: string) => [...w.charges.values()].filter((c) => c.userId === userId).map(clone),
-  };
-  return { charges } as unknown as Partial<Stores>;
-}
-
 let sw: ServiceWorld;
-let world: World;
+let world: MemoryWorld;
 let now: number;
 let credits: { idempotencyKey: string; amount: number }[];
 let notMeKey: string;
 
 beforeEach(async () => {
   sw = serviceWorld();
-  world = Object.assign(sw.world, {
-    users: new Map(),
-    wallets: new Map(),
-    links: new Map(),
-    banks: new Map(),
-    charges: new Map(),
-    entries: new Map(),
-    accountClaims: new Map(),
-    accountWallets: new Map(),
-  }) as World;
+  world = sw.world;
   now = T0;
   credits = [];
-  useStores({ ...chargesStandIn(world), ...memoryStores(world) });
   // A clock set by each test, and a bank whose refunds are only recorded (the victims' accounts are not in the simulator).
   usePorts({
     clock: { now: () => now },
@@ -151,14 +118,6 @@ const code = (p: Promise<unknown>) =>
 const claimOf = (c: ChargeRecord) => world.charges.get(`${c.userId}/${c.chargeId}`)?.claimId;
 const actions = (subject: string) => world.audit.filter((a) => a.userId === subject).map((a) => a.action);
 
-/**
- * Freezing (identity), cancelling waiting charges (charges) and the bank breaker (links) are other areas'
- * use cases: the tests through them run once those reach storage through stores() (issue 9, all merged).
- */
-const crossAreaPorted = ['wallet-controls', 'charge-lifecycle', 'bank-breaker'].every(
-  (m) => !/^import (?!type )[^;]*from '\.\.\/(adapters|workflow)\//m.test(readFileSync(join(__dirname, `../../functions/app/${m}.ts`), 'utf8')),
-);
-const withFreeze = crossAreaPorted ? it : it.skip;
 
 // --- the user view, freeze and unfreeze ---------------------------------------------------
 describe('a user as ops see it', () => {
@@ -180,7 +139,7 @@ describe('a user as ops see it', () => {
     expect(await code(unfreezeByStaff({ userId: uid(), reason: 'x', caller: alice }))).toBe('NOT_FOUND');
   });
 
-  withFreeze('a freeze by staff freezes the wallet, audited under the staff e-mail', async () => {
+  it('a freeze by staff freezes the wallet, audited under the staff e-mail', async () => {
     const user = seedUser();
     expect(await freezeByStaff({ userId: user.userId, reason: 'mule', caller: alice })).toEqual({ cancelledCharges: [] });
     expect(world.users.get(user.userId)).toMatchObject({ status: 'FROZEN', frozenReason: 'mule' });
@@ -491,7 +450,7 @@ describe('compensation claims', () => {
     expect(await code(decideClaim({ claimId: 'clm_nope', decision: 'DENY', caller: bob }))).toBe('NOT_FOUND');
   });
 
-  withFreeze('PAY by a second member of staff refunds the bank in full, claws back what the wallet holds, books the rest as loss, freezes', async () => {
+  it('PAY by a second member of staff refunds the bank in full, claws back what the wallet holds, books the rest as loss, freezes', async () => {
     const { user, link } = victim(3_000);
     const claim = await claimCharges({ chargeIds: [seedCharge(link, 5_000).chargeId, seedCharge(link, 2_000).chargeId], note: 'n', caller: alice });
     const paid = await decideClaim({ claimId: claim.claimId, decision: 'PAY', caller: bob });
@@ -549,7 +508,7 @@ describe('not-me reports', () => {
     expect((await notMeDetails(token)).reported).toBe(true);
   });
 
-  withFreeze('a report freezes the wallet, suspends the link, opens one claim for what moved, pages ops; a retry replays it', async () => {
+  it('a report freezes the wallet, suspends the link, opens one claim for what moved, pages ops; a retry replays it', async () => {
     const user = seedUser({}, 1_000);
     const link = seedLink(user.userId);
     const a = seedCharge(link, 6_000);

@@ -1,27 +1,16 @@
-import type { AuditEntry } from '../adapters/audit';
-import type { Activity, ChargeRecord, GuardReason } from '../adapters/charges-repo';
-import { deviceHash } from '../adapters/users-repo';
-import { isFinal, type ChargeStatus } from '../domain/charge';
-import { removeCharge } from '../domain/link-stats';
+import type { AuditEntry } from '../domain/audit';
+import { isFinal, windowAfterEnd, type ChargeRecord, type ChargeStatus, type GuardReason } from '../domain/charge';
+import { deviceHash } from '../domain/user';
 import { identityValue } from '../domain/lists';
 import { caseIdFor, type CaseStatus, type ReviewCase } from '../domain/review';
-import { jstDay } from '../domain/risk';
 import { copy, type MemoryWorld } from './memory-world';
 import type { ReviewStore } from './reviews';
-
-/**
- * The charges area's map a decision writes that is not on MemoryWorld yet (the wallet's window):
- * it declares it there; until then an absent map reads as empty.
- */
-export interface ReviewNeighbours {
-  activity?: Map<string, Activity>;
-}
 
 const LIMIT = 50;
 
 /** The review cases over the in-memory world, with the DynamoDB store's conditions and results. */
 export function memoryReviews(world: MemoryWorld): ReviewStore {
-  const w = world as MemoryWorld & ReviewNeighbours;
+  const w = world;
   const chargeKey = (userId: string, chargeId: string) => `${userId}/${chargeId}`;
   const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
 
@@ -43,14 +32,10 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
 
   /** The wallet's window after the charge ended: its reservation, waiting slot, hold and link exposure given back. */
   function releaseWindow(c: ChargeRecord) {
-    const activity = w.activity?.get(c.userId);
+    const activity = w.activity.get(c.userId);
     if (!activity) return;
-    const { [c.chargeId]: _waiting, ...waiting } = activity.waiting;
-    const { [c.chargeId]: _held, ...held } = activity.held;
-    const stats = activity.links[c.linkId];
-    const reserved = c.decision.outcome !== 'DENY' && stats?.days[jstDay(Date.parse(c.createdAt))];
-    const links = reserved ? { ...activity.links, [c.linkId]: removeCharge(stats, Date.parse(c.createdAt), c.amount) } : activity.links;
-    w.activity!.set(c.userId, copy({ version: activity.version + 1, recent: activity.recent.filter((r) => r.chargeId !== c.chargeId), waiting, held, links }));
+    const window = windowAfterEnd(copy(activity), c);
+    if (window.changed) w.activity.set(c.userId, copy({ ...window.next, version: activity.version + 1 }));
   }
 
   const sharing = {
@@ -106,10 +91,10 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
       moveCharge(stored, 'PROCESSING', d.at, d.actor, 'REVIEW_APPROVED');
       closeCase(w.cases.get(c.caseId)!, 'APPROVED', d.at, d.actor, d.note);
       audit(entry);
-      const activity = w.activity?.get(charge.userId);
+      const activity = w.activity.get(charge.userId);
       if (activity) {
         const { [charge.chargeId]: _done, ...waiting } = activity.waiting;
-        w.activity!.set(charge.userId, { ...activity, waiting, version: activity.version + 1 });
+        w.activity.set(charge.userId, { ...activity, waiting, version: activity.version + 1 });
       }
       return 'OK';
     },

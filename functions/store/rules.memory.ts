@@ -1,22 +1,13 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import { DEFAULT_RULES_VERSION } from '../domain/rules';
 import { activeRulesOf, type RulesProposal } from '../domain/rules-proposal';
 import { config } from '../shared/config';
 import { copy, type MemoryWorld } from './memory-world';
 import type { RulesStore } from './rules';
 
-/**
- * The ops area's maps the backtest's fraud labels come from (compensation claims, not-me reports).
- * It declares them on MemoryWorld; until then an absent map reads as empty.
- */
-export interface RulesNeighbours {
-  claims?: Map<string, { claimStatus: string; source: string; chargeIds?: string[]; createdAt: string }>;
-  notMeReports?: Map<string, { reportedAt: string; response?: { cancelledCharges?: string[] } }>;
-}
-
 /** The rule versions, proposals and decision records over the in-memory world, with the DynamoDB store's conditions and results. */
 export function memoryRules(world: MemoryWorld): RulesStore {
-  const w = world as MemoryWorld & RulesNeighbours;
+  const w = world;
   const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
   const close = (p: RulesProposal, status: 'APPROVED' | 'REJECTED', by: string, at: string, activatedVersion?: number) =>
     w.rulesProposals.set(p.proposalId, {
@@ -85,12 +76,12 @@ export function memoryRules(world: MemoryWorld): RulesStore {
     async fraudLabels(from) {
       const since = new Date(from).toISOString();
       const labels = new Set<string>();
-      for (const claim of w.claims?.values() ?? []) {
+      for (const claim of w.claims.values() ?? []) {
         if (claim.createdAt < since) continue;
         if (claim.claimStatus === 'PAID' || (claim.source === 'NOT_ME_REPORT' && claim.claimStatus !== 'DENIED'))
           for (const id of claim.chargeIds ?? []) labels.add(id);
       }
-      for (const report of w.notMeReports?.values() ?? []) {
+      for (const report of w.notMeReports.values() ?? []) {
         if (report.reportedAt >= since) for (const id of report.response?.cancelledCharges ?? []) labels.add(id);
       }
       return labels;

@@ -5,6 +5,7 @@
  * in-memory stores says something about the cloud. (It needs no local stack: run it with
  * `ANSHIN_URL=http://unused npx jest test/integration/review-store-contract.test.ts --selectProjects=integration`.)
  */
+import type { Claim, NotMeReport } from '../../functions/domain/claim';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,7 @@ import type { ChargeRecord } from '../../functions/adapters/charges-repo';
 import { caseIdFor, type ReviewCase } from '../../functions/domain/review';
 import { RULE_DEFAULTS, type Rules } from '../../functions/domain/rules';
 import type { RulesProposal } from '../../functions/domain/rules-proposal';
-import type { MemoryWorld } from '../../functions/store/memory-world';
-import type { ReviewNeighbours } from '../../functions/store/reviews.memory';
 import type { ReviewStore } from '../../functions/store/reviews';
-import type { RulesNeighbours } from '../../functions/store/rules.memory';
 import type { RulesStore } from '../../functions/store/rules';
 import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
 import { stopChildren } from '../../local/process';
@@ -127,7 +125,7 @@ beforeAll(async () => {
   };
 
   const { MemoryWorld } = await import('../../functions/store/memory-world');
-  const world = new MemoryWorld() as MemoryWorld & ReviewNeighbours & RulesNeighbours;
+  const world = new MemoryWorld();
   const memoryReviews = (await import('../../functions/store/reviews.memory')).memoryReviews;
   const memoryRules = (await import('../../functions/store/rules.memory')).memoryRules;
   impls.memory = {
@@ -140,15 +138,16 @@ beforeAll(async () => {
     },
     async seedCharge(c) {
       world.charges.set(`${c.userId}/${c.chargeId}`, structuredClone(c));
-      const activity = (world.activity ??= new Map()).get(c.userId) ?? { version: 0, recent: [], waiting: {}, held: {}, links: {} };
+      const activity = world.activity.get(c.userId) ?? { version: 0, recent: [], waiting: {}, held: {}, links: {} };
       world.activity.set(c.userId, { ...activity, waiting: { ...activity.waiting, [c.chargeId]: Date.parse(c.createdAt) }, version: activity.version + 1 });
     },
     async seedFraud(claim, report) {
-      (world.claims ??= new Map()).set(claim.claimId, claim);
-      (world.notMeReports ??= new Map()).set(report.tokenId, { reportedAt: report.reportedAt, response: { cancelledCharges: report.cancelledCharges } });
+      // The backtest reads a claim's status, source, charges and time only.
+      world.claims.set(claim.claimId, claim as unknown as Claim);
+      world.notMeReports.set(report.tokenId, { reportedAt: report.reportedAt, response: { cancelledCharges: report.cancelledCharges } } as unknown as NotMeReport);
     },
     charge: async (userId, chargeId) => structuredClone(world.charges.get(`${userId}/${chargeId}`)),
-    waiting: async (userId) => Object.keys(world.activity?.get(userId)?.waiting ?? {}),
+    waiting: async (userId) => Object.keys(world.activity.get(userId)?.waiting ?? {}),
     link: async (userId) => world.links.get(`${userId}/lnk_1`),
     trail: async (subject) => world.audit.filter((a) => a.userId === subject).map((a) => a.action),
   };

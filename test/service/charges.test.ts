@@ -10,20 +10,17 @@ import { getChargeView, getWalletView, listTransactions } from '../../functions/
 import { sweep } from '../../functions/app/charge-sweep';
 import { chargeIdFor, type ChargeRecord } from '../../functions/domain/charge';
 import { DomainError } from '../../functions/shared/errors';
-import { stores, useStores, type Stores } from '../../functions/store';
+import { stores, useStores } from '../../functions/store';
 import { deviceHash } from '../../functions/domain/user';
-import { memoryStores } from '../../functions/store/memory';
 import { serviceWorld, type ServiceWorld } from '../support/service';
 
 /** The ops area's lists are not in memory yet: no entry matches (its memory store replaces this when it lands). */
-const noListHits = { listHits: async () => [] } as unknown as Stores['lists'];
 
 let w: ServiceWorld;
 let seq = 0;
 
 beforeEach(() => {
   w = serviceWorld();
-  useStores({ lists: noListHits, ...memoryStores(w.world) });
   const now = new Date(w.clock.now()).toISOString();
   w.world.banks.set('0001', { bankCode: '0001', name: 'Sim Bank', linkingEnabled: true, chargingEnabled: true, updatedAt: now, updatedBy: 'seed' });
 });

@@ -3,6 +3,7 @@
  * deciding it with four eyes (each refusal code), trustLink, the review context; proposing rules
  * with their backtest, approving (maker-checker) and rejecting them.
  */
+import type { Claim } from '../../functions/domain/claim';
 import fc from 'fast-check';
 import type { ChargeRecord } from '../../functions/adapters/charges-repo';
 import { activeRules, resetActiveRulesForTests } from '../../functions/app/active-rules';
@@ -16,11 +17,8 @@ import { RULE_DEFAULTS, type Rules } from '../../functions/domain/rules';
 import { DomainError } from '../../functions/shared/errors';
 import type { Caller } from '../../functions/shared/http';
 import { usePorts } from '../../functions/shared/runtime';
-import { stores, useStores, type Stores } from '../../functions/store';
-import { memoryStores } from '../../functions/store/memory';
-import { copy, type MemoryWorld } from '../../functions/store/memory-world';
-import type { ReviewNeighbours } from '../../functions/store/reviews.memory';
-import type { RulesNeighbours } from '../../functions/store/rules.memory';
+import { stores, useStores } from '../../functions/store';
+import type { MemoryWorld } from '../../functions/store/memory-world';
 import { safeFacts } from '../support/risk-facts';
 import { serviceWorld, type ServiceWorld } from '../support/service';
 
@@ -30,7 +28,7 @@ const ANNA = staff('anna');
 const BEN = staff('ben');
 const CHO = staff('cho');
 
-type World = MemoryWorld & ReviewNeighbours & RulesNeighbours;
+type World = MemoryWorld;
 let w: ServiceWorld;
 let world: World;
 /** What the decisions asked of the workflow: which waits they ended, which executions they started. */
@@ -49,23 +47,6 @@ const recordingWorkflow = (): WorkflowEngine => ({
   fail: async (token, error) => (workflowCalls.push({ op: 'fail', arg: token, detail: error }), waiting.delete(token)),
 });
 
-/**
- * The reads of the charges area a review makes (the charge, the wallet's charges), over the
- * same world map, until the charges area's in-memory store merges: once memoryStores() provides
- * it, it is used instead and this adds nothing.
- */
-function readsOfOtherAreas(): Partial<Stores> {
-  const have = memoryStores(world);
-  const fill: Partial<Stores> = {};
-  if (!have.charges) {
-    fill.charges = {
-      getCharge: async (userId: string, chargeId: string) => copy(world.charges.get(`${userId}/${chargeId}`)),
-      listCharges: async (userId: string) => [...world.charges].filter(([k]) => k.startsWith(`${userId}/`)).map(([, c]) => copy(c)),
-    } as never;
-  }
-  return fill;
-}
-
 beforeEach(() => {
   w = serviceWorld();
   world = w.world as World;
@@ -73,7 +54,6 @@ beforeEach(() => {
   workflowCalls = [];
   waiting = new Set();
   usePorts({ workflow: recordingWorkflow() });
-  useStores(readsOfOtherAreas());
 });
 afterEach(() => w.close());
 afterAll(() => useStores(undefined));
@@ -398,7 +378,8 @@ describe('rules at runtime', () => {
     const t = now();
     for (const r of [record('chg_00000001', 1_000, t - DAY), record('chg_00000002', 2_000, t - 2 * DAY), record('chg_00000003', 3_000, t - 31 * DAY)])
       await stores().rules.recordDecision(r);
-    (world as RulesNeighbours).claims = new Map([['clm_1', { claimStatus: 'PAID', source: 'OPS', chargeIds: ['chg_00000002'], createdAt: new Date(t - DAY).toISOString() }]]);
+    // The backtest reads a claim's status, source, charges and time only.
+    world.claims = new Map([['clm_1', { claimStatus: 'PAID', source: 'OPS', chargeIds: ['chg_00000002'], createdAt: new Date(t - DAY).toISOString() } as unknown as Claim]]);
 
     expect(await refusal(proposeRules({ caller: ANNA, rules: structuredClone(RULE_DEFAULTS) as unknown as Rules, note: 'nothing' }))).toBe('VALIDATION_ERROR');
     const made = await proposeRules({ caller: ANNA, rules: withReviewAt(1_500), note: 'review from 1,500' });

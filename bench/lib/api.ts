@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ReviewCase as StoredCase } from '../../functions/adapters/reviews-repo';
+import type { ReviewCase as StoredCase } from '../../functions/domain/review';
 
 export interface Reply<T = any> {
   status: number;

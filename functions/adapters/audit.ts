@@ -8,7 +8,6 @@ import type { AuditEntry, AuditRecord } from '../domain/audit';
 import type { AuditStore } from '../store/audit';
 
 export type { TransactItem };
-export type { AuditEntry } from '../domain/audit';
 
 export function auditPut(tableName: string, entry: AuditEntry): TransactItem {
   const at = new Date(entry.at).toISOString();

@@ -4,11 +4,11 @@ import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import type { BankStore } from '../store/banks';
-import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { auditPut, type TransactItem } from './audit';
+import type { AuditEntry } from '../domain/audit';
 import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 
-export type { BankSettings } from '../domain/bank';
 
 /** Read on every link and charge, never cached: a switch by ops takes effect at once. */
 export async function getBank(bankCode: string): Promise<BankSettings | undefined> {

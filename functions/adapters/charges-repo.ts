@@ -17,8 +17,6 @@ import { invalidCursor, type ChargesStore } from '../store/charges';
 import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 
-export type { Activity, ChargeHistory, ChargeRecord, GuardedResult, GuardReason, StoredResponse } from '../domain/charge';
-export { GUARD_REASONS } from '../domain/charge';
 
 /** A debit the ledger credited, recorded on the activity item in the credit's own transaction, folded into `links` on the next read. */
 interface DebitRecord {

@@ -6,7 +6,6 @@ import { auditPut, type TransactItem } from './audit';
 import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
 import type { ClaimStore } from '../store/claims';
 
-export type { Claim, ClaimStatus } from '../domain/claim';
 
 const table = () => config().tableName;
 

@@ -3,12 +3,12 @@ import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { identityValue } from '../domain/lists';
 import { keys } from '../shared/table';
-import { auditPut, type AuditEntry } from './audit';
+import { auditPut } from './audit';
+import type { AuditEntry } from '../domain/audit';
 import { cancellationReasons, ddb, transact } from '../store/dynamo';
 import type { EkycSession, EkycVerdict } from '../domain/ekyc';
 import type { EkycStore } from '../store/ekyc';
 
-export type { EkycSession } from '../domain/ekyc';
 
 const table = () => config().tableName;
 

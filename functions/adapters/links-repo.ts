@@ -5,12 +5,12 @@ import type { AccountClaim, AccountLock, LinkRecord, LinkStatus, Strike } from '
 import type { ActivationResult, LinkStore } from '../store/links';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { auditPut, type TransactItem } from './audit';
+import type { AuditEntry } from '../domain/audit';
 import { codeItem, spendCode } from './codes-repo';
 import { cancellationReasons, ddb } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 
-export type { LinkRecord } from '../domain/bank-link';
 export type { ActivationResult } from '../store/links';
 
 const table = () => config().tableName;

@@ -4,12 +4,12 @@ import { identityValue, type ListEntry, type ListHit, type ListKind, type ListPr
 import { config } from '../shared/config';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
-import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { auditPut, type TransactItem } from './audit';
+import type { AuditEntry } from '../domain/audit';
 import { cancellationReasons, ddb, transact } from '../store/dynamo';
 import type { KeyedListEntry, ListStore } from '../store/lists';
-import { deviceHash } from './users-repo';
+import { deviceHash } from '../domain/user';
 
-export type { ListEntry, ListProbe } from '../domain/lists';
 
 const table = () => config().tableName;
 

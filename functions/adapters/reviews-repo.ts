@@ -2,15 +2,15 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { caseIdFor, type CaseStatus, type FirstApproval, type ReviewCase, type SharedVia } from '../domain/review';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import { auditPut, type AuditEntry, type TransactItem } from './audit';
-import { doneWaitingItem, finishUnsuccessfully, moveChargeItem, transactGuarded, type ChargeRecord } from './charges-repo';
-import { deviceHash } from './users-repo';
+import { auditPut, type TransactItem } from './audit';
+import type { AuditEntry } from '../domain/audit';
+import { doneWaitingItem, finishUnsuccessfully, moveChargeItem, transactGuarded } from './charges-repo';
+import type { ChargeRecord } from '../domain/charge';
+import { deviceHash } from '../domain/user';
 import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
 import type { CaseDecision, CaseHolder, ReviewStore } from '../store/reviews';
 
 // Until every area imports entity types from domain/ (the lead drops these after the merge).
-export type { CaseStatus, ReviewCase } from '../domain/review';
-export { caseIdFor } from '../domain/review';
 
 const table = () => config().tableName;
 

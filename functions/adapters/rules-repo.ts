@@ -3,7 +3,8 @@ import type { RecordedDecision } from '../domain/backtest';
 import { DEFAULT_RULES_VERSION, type ActiveRules } from '../domain/rules';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { auditPut, type TransactItem } from './audit';
+import type { AuditEntry } from '../domain/audit';
 import { capacity, recordCapacity } from './charges-repo';
 import { entityOf } from './reviews-repo';
 import { cancellationReasons, ddb } from '../store/dynamo';
@@ -12,7 +13,6 @@ import { activeRulesOf, type RulesProposal, type RulesVersionRecord, type Stored
 import type { RulesStore } from '../store/rules';
 
 // Until every area imports entity types from domain/ (the lead drops these after the merge).
-export type { ProposalStatus, RulesProposal } from '../domain/rules-proposal';
 
 const table = () => config().tableName;
 const DAY = 86_400_000;

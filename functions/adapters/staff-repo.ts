@@ -6,7 +6,6 @@ import { ddb } from '../store/dynamo';
 import { staffMember, type Staff } from '../domain/staff';
 import { opsSubOf, staffCaller, type StaffStore } from '../store/staff';
 
-export type { Staff } from '../domain/staff';
 
 /**
  * Cognito's access token carries the sub and groups but not the e-mail (with e-mail sign-in its

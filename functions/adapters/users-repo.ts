@@ -7,14 +7,13 @@ import {
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { keys } from '../shared/table';
-import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { auditPut, type TransactItem } from './audit';
+import type { AuditEntry } from '../domain/audit';
 import { codeItem, spendCode } from './codes-repo';
 import { cancellationReasons, ddb, transact } from '../store/dynamo';
 import type { UserStore } from '../store/users';
 
 // The entity types live in functions/domain/user.ts; re-exported for the callers that still import them from here.
-export type { DeviceFacts, EmailReservation, KycStatus, UserRecord, UserStatus, VerifiedIdentity, WalletRecord } from '../domain/user';
-export { deviceHash, EMAIL_RESERVATION_MS, NO_DEVICE, youngDevicesYen } from '../domain/user';
 
 const table = () => config().tableName;
 

@@ -15,7 +15,6 @@ export const COMPROMISED_LOOKBACK_DAYS = 30;
 /** How long a compromised account stays locked for new links (ops can see it in the audit). */
 export const COMPROMISED_LOCK_DAYS = 90;
 
-export type { BankEvent, BankEventResult } from '../domain/bank';
 
 /** Checked on the raw body before it is parsed, as the eKYC webhook is; no secret set means nothing is accepted. */
 export async function checkBankSignature(signature: string | undefined, rawBody: string): Promise<void> {

@@ -4,14 +4,13 @@ import { holderMatches } from '../domain/kana';
 import { LIST_REASON } from '../domain/lists';
 import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
 import { CODE_POLICY } from '../domain/policy';
-import { issueCode, verifyCode } from '../http/one-time-codes';
+import { issueCode, verifyCode } from './one-time-codes';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { BANK_NOTICE_LANG, DEFAULT_LANG, NOTICES, SMS } from '../shared/messages';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
-import { keys } from '../shared/table';
 import { stores, type Stores } from '../store';
 import { countBankSignal } from './bank-breaker';
 import { cancelWaiting } from './charge-lifecycle';
@@ -171,7 +170,7 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
   await refuseIfLocked(link);
   await verifyCode({
     p,
-    key: keys.linkCode(link.linkId),
+    slot: { purpose: 'link', linkId: link.linkId },
     purpose: 'link',
     subject: link.linkId,
     candidate: input.code,

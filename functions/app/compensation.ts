@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChargeRecord } from '../adapters/charges-repo';
+import type { ChargeRecord } from '../domain/charge';
 import type { Claim, ClaimedCharge } from '../domain/claim';
 import { compensationPostings } from '../domain/ledger';
 import { DomainError } from '../shared/errors';
@@ -9,7 +9,6 @@ import { ports } from '../shared/runtime';
 import { stores } from '../store';
 import { freezeWallet } from './wallet-controls';
 
-export type { Claim } from '../domain/claim';
 
 /** An OPENING claim this old was left by a request that died: nothing will finish it. */
 const ABANDONED_AFTER_MS = 15 * 60_000;

@@ -3,7 +3,6 @@ import { CODE_POLICY } from '../domain/policy';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { emit, METRIC } from '../shared/metrics';
-import type { Key } from '../shared/table';
 import { stores } from '../store';
 import type { CodePurpose, CodeSlot } from '../store/codes';
 import type { Ports } from './ports';
@@ -27,34 +26,14 @@ export async function issueCode(
 }
 
 /**
- * The slot of a code named the old way, by its table key: the subject is the user (phone), the link
- * or the charge, and a charge's key names its user. Callers that pass `slot` skip this.
- */
-function slotOf(input: { slot?: CodeSlot; key?: Key; purpose: CodePurpose; subject: string }): CodeSlot {
-  if (input.slot) return input.slot;
-  switch (input.purpose) {
-    case 'phone':
-      return { purpose: 'phone', userId: input.subject };
-    case 'link':
-      return { purpose: 'link', linkId: input.subject };
-    case 'charge': {
-      const userId = input.key?.pk.startsWith('USER#') ? input.key.pk.slice('USER#'.length) : undefined;
-      if (!userId) throw new Error('a charge code needs its slot (or the charge key)');
-      return { purpose: 'charge', userId, chargeId: input.subject };
-    }
-  }
-}
-
-/**
  * Checks a submitted code. On a match, `spend` must consume the code atomically
  * with whatever the code unlocks (and return false if it lost a race). A wrong code
  * uses up one of the tries; the last one kills the code: `onExhausted` runs, then 429.
- * The code is found by `slot` (or, for callers not moved yet, by `key`, its table key).
+ * The code is found by its `slot` (the phone's, a link's or a charge's).
  */
 export async function verifyCode(input: {
   p: Ports;
-  slot?: CodeSlot;
-  key?: Key;
+  slot: CodeSlot;
   purpose: CodePurpose;
   subject: string;
   candidate: string;
@@ -63,7 +42,7 @@ export async function verifyCode(input: {
 }): Promise<void> {
   const { p } = input;
   const codes = stores().codes;
-  const slot = slotOf(input);
+  const { slot } = input;
   const found = await codes.getCode(slot);
   // A charge keeps its code on its own record: once a concurrent request has spent it, the record is there without a hash.
   const stored = typeof found?.hash === 'string' ? found : undefined;

@@ -4,7 +4,6 @@ import { ports } from '../shared/runtime';
 import { stores } from '../store';
 import { cancelBankCharges } from './charge-lifecycle';
 
-export type { BankSettings } from '../domain/bank';
 
 /** Every bank and its switches, by bank code. */
 export async function bankSettings(): Promise<BankSettings[]> {

@@ -1,4 +1,4 @@
-import type { ChargeRecord } from '../adapters/charges-repo';
+import type { ChargeRecord } from '../domain/charge';
 import type { ReviewCase, SharedVia } from '../domain/review';
 import { identityValue, type ListKind } from '../domain/lists';
 import { sealListRef } from '../domain/list-ref';

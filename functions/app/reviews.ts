@@ -7,7 +7,7 @@ import { DomainError } from '../shared/errors';
 import type { Caller } from '../shared/http';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';
-import { WORKFLOW_ERRORS } from '../workflow/errors';
+import { WORKFLOW_ERRORS } from '../domain/saga';
 
 /**
  * The review queue: ops take a case, then approve or reject the charge it holds. An APPROVE of a

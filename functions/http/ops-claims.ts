@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { claimCharges, decideClaim, listClaims, type Claim } from '../app/compensation';
+import { claimCharges, decideClaim, listClaims } from '../app/compensation';
+import type { Claim } from '../domain/claim';
 import { callerOf, type HttpRequest } from '../shared/http';
 import type { ClaimsQuery, CompensationBody, CompensationDecisionBody } from '../shared/schemas';
 

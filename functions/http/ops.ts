@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { auditTrailOf } from '../app/ops-audit';
-import { bankSettings, switchBank, type BankSettings } from '../app/ops-banks';
+import { bankSettings, switchBank } from '../app/ops-banks';
+import type { BankSettings } from '../domain/bank';
 import { freezeByStaff, opsUserView, releaseLink, unfreezeByStaff } from '../app/ops-users';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
 import type { AuditQuery, BankSettingsBody, ReasonBody } from '../shared/schemas';

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
 
 /** The banks' settings (switched by ops and the circuit breaker) and the events banks send us. */

@@ -1,4 +1,4 @@
-import type { ChargeRecord } from '../adapters/charges-repo';
+import type { ChargeRecord } from '../domain/charge';
 import type { Claim, ClaimedCharge } from '../domain/claim';
 import { recordAudit } from './audit.memory';
 import type { ClaimStore } from './claims';

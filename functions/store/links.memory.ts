@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import type { LinkRecord, LinkStatus } from '../domain/bank-link';
 import type { StoredCode } from '../domain/codes';
 import type { ActivationResult, LinkStore } from './links';

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import type { AccountClaim, AccountLock, LinkRecord, LinkStatus, Strike } from '../domain/bank-link';
 import type { StoredCode } from '../domain/codes';
 

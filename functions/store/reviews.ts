@@ -1,5 +1,5 @@
-import type { AuditEntry } from '../adapters/audit';
-import type { ChargeRecord, GuardReason } from '../adapters/charges-repo';
+import type { AuditEntry } from '../domain/audit';
+import type { ChargeRecord, GuardReason } from '../domain/charge';
 import type { FirstApproval, ReviewCase, SharedVia } from '../domain/review';
 
 /** Who takes or decides a case: the stable id decides who is who, the e-mail is what people read. */

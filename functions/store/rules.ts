@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import type { RecordedDecision } from '../domain/backtest';
 import type { ActiveRules } from '../domain/rules';
 import type { RulesProposal, StoredActiveRules } from '../domain/rules-proposal';

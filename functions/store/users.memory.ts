@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import {
   deviceFactsFrom,
   deviceHash,

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
 import type { StoredCode } from '../domain/codes';
 import type { DeviceFacts, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
 

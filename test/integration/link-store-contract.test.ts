@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEntry } from '../../functions/adapters/audit';
+import type { AuditEntry } from '../../functions/domain/audit';
 import type { BankSettings } from '../../functions/domain/bank';
 import type { LinkRecord } from '../../functions/domain/bank-link';
 import type { StoredCode } from '../../functions/domain/codes';

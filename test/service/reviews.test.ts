@@ -5,7 +5,7 @@
  */
 import type { Claim } from '../../functions/domain/claim';
 import fc from 'fast-check';
-import type { ChargeRecord } from '../../functions/adapters/charges-repo';
+import type { ChargeRecord } from '../../functions/domain/charge';
 import { activeRules, resetActiveRulesForTests } from '../../functions/app/active-rules';
 import type { WorkflowEngine } from '../../functions/app/ports';
 import { assignReview, decideReview, listReviews } from '../../functions/app/reviews';

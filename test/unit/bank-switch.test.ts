@@ -1,4 +1,5 @@
-import { bankWrites, CHARGING_SHARDS, chargingShardOf, chargingSwitchKey, type BankSettings } from '../../functions/adapters/banks-repo';
+import { bankWrites, CHARGING_SHARDS, chargingShardOf, chargingSwitchKey } from '../../functions/adapters/banks-repo';
+import type { BankSettings } from '../../functions/domain/bank';
 
 
 const settings = (chargingEnabled: boolean): BankSettings => ({

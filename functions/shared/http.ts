@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import { withCorrelationId } from './correlation';
 import { withinInvocation } from './deadline';
-import { DomainError, isDomainError } from './errors';
+import { DomainError, ERROR_STATUS, isDomainError } from './errors';
+import { ErrorResponse } from './schemas';
 import { logger } from './logger';
 import { powertools } from './powertools';
 import { errorMessage, pickLanguage, type Lang } from './messages';
@@ -203,6 +204,32 @@ function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   };
 }
 
+/** An answer that breaks the route's contract (undeclared status, body off its schema): a bug, never sent. */
+export class ContractViolation extends Error {
+  override readonly name = 'ContractViolation';
+}
+
+/**
+ * Local and test runs check every answer against its route (the cloud trusts the compiler):
+ * the status must be declared, the body must parse with the status's schema.
+ */
+export function checkResponse(route: RouteDef, result: HttpResult): void {
+  const key = routeKey(route);
+  const declared =
+    result.status === route.status ? { schema: route.response } : (route.alsoReturns?.find((a) => a.status === result.status) ?? undefined);
+  const isError = !declared && route.errors.some((code) => ERROR_STATUS[code] === result.status);
+  if (!declared && !isError) throw new ContractViolation(`${key} answered ${result.status}, which its route does not declare`);
+  const schema = declared ? ('schema' in declared ? declared.schema : declared.response) : ErrorResponse;
+  if (!schema) {
+    if (result.body !== undefined) throw new ContractViolation(`${key} answered ${result.status} with a body its route does not declare`);
+    return;
+  }
+  const parsed = schema.safeParse(result.body);
+  if (!parsed.success) {
+    throw new ContractViolation(`${key} answered ${result.status} off its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
 /**
  * The one middy chain of every HTTP function: parse and validate, then the route's
  * implementation, errors mapped last. Every route of `fn` must be implemented.
@@ -222,6 +249,7 @@ export function httpHandler<F extends FunctionName>(fn: F, typedImpls: RouteImpl
       if (!req) throw new Error('request parser did not run');
       // The request id is the correlation id of everything this request starts (workflow input included).
       const result = await withCorrelationId(req.requestId, () => withinInvocation(context, () => impls[req.route.method + ' ' + req.route.path](req)));
+      if (process.env.ANSHIN_VALIDATE_RESPONSES === '1') checkResponse(req.route, result);
       return toResult(result, req.requestId);
     });
 }

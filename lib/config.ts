@@ -15,6 +15,13 @@ export interface StageConfig {
   alarmEmail?: string;
   ekycProviderUrl?: string;
   bankGatewayUrl?: string;
+  /**
+   * The name of a Secrets Manager secret the deployer created beforehand with the values only the
+   * providers can issue (required in prod); without it the stack creates the secret. Never a value.
+   */
+  serviceSecretName?: string;
+  /** Webhook secrets the eKYC provider or the banks issue, so the deploy requires them instead of generating them. */
+  providerIssuedSecrets: ProviderIssuedSecret[];
   /** Browser origins the API admits besides the ops console site, which it always admits. */
   allowedOrigins: string[];
   /** prod keeps data and users when the stack is deleted or a resource is replaced. */
@@ -24,6 +31,10 @@ export interface StageConfig {
   /** What SMS may cost and to whom it may go; see functions/domain/policy.ts SMS_ABUSE_DEFAULTS. */
   sms: SmsConfig;
 }
+
+/** The webhook secrets a provider may issue; the API keys are always issued by the providers. */
+export const PROVIDER_ISSUABLE = ['ekycWebhookSecret', 'bankWebhookSecret'] as const;
+export type ProviderIssuedSecret = (typeof PROVIDER_ISSUABLE)[number];
 
 export interface SmsConfig {
   /** SNS's account-wide MonthlySpendLimit for SMS, in US dollars. */
@@ -74,10 +85,18 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
 
   const ekycProviderUrl = url(context, 'ekycProviderUrl');
   const bankGatewayUrl = url(context, 'bankGatewayUrl');
+  const serviceSecretName = secretName(context, 'serviceSecretName');
   if (stage === 'prod') {
     // Without them every eKYC start or every debit would fail at run time: refuse to deploy instead.
     for (const [key, value] of Object.entries({ ekycProviderUrl, bankGatewayUrl })) {
       if (value === undefined) throw new ConfigError(`Context "${key}" is required for stage prod (an https URL): cdk deploy -c stage=prod -c ${key}=https://...`);
+    }
+    // A secret the stack created could not hold the providers' API keys before its first deploy's check.
+    if (serviceSecretName === undefined) {
+      throw new ConfigError(
+        'Context "serviceSecretName" is required for stage prod: the name of the secret you created with the API keys the providers issued, e.g. ' +
+          `aws secretsmanager create-secret --name anshin-wallet/prod --secret-string file://secret.json ({"ekycApiKey":"...","bankApiKey":"..."}), then cdk deploy -c stage=prod -c serviceSecretName=anshin-wallet/prod`,
+      );
     }
   }
 
@@ -88,6 +107,8 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
     alarmEmail,
     ekycProviderUrl,
     bankGatewayUrl,
+    serviceSecretName,
+    providerIssuedSecrets: providerIssued(context, 'providerIssuedSecrets'),
     allowedOrigins: origins(context, stage),
     retainData: stage === 'prod',
     alarms: {
@@ -150,6 +171,30 @@ function url(context: ContextReader, key: string): string | undefined {
   }
   if (parsed.protocol !== 'https:') throw new ConfigError(`Context "${key}" must be an https URL: "${value}"`);
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * A secret's name, never its value: a value in context would land in cdk.out and the template.
+ * A name ending in a hyphen and six characters is refused because Secrets Manager could take it
+ * for the random suffix of another secret's ARN (its documentation warns against such names).
+ */
+function secretName(context: ContextReader, key: string): string | undefined {
+  const value = text(context, key);
+  if (value === undefined) return undefined;
+  if (value.startsWith('arn:') || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) {
+    throw new ConfigError(`Context "${key}" must be the name of a Secrets Manager secret (letters, digits, /_+=.@-), never a secret value or an ARN`);
+  }
+  if (/-[A-Za-z0-9]{6}$/.test(value)) throw new ConfigError(`Context "${key}" may not end with a hyphen and six characters ("${value}"): Secrets Manager would read them as an ARN suffix`);
+  return value;
+}
+
+function providerIssued(context: ContextReader, key: string): ProviderIssuedSecret[] {
+  const value = text(context, key);
+  if (value === undefined) return [];
+  const list = value.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const bad = list.find((k) => !(PROVIDER_ISSUABLE as readonly string[]).includes(k));
+  if (bad !== undefined) throw new ConfigError(`Context "${key}" lists webhook secrets a provider issues (${PROVIDER_ISSUABLE.join(', ')}); got "${bad}"`);
+  return [...new Set(list)] as ProviderIssuedSecret[];
 }
 
 /** Origins are compared byte for byte by browsers, so anything but a bare origin would silently never match. */

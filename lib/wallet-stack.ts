@@ -51,7 +51,12 @@ export class WalletStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', { config });
     this.data = new Data(this, 'Data', { retainData: config.retainData });
     this.identity = new Identity(this, 'Identity', { retainData: config.retainData });
-    this.secrets = new ServiceSecrets(this, 'Secrets', { retainData: config.retainData });
+    this.secrets = new ServiceSecrets(this, 'Secrets', {
+      stage: config.stage,
+      retainData: config.retainData,
+      existingSecretName: config.serviceSecretName,
+      providerIssued: config.providerIssuedSecrets,
+    });
     // The console site depends on nothing else, so the API's CORS and the functions can name its
     // domain; the API URL reaches the site only through its deployment (config.js), below.
     this.console = new OpsConsole(this, 'OpsConsole', { config });
@@ -100,6 +105,8 @@ export class WalletStack extends Stack {
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
       const fn = new WalletFunction(this, `${pascal(name)}Function`, { name, spec, config, environment });
       fn.bindCatalog(spec, targets);
+      // No function reads the secret before the deploy-time check has completed it (or refused it).
+      if (spec.capabilities.includes('secrets')) fn.lambda.node.addDependency(this.secrets.setup);
       functions[name] = fn;
       lambdas[name] = fn.lambda;
     }

@@ -1,21 +1,14 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BankEvent, BankEventResult, BankSettings } from '../domain/bank';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import type { TransactItem } from './audit';
-import { ddb } from '../store/dynamo';
+import type { BankStore } from '../store/banks';
+import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 
-export interface BankSettings {
-  bankCode: string;
-  name: string;
-  linkingEnabled: boolean;
-  chargingEnabled: boolean;
-  updatedAt: string;
-  updatedBy: string;
-  /** This bank's circuit-breaker thresholds, where ops set them. */
-  breaker?: { linkFailures?: number; notMeReports?: number };
-}
+export type { BankSettings } from '../domain/bank';
 
 /** Read on every link and charge, never cached: a switch by ops takes effect at once. */
 export async function getBank(bankCode: string): Promise<BankSettings | undefined> {
@@ -76,3 +69,53 @@ export async function seedBank(settings: BankSettings): Promise<void> {
     );
   }
 }
+
+export async function saveBank(settings: BankSettings, audit: AuditEntry): Promise<void> {
+  await transact([...bankWrites(settings), auditPut(config().tableName, audit)]);
+}
+
+export async function pauseLinking(bankCode: string, now: number, by: string, audit: AuditEntry): Promise<boolean> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: config().tableName, Key: keys.bank(bankCode),
+          UpdateExpression: 'SET linkingEnabled = :off, updatedAt = :at, updatedBy = :by',
+          ConditionExpression: 'linkingEnabled = :on',
+          ExpressionAttributeValues: { ':off': false, ':on': true, ':at': new Date(now).toISOString(), ':by': by },
+        },
+      },
+      auditPut(config().tableName, audit),
+    ]);
+    return true;
+  } catch (e) {
+    if (cancellationReasons(e)) return false;
+    throw e;
+  }
+}
+
+const eventKey = (e: BankEvent) => ({ pk: `BANKEVENT#${e.bankCode}#${e.eventId}`, sk: 'EVENT' });
+
+export async function receiveEvent(e: BankEvent, now: number): Promise<{ result?: BankEventResult }> {
+  const table = config().tableName;
+  const seen = await ddb().send(new GetCommand({ TableName: table, Key: eventKey(e), ConsistentRead: true }));
+  if (seen.Item) return { result: seen.Item.result as BankEventResult | undefined };
+  try {
+    await ddb().send(new PutCommand({ TableName: table, Item: { ...eventKey(e), type: 'BANK_EVENT', event: e, receivedAt: new Date(now).toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+  return {};
+}
+
+export async function finishEvent(e: BankEvent, result: BankEventResult): Promise<void> {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: config().tableName, Key: eventKey(e),
+      UpdateExpression: 'SET #r = if_not_exists(#r, :r)', ExpressionAttributeNames: { '#r': 'result' }, ExpressionAttributeValues: { ':r': result },
+    }),
+  );
+}
+
+/** The banks store on DynamoDB (`bankWrites` and `chargingSwitchKey` stay exported for other DynamoDB modules). */
+export const dynamoBanks: BankStore = { getBank, listBanks, seedBank, saveBank, pauseLinking, receiveEvent, finishEvent };

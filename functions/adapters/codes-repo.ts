@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
 import { config } from '../shared/config';
-import type { Key } from '../shared/table';
+import { keys, type Key } from '../shared/table';
+import type { CodeSlot, CodeStore } from '../store/codes';
 import type { TransactItem } from './audit';
 import { ddb, isConditionFailure } from '../store/dynamo';
 
@@ -15,18 +16,36 @@ export function codeItem(key: Key, code: StoredCode) {
   return { ...key, type: 'CODE', ...code, ttl: ttlFor(code) };
 }
 
-export async function getCode(key: Key): Promise<StoredCode | undefined> {
-  const out = await ddb().send(new GetCommand({ TableName: config().tableName, Key: key, ConsistentRead: true }));
+/** Where each slot's code is: the phone's and a link's on their own items, a charge's on the charge item. */
+export function codeKey(slot: CodeSlot): Key {
+  switch (slot.purpose) {
+    case 'phone':
+      return keys.phoneCode(slot.userId);
+    case 'link':
+      return keys.linkCode(slot.linkId);
+    case 'charge':
+      return keys.charge(slot.userId, slot.chargeId);
+  }
+}
+
+/** A charge's code is written and spent with the charge (its own store's verbs): replacing or deleting the item would destroy the charge. */
+function mustOwnItem(slot: CodeSlot): void {
+  if (slot.purpose === 'charge') throw new Error('a charge code is written and removed with its charge');
+}
+
+export async function getCode(slot: CodeSlot): Promise<StoredCode | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: config().tableName, Key: codeKey(slot), ConsistentRead: true }));
   return out.Item as StoredCode | undefined;
 }
 
 /** Replaces a code, unless another send won the race (then the caller is rate limited). */
-export async function replaceCode(key: Key, code: StoredCode, previousSentAt: number | undefined): Promise<boolean> {
+export async function replaceCode(slot: CodeSlot, code: StoredCode, previousSentAt: number | undefined): Promise<boolean> {
+  mustOwnItem(slot);
   try {
     await ddb().send(
       new PutCommand({
         TableName: config().tableName,
-        Item: codeItem(key, code),
+        Item: codeItem(codeKey(slot), code),
         ConditionExpression: previousSentAt === undefined ? 'attribute_not_exists(pk)' : 'sentAt = :prev',
         ExpressionAttributeValues: previousSentAt === undefined ? undefined : { ':prev': previousSentAt },
       }),
@@ -42,12 +61,12 @@ export async function replaceCode(key: Key, code: StoredCode, previousSentAt: nu
  * Counts one wrong try, atomically: the condition makes concurrent guesses each
  * use up a try. Returns the tries used, or undefined if the code had changed or died.
  */
-export async function countWrongCode(key: Key, hash: string, maxAttempts: number): Promise<number | undefined> {
+export async function countWrongCode(slot: CodeSlot, hash: string, maxAttempts: number): Promise<number | undefined> {
   try {
     const out = await ddb().send(
       new UpdateCommand({
         TableName: config().tableName,
-        Key: key,
+        Key: codeKey(slot),
         UpdateExpression: 'ADD attempts :one',
         ConditionExpression: '#h = :hash AND attempts < :max',
         ExpressionAttributeNames: { '#h': 'hash' },
@@ -75,6 +94,10 @@ export function spendCode(key: Key, hash: string, maxAttempts: number): Transact
   };
 }
 
-export async function deleteCode(key: Key): Promise<void> {
-  await ddb().send(new DeleteCommand({ TableName: config().tableName, Key: key }));
+export async function deleteCode(slot: CodeSlot): Promise<void> {
+  mustOwnItem(slot);
+  await ddb().send(new DeleteCommand({ TableName: config().tableName, Key: codeKey(slot) }));
 }
+
+/** The codes port on DynamoDB. */
+export const dynamoCodes: CodeStore = { getCode, replaceCode, countWrongCode, deleteCode };

@@ -4,16 +4,11 @@ import { DomainError } from '../shared/errors';
 import { identityValue } from '../domain/lists';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry } from './audit';
-import { cancellationReasons, ddb } from '../store/dynamo';
-import { type VerifiedIdentity } from './users-repo';
-import { transact } from '../store/dynamo';
+import { cancellationReasons, ddb, transact } from '../store/dynamo';
+import type { EkycSession, EkycVerdict } from '../domain/ekyc';
+import type { EkycStore } from '../store/ekyc';
 
-export interface EkycSession {
-  sessionId: string;
-  userId: string;
-  status: 'PENDING' | 'APPROVED' | 'REJECTED';
-  createdAt: string;
-}
+export type { EkycSession } from '../domain/ekyc';
 
 const table = () => config().tableName;
 
@@ -50,15 +45,7 @@ export async function getEkycSession(sessionId: string): Promise<EkycSession | u
  * if it is still the user's current session, the user's status set. Returns false
  * if the event was seen before (a replay changes nothing).
  */
-export async function applyEkycResult(input: {
-  eventId: string;
-  session: EkycSession;
-  result: 'APPROVED' | 'REJECTED';
-  identity?: VerifiedIdentity;
-  current: boolean;
-  audit: AuditEntry;
-  now: number;
-}): Promise<boolean> {
+export async function applyEkycResult(input: EkycVerdict & { audit: AuditEntry; now: number }): Promise<boolean> {
   const t = table();
   const { eventId, session, result, identity, current, audit, now } = input;
   const items: Parameters<typeof transact>[0] = [
@@ -106,3 +93,6 @@ export async function applyEkycResult(input: {
     throw e;
   }
 }
+
+/** The eKYC port on DynamoDB. */
+export const dynamoEkyc: EkycStore = { openEkycSession, getEkycSession, applyEkycResult };

@@ -1,38 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
-import type { LinkStatus } from '../domain/bank-link';
+import type { AccountClaim, AccountLock, LinkRecord, LinkStatus, Strike } from '../domain/bank-link';
+import type { ActivationResult, LinkStore } from '../store/links';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
-import { codeItem } from './codes-repo';
+import { codeItem, spendCode } from './codes-repo';
 import { cancellationReasons, ddb } from '../store/dynamo';
 import { transact } from '../store/dynamo';
 
-export interface LinkRecord {
-  linkId: string;
-  userId: string;
-  bankCode: string;
-  branchCode: string;
-  /** Only the last digits; the full number is never stored. */
-  accountMasked: string;
-  accountHash: string;
-  status: LinkStatus;
-  bankRequestId: string;
-  accountRef?: string;
-  createdAt: string;
-  updatedAt: string;
-  activatedAt?: string;
-  failureReason?: string;
-  /**
-   * The bank said, at authorization, that the wallet phone is the holder's bank-registered phone: the link
-   * code then reached the holder (the fast lane). Ops see it; the wallet's own link listing does not.
-   */
-  phoneAttested?: boolean;
-  /** A reviewer trusted the link (a review's APPROVE with trustLink): it is vetted. */
-  trustedAt?: string;
-  trustedBy?: string;
-}
+export type { LinkRecord } from '../domain/bank-link';
+export type { ActivationResult } from '../store/links';
 
 const table = () => config().tableName;
 
@@ -92,17 +71,26 @@ export async function moveLink(link: LinkRecord, to: LinkStatus, now: number, au
   }
 }
 
+/** The bank authorized the link: it moves to PENDING_CONFIRMATION with its code. */
+export function awaitConfirmation(link: LinkRecord, now: number, audit: AuditEntry, set: Partial<LinkRecord>, code: StoredCode): Promise<boolean> {
+  return moveLink(link, 'PENDING_CONFIRMATION', now, audit, set, [linkCodePut(link.linkId, code)]);
+}
+
+/** A link that held its account (ACTIVE or SUSPENDED) releases the claim as it goes; the wallet held the account until now. */
+export function removeLink(link: LinkRecord, now: number, audit: AuditEntry): Promise<boolean> {
+  const holdsClaim = link.status === 'ACTIVE' || link.status === 'SUSPENDED';
+  return moveLink(link, 'REMOVED', now, audit, {}, holdsClaim ? [releaseClaimItem(link), accountWalletItem(link.accountHash, link.userId, now)] : []);
+}
+
 export function linkCodePut(linkId: string, code: StoredCode): TransactItem {
   return { Put: { TableName: table(), Item: codeItem(keys.linkCode(linkId), code) } };
 }
-
-export type ActivationResult = 'ACTIVATED' | 'ACCOUNT_TAKEN' | 'STALE';
 
 /**
  * The claim on the account and the link's activation in one transaction: of two
  * wallets racing for one account, exactly one claim's condition holds.
  */
-export async function activateLink(link: LinkRecord, spend: TransactItem, now: number, audit: AuditEntry): Promise<ActivationResult> {
+export async function activateLink(link: LinkRecord, code: { hash: string; maxAttempts: number }, now: number, audit: AuditEntry): Promise<ActivationResult> {
   try {
     await transact([
       {
@@ -113,7 +101,7 @@ export async function activateLink(link: LinkRecord, spend: TransactItem, now: n
         },
       },
       moveLinkItem(link, 'ACTIVE', now, { activatedAt: new Date(now).toISOString() }),
-      spend,
+      spendCode(keys.linkCode(link.linkId), code.hash, code.maxAttempts),
       auditPut(table(), audit),
       accountWalletItem(link.accountHash, link.userId, now),
     ]);
@@ -161,15 +149,16 @@ export async function accountLastActiveElsewhere(accountHash: string, userId: st
   return others.length ? Math.max(...others) : undefined;
 }
 
-export async function getAccountClaim(accountHash: string): Promise<{ userId: string; linkId: string } | undefined> {
+export async function getAccountClaim(accountHash: string): Promise<AccountClaim | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountClaim(accountHash), ConsistentRead: true }));
-  return out.Item as { userId: string; linkId: string } | undefined;
+  const claim = out.Item as AccountClaim | undefined;
+  return claim && { userId: claim.userId, linkId: claim.linkId };
 }
 
-export async function getAccountLock(accountHash: string, now: number): Promise<{ until: string; reason: string } | undefined> {
+export async function getAccountLock(accountHash: string, now: number): Promise<AccountLock | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.accountLock(accountHash), ConsistentRead: true }));
-  const lock = out.Item as { until: string; reason: string } | undefined;
-  return lock && Date.parse(lock.until) > now ? lock : undefined;
+  const lock = out.Item as AccountLock | undefined;
+  return lock && Date.parse(lock.until) > now ? { until: lock.until, reason: lock.reason } : undefined;
 }
 
 export async function lockAccount(accountHash: string, until: number, reason: string, audit: AuditEntry): Promise<void> {
@@ -190,7 +179,7 @@ export async function addStrike(subject: string, now: number, retentionDays: num
   );
 }
 
-export async function strikesSince(subject: string, sinceMs: number): Promise<{ at: string; userId?: string }[]> {
+export async function strikesSince(subject: string, sinceMs: number): Promise<Strike[]> {
   const out = await ddb().send(
     new QueryCommand({
       TableName: table(),
@@ -199,7 +188,11 @@ export async function strikesSince(subject: string, sinceMs: number): Promise<{ 
       ConsistentRead: true,
     }),
   );
-  return (out.Items ?? []) as { at: string; userId?: string }[];
+  return (out.Items ?? []) as Strike[];
+}
+
+export async function noteStrikes(audit: AuditEntry): Promise<void> {
+  await transact([auditPut(table(), audit)]);
 }
 
 /** Every link ever made to one bank account, in any wallet (by the account's HMAC). */
@@ -218,3 +211,9 @@ export async function linksOfAccount(accountHash: string): Promise<LinkRecord[]>
   } while (cursor);
   return items;
 }
+
+/** The links store on DynamoDB (the item builders above stay exported for other DynamoDB modules' transactions). */
+export const dynamoLinks: LinkStore = {
+  getLink, listLinks, linksOfAccount, createLink, moveLink, awaitConfirmation, activateLink, removeLink,
+  getAccountClaim, getAccountLock, lockAccount, addStrike, strikesSince, noteStrikes, accountLastActiveElsewhere,
+};

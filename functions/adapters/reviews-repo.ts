@@ -1,42 +1,28 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { caseIdFor, type CaseStatus, type FirstApproval, type ReviewCase, type SharedVia } from '../domain/review';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import type { TransactItem } from './audit';
-import { ddb, isConditionFailure } from '../store/dynamo';
+import { auditPut, type AuditEntry, type TransactItem } from './audit';
+import { doneWaitingItem, finishUnsuccessfully, moveChargeItem, transactGuarded, type ChargeRecord } from './charges-repo';
+import { deviceHash } from './users-repo';
+import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
+import type { CaseDecision, CaseHolder, ReviewStore } from '../store/reviews';
 
-export type CaseStatus = 'OPEN' | 'APPROVED' | 'REJECTED' | 'CLOSED';
-
-export interface ReviewCase {
-  caseId: string;
-  chargeId: string;
-  userId: string;
-  amount: number;
-  reasons: string[];
-  /** The version of the rule set that sent the charge here. */
-  ruleVersion?: number;
-  caseStatus: CaseStatus;
-  createdAt: string;
-  dueAt: string;
-  expiresAt: string;
-  taskToken?: string;
-  decidedBy?: string;
-  decidedAt?: string;
-  note?: string;
-  /** The member of staff who owns the case (Cognito sub), their e-mail, and since when. */
-  assigneeId?: string;
-  assignee?: string;
-  assignedAt?: string;
-  /** Four eyes: the first APPROVE of a large charge, waiting for a second, distinct approver. */
-  firstApproval?: { byId: string; by: string; at: string; note: string };
-}
+// Until every area imports entity types from domain/ (the lead drops these after the merge).
+export type { CaseStatus, ReviewCase } from '../domain/review';
+export { caseIdFor } from '../domain/review';
 
 const table = () => config().tableName;
 
-export const caseIdFor = (chargeId: string) => `case_${chargeId.slice(4)}`;
+/** An item read back as its entity: the table's key and index attributes and its type tag left out. */
+export function entityOf<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _s1, gsi2pk: _g2, gsi2sk: _s2, ttl: _ttl, ...entity } = item;
+  return entity as T;
+}
 
 export async function getCase(caseId: string): Promise<ReviewCase | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.reviewCase(caseId), ConsistentRead: true }));
-  return out.Item as ReviewCase | undefined;
+  return out.Item && entityOf<ReviewCase>(out.Item);
 }
 
 /**
@@ -85,7 +71,7 @@ export async function openCases(): Promise<ReviewCase[]> {
         ExclusiveStartKey: cursor,
       }),
     );
-    items.push(...((out.Items ?? []) as ReviewCase[]));
+    items.push(...(out.Items ?? []).map((i) => entityOf<ReviewCase>(i)));
     cursor = out.LastEvaluatedKey;
   } while (cursor);
   return items;
@@ -116,14 +102,14 @@ export async function closedCases(limit = 100): Promise<ReviewCase[]> {
       ScanIndexForward: false, Limit: limit,
     }),
   );
-  return (out.Items ?? []) as ReviewCase[];
+  return (out.Items ?? []).map((i) => entityOf<ReviewCase>(i));
 }
 
 /**
  * Gives an open case to a member of staff. Without `takeOver` only an unowned case (or one the caller
  * holds already) can be taken; the condition makes two reviewers racing for a case end with one owner.
  */
-export function assignCaseItem(caseId: string, staff: { id: string; email: string }, now: number, takeOver: boolean): TransactItem {
+function assignCaseItem(caseId: string, staff: { id: string; email: string }, now: number, takeOver: boolean): TransactItem {
   return {
     Update: {
       TableName: table(),
@@ -136,7 +122,7 @@ export function assignCaseItem(caseId: string, staff: { id: string; email: strin
 }
 
 /** The first of two approvals: recorded once, while the case is open and nobody has approved yet. */
-export function firstApprovalItem(caseId: string, approval: NonNullable<ReviewCase['firstApproval']>): TransactItem {
+function firstApprovalItem(caseId: string, approval: FirstApproval): TransactItem {
   return {
     Update: {
       TableName: table(),
@@ -147,3 +133,79 @@ export function firstApprovalItem(caseId: string, approval: NonNullable<ReviewCa
     },
   };
 }
+
+/** True if the transaction went through; false if one of its conditions failed (a concurrent change won). */
+async function conditional(items: TransactItem[]): Promise<boolean> {
+  try {
+    await transact(items);
+    return true;
+  } catch (e) {
+    if (cancellationReasons(e)) return false;
+    throw e;
+  }
+}
+
+export const assignCase = (caseId: string, staff: CaseHolder, now: number, takeOver: boolean, audit: AuditEntry) =>
+  conditional([assignCaseItem(caseId, staff, now, takeOver), auditPut(table(), audit)]);
+
+export const recordFirstApproval = (caseId: string, approval: FirstApproval, audit: AuditEntry) => conditional([firstApprovalItem(caseId, approval), auditPut(table(), audit)]);
+
+/** The approval and the charge's controls in one transaction: a frozen wallet, a removed link or a bank switched off stops the charge here. */
+export function approveCase(c: ReviewCase, charge: ChargeRecord, d: CaseDecision, audit: AuditEntry) {
+  return transactGuarded(
+    [
+      moveChargeItem(charge, 'PROCESSING', d.at, d.actor, { reason: 'REVIEW_APPROVED' }),
+      closeCaseItem(c.caseId, 'APPROVED', d.at, d.actor, d.note),
+      auditPut(table(), audit),
+      doneWaitingItem(charge.userId, charge.chargeId),
+    ],
+    charge,
+  );
+}
+
+export async function rejectCase(c: ReviewCase, d: CaseDecision, audit: AuditEntry): Promise<boolean> {
+  const ended = await finishUnsuccessfully(c.userId, c.chargeId, 'DECLINED', d.at, d.actor, 'REVIEW_REJECTED', [closeCaseItem(c.caseId, 'REJECTED', d.at, d.actor, d.note), auditPut(table(), audit)]);
+  return ended.changed;
+}
+
+/** The case leaves the queue because its charge ended otherwise; a decided or closed case is left as it is. */
+export async function closeCase(caseId: string, now: number, actor: string, note: string): Promise<void> {
+  await conditional([closeCaseItem(caseId, 'CLOSED', now, actor, note)]);
+}
+
+export async function trustLink(userId: string, linkId: string, now: number, actor: string): Promise<void> {
+  await transact([
+    {
+      Update: {
+        TableName: table(),
+        Key: keys.link(userId, linkId),
+        UpdateExpression: 'SET trustedAt = :at, trustedBy = :by',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ':by': actor },
+      },
+    },
+  ]);
+}
+
+const SHARED_INDEX: Record<SharedVia, { index: 'gsi1' | 'gsi2'; key: (value: string) => string }> = {
+  BANK_ACCOUNT: { index: 'gsi1', key: (accountHash) => `LINKACCT#${accountHash}` },
+  DEVICE: { index: 'gsi1', key: (deviceId) => keys.deviceIndexKey(deviceHash(deviceId)) },
+  PHONE: { index: 'gsi1', key: (phoneNumber) => keys.phoneIndexKey(phoneNumber) },
+  EKYC_IDENTITY: { index: 'gsi2', key: (identity) => keys.identityIndexKey(identity) },
+};
+
+/** Wallets found under one second key (an index query by key: no scan). */
+export async function walletsSharing(via: SharedVia, value: string): Promise<string[]> {
+  const { index, key } = SHARED_INDEX[via];
+  const attr = index === 'gsi1' ? 'gsi1pk' : 'gsi2pk';
+  const out = await ddb().send(
+    new QueryCommand({ TableName: table(), IndexName: index, KeyConditionExpression: `${attr} = :k`, ExpressionAttributeValues: { ':k': key(value) }, Limit: 50 }),
+  );
+  return [...new Set((out.Items ?? []).map((i) => String(i.pk).replace(/^USER#/, '')))];
+}
+
+/** The review cases on the table. */
+export const reviewsRepo: ReviewStore = {
+  caseIdFor, getCase, openCaseWithToken, openCases, closedCases,
+  assign: assignCase, recordFirstApproval, approve: approveCase, reject: rejectCase, closeCase, trustLink, walletsSharing,
+};

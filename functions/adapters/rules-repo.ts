@@ -1,52 +1,28 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Backtest, RecordedDecision } from '../domain/backtest';
-import { DEFAULT_RULES_VERSION, RULE_DEFAULTS, withDefaults, type ActiveRules, type Rules } from '../domain/rules';
+import type { RecordedDecision } from '../domain/backtest';
+import { DEFAULT_RULES_VERSION, type ActiveRules } from '../domain/rules';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { capacity, recordCapacity } from './charges-repo';
+import { entityOf } from './reviews-repo';
 import { cancellationReasons, ddb } from '../store/dynamo';
 import { transact } from '../store/dynamo';
+import { activeRulesOf, type RulesProposal, type RulesVersionRecord, type StoredActiveRules } from '../domain/rules-proposal';
+import type { RulesStore } from '../store/rules';
+
+// Until every area imports entity types from domain/ (the lead drops these after the merge).
+export type { ProposalStatus, RulesProposal } from '../domain/rules-proposal';
 
 const table = () => config().tableName;
 const DAY = 86_400_000;
 /** Decision records outlive the 30-day backtest window by a few days, then TTL removes them for free. */
 const DECISION_RECORD_DAYS = 35;
 
-interface StoredRules {
-  version: number;
-  rules: unknown;
-  activatedAt?: string;
-  activatedBy?: string;
-  proposalId?: string;
-}
-
 /** The rule set in force: the stored active version read over today's defaults, or version 1 (the defaults). */
-export async function getActiveRules(): Promise<ActiveRules & { activatedAt?: string; activatedBy?: string }> {
+export async function getActiveRules(): Promise<StoredActiveRules> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activeRules, ConsistentRead: true }));
-  const item = out.Item as StoredRules | undefined;
-  // Version 1: the code's defaults, with the deployment's own starting thresholds (RISK_RULES) where it sets them.
-  if (!item) return { version: DEFAULT_RULES_VERSION, rules: withDefaults({ ...RULE_DEFAULTS, ...config().riskRules }) };
-  return { version: item.version, rules: withDefaults(item.rules), ...(item.activatedAt ? { activatedAt: item.activatedAt, activatedBy: item.activatedBy } : {}) };
-}
-
-export type ProposalStatus = 'OPEN' | 'APPROVED' | 'REJECTED';
-
-export interface RulesProposal {
-  proposalId: string;
-  rules: Rules;
-  note: string;
-  /** The version the proposal was made against and backtested over. */
-  baseVersion: number;
-  changes: { rule: string; from: number; to: number }[];
-  backtest: Backtest & { from: string; to: string };
-  proposalStatus: ProposalStatus;
-  proposedById: string;
-  proposedBy: string;
-  createdAt: string;
-  decidedBy?: string;
-  decidedAt?: string;
-  activatedVersion?: number;
+  return activeRulesOf(out.Item as RulesVersionRecord | undefined, config().riskRules);
 }
 
 export async function putProposal(p: RulesProposal, audit: AuditEntry): Promise<void> {
@@ -64,7 +40,7 @@ export async function putProposal(p: RulesProposal, audit: AuditEntry): Promise<
 
 export async function getProposal(proposalId: string): Promise<RulesProposal | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.rulesProposal(proposalId), ConsistentRead: true }));
-  return out.Item as RulesProposal | undefined;
+  return out.Item && entityOf<RulesProposal>(out.Item);
 }
 
 /** Open proposals oldest first; decided ones newest first (the last 50). */
@@ -76,7 +52,7 @@ export async function listProposals(status: 'OPEN' | 'CLOSED'): Promise<RulesPro
       ScanIndexForward: status === 'OPEN', Limit: status === 'OPEN' ? 100 : 50,
     }),
   );
-  return (out.Items ?? []) as RulesProposal[];
+  return (out.Items ?? []).map((i) => entityOf<RulesProposal>(i));
 }
 
 function closeProposalItem(p: RulesProposal, status: 'APPROVED' | 'REJECTED', by: string, at: string, activatedVersion?: number): TransactItem {
@@ -185,7 +161,7 @@ export async function recordedDecisions(from: number, to: number): Promise<Recor
   const pages = await inParallel(partitions, 16, (pk) =>
     queryAll({ TableName: table(), KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi', ExpressionAttributeValues: { ':pk': pk, ':lo': lo, ':hi': hi } }),
   );
-  return pages.flat() as unknown as RecordedDecision[];
+  return pages.flat().map((i) => entityOf<RecordedDecision>(i));
 }
 
 /**
@@ -206,3 +182,8 @@ export async function fraudLabels(from: number): Promise<Set<string>> {
   for (const report of reports as { response?: { cancelledCharges?: string[] } }[]) for (const id of report.response?.cancelledCharges ?? []) labels.add(id);
   return labels;
 }
+
+/** The rule versions, proposals and decision records on the table. */
+export const rulesRepo: RulesStore = {
+  getActiveRules, putProposal, getProposal, listProposals, activateProposal, rejectProposal, recordDecision, recordedDecisions, fraudLabels,
+};

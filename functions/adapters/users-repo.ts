@@ -1,45 +1,20 @@
-import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCode } from '../domain/codes';
+import {
+  deviceFactsFrom, deviceHash, deviceStampDue, deviceUseCounts, EMAIL_RESERVATION_MS, NO_DEVICE, youngDevicesYen,
+  type DeviceFacts, type DeviceRecord, type EmailReservation, type UserRecord, type WalletRecord,
+} from '../domain/user';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/errors';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
 import { codeItem, spendCode } from './codes-repo';
 import { cancellationReasons, ddb, transact } from '../store/dynamo';
+import type { UserStore } from '../store/users';
 
-export type KycStatus = 'NONE' | 'PENDING' | 'VERIFIED' | 'REJECTED';
-export type UserStatus = 'ACTIVE' | 'FROZEN';
-
-export interface VerifiedIdentity {
-  fullName: string;
-  fullNameKana: string;
-  dateOfBirth: string;
-}
-
-export interface UserRecord {
-  userId: string;
-  email: string;
-  phoneNumber: string;
-  phoneVerified: boolean;
-  kycStatus: KycStatus;
-  status: UserStatus;
-  createdAt: string;
-  termsVersion: string;
-  ekycSessionId?: string;
-  identity?: VerifiedIdentity;
-  frozenReason?: string;
-  deniedWhileFrozen?: number;
-  /** Four eyes: the first of two unfreezes of a wallet a holder or a bank reported. */
-  unfreezeRequest?: { byId: string; by: string; at: string; reason: string };
-}
-
-export interface WalletRecord {
-  userId: string;
-  balance: number;
-  currency: 'JPY';
-  version: number;
-}
+// The entity types live in functions/domain/user.ts; re-exported for the callers that still import them from here.
+export type { DeviceFacts, EmailReservation, KycStatus, UserRecord, UserStatus, VerifiedIdentity, WalletRecord } from '../domain/user';
+export { deviceHash, EMAIL_RESERVATION_MS, NO_DEVICE, youngDevicesYen } from '../domain/user';
 
 const table = () => config().tableName;
 
@@ -57,17 +32,6 @@ export async function requireUser(userId: string): Promise<UserRecord> {
 export async function getWallet(userId: string): Promise<WalletRecord | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(userId) }));
   return out.Item as WalletRecord | undefined;
-}
-
-/** A reservation older than this belongs to a sign-up that died; another may take the email over. */
-export const EMAIL_RESERVATION_MS = 60_000;
-
-/** What a dead sign-up left on the email it had reserved. */
-export interface EmailReservation {
-  reservationId: string;
-  reservedAt: number;
-  /** The Cognito user that sign-up created (its sub), recorded right after it was created. */
-  signInSub?: string;
 }
 
 /**
@@ -207,8 +171,6 @@ export async function countDeniedWhileFrozen(userId: string): Promise<void> {
   });
 }
 
-export const deviceHash = (deviceId: string) => createHash('sha256').update(deviceId).digest('hex').slice(0, 32);
-
 /** A device the user proved with an SMS code; charges from it need no new-device challenge. */
 export function trustedDeviceItem(userId: string, deviceId: string, now: number): TransactItem {
   const hash = deviceHash(deviceId);
@@ -249,27 +211,6 @@ export function deviceWalletItem(deviceId: string, userId: string, now: number):
   };
 }
 
-/** What the risk engine knows about a charge's device: this wallet's record of it and the other wallets that used it. */
-export interface DeviceFacts {
-  trusted: boolean;
-  /** First seen on this wallet (epoch ms); undefined if never. */
-  firstSeenAt?: number;
-  /** Yen charged through it on this wallet since first seen (counted while it is young). */
-  yenMoved: number;
-  /** When this wallet last used it, as the cross-wallet item has it. */
-  seenHereAt?: number;
-  otherWalletsSeenAt: number[];
-  /**
-   * Every device of this wallet as first seen (epoch ms) and yen moved through it (this one included).
-   * A device id is the client's word: a thief who sends a fresh id per charge must not get a fresh
-   * allowance per charge, so the new-device rule sums the wallet's young devices (`youngDevicesYen`).
-   */
-  walletDevices: { firstSeenAt: number; yenMoved: number }[];
-}
-
-/** The device of a charge that names none: counted on the wallet as one device of its own, never trusted, never shared across wallets. */
-export const NO_DEVICE = 'no-device-header';
-
 /**
  * Read in parallel: the wallet's item for this device and the device's cross-wallet item (GetItems by
  * key), and the wallet's own device items (one Query in the user's partition) for the young devices' yen.
@@ -284,47 +225,25 @@ export async function getDeviceFacts(userId: string, deviceId: string | undefine
       ExpressionAttributeValues: { ':pk': keys.user(userId).pk, ':d': 'DEVICE#' }, ProjectionExpression: 'firstSeenAt, trustedAt, yenMoved', Limit: 100,
     })),
   ]);
-  const item = own.Item as { trustedAt?: string; firstSeenAt?: string; yenMoved?: number } | undefined;
-  const wallets = Object.entries(across.Item ?? {}).filter(([k]) => k.startsWith(DEVICE_WALLET_PREFIX)).map(([k, v]) => [k.slice(DEVICE_WALLET_PREFIX.length), v as number] as const);
-  const firstSeen = item?.firstSeenAt ?? item?.trustedAt;
-  const walletDevices = ((mine.Items ?? []) as { firstSeenAt?: string; trustedAt?: string; yenMoved?: number }[])
-    .map((d) => ({ firstSeenAt: Date.parse(d.firstSeenAt ?? d.trustedAt ?? ''), yenMoved: d.yenMoved ?? 0 }))
-    .filter((d) => Number.isFinite(d.firstSeenAt));
-  return {
-    trusted: !!deviceId && !!item?.trustedAt,
-    firstSeenAt: firstSeen ? Date.parse(firstSeen) : undefined,
-    yenMoved: item?.yenMoved ?? 0,
-    seenHereAt: wallets.find(([u]) => u === userId)?.[1],
-    otherWalletsSeenAt: wallets.filter(([u]) => u !== userId).map(([, at]) => at),
-    walletDevices,
-  };
+  const wallets = Object.entries(across.Item ?? {}).filter(([k]) => k.startsWith(DEVICE_WALLET_PREFIX)).map(([k, v]) => [k.slice(DEVICE_WALLET_PREFIX.length), v as number] as [string, number]);
+  return deviceFactsFrom({ userId, deviceId, own: own.Item as DeviceRecord | undefined, lastUseByWallet: wallets, walletDevices: (mine.Items ?? []) as DeviceRecord[] });
 }
-
-/** Yen moved on the wallet through devices first seen on it within the last `hours`. */
-export const youngDevicesYen = (facts: Pick<DeviceFacts, 'walletDevices'>, now: number, hours: number) =>
-  facts.walletDevices.filter((d) => now - d.firstSeenAt < hours * 3600_000).reduce((sum, d) => sum + d.yenMoved, 0);
-
-/** A device's yen is counted while it is this young on the wallet (the new-device rule looks back hours, not weeks). */
-const DEVICE_YEN_DAYS = 7;
-/** The cross-wallet stamp is refreshed at most this often: windows of days need no fresher one, and the common charge writes nothing. */
-const DEVICE_STAMP_REFRESH_MS = 3600_000;
 
 /** Records a charge's use of its device: first seen and yen on this wallet, and the cross-wallet stamp. Writes only what changed. */
 export async function recordDeviceUse(userId: string, deviceId: string | undefined, facts: DeviceFacts, now: number, amount: number): Promise<void> {
   const hash = deviceHash(deviceId ?? NO_DEVICE);
   const writes: Promise<unknown>[] = [];
-  const young = facts.firstSeenAt === undefined || now - facts.firstSeenAt < DEVICE_YEN_DAYS * 86_400_000;
-  if (facts.firstSeenAt === undefined || (young && amount > 0)) {
+  const use = deviceUseCounts(facts, now, amount);
+  if (use.write) {
     writes.push(ddb().send(new UpdateCommand({
       TableName: table(), Key: keys.device(userId, hash),
       // Seen, not trusted: no trustedAt (only a code proves a device). A second key of the wallet like a trusted one (gsi1).
       UpdateExpression: 'SET #type = :type, firstSeenAt = if_not_exists(firstSeenAt, :at), gsi1pk = :d, gsi1sk = :u ADD yenMoved :yen',
       ExpressionAttributeNames: { '#type': 'type' },
-      ExpressionAttributeValues: { ':type': 'DEVICE', ':at': new Date(now).toISOString(), ':d': keys.deviceIndexKey(hash), ':u': userId, ':yen': young ? amount : 0 },
+      ExpressionAttributeValues: { ':type': 'DEVICE', ':at': new Date(now).toISOString(), ':d': keys.deviceIndexKey(hash), ':u': userId, ':yen': use.yen },
     })));
   }
-  // A charge without a device id is not stamped across wallets: every such wallet would look shared.
-  if (deviceId && (facts.seenHereAt === undefined || now - facts.seenHereAt >= DEVICE_STAMP_REFRESH_MS)) {
+  if (deviceId && deviceStampDue(deviceId, facts, now)) {
     writes.push(ddb().send(new UpdateCommand(deviceWalletItem(deviceId, userId, now).Update!)));
   }
   await Promise.all(writes);
@@ -375,3 +294,10 @@ export async function requestUnfreeze(userId: string, request: NonNullable<UserR
     throw e;
   }
 }
+
+/** The users port on DynamoDB. */
+export const dynamoUsers: UserStore = {
+  getUser, requireUser, getWallet, reserveEmail, recordSignInCreated, releaseEmail, createUser, markPhoneVerified,
+  freezeUser, unfreezeUser, requestUnfreeze, countDeniedWhileFrozen, getDevice, isDeviceTrusted, getDeviceFacts, recordDeviceUse,
+  deviceHash, youngDevicesYen,
+};

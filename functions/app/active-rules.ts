@@ -1,5 +1,5 @@
-import { getActiveRules } from '../adapters/rules-repo';
 import type { ActiveRules } from '../domain/rules';
+import { stores } from '../store';
 
 /** A function uses a newly activated rule set within this long (DESIGN: within a minute). */
 export const RULES_CACHE_SECONDS = 60;
@@ -52,6 +52,8 @@ export function rulesCache(load: () => Promise<ActiveRules>, monotonicMs: () => 
 const SLOT = Symbol.for('anshin.rulesCache');
 const slot = globalThis as { [SLOT]?: RulesCache };
 
+const getActiveRules = () => stores().rules.getActiveRules();
+
 export function activeRules(): Promise<ActiveRules> {
   slot[SLOT] ??= rulesCache(getActiveRules, () => performance.now());
   return slot[SLOT].get();
@@ -60,4 +62,9 @@ export function activeRules(): Promise<ActiveRules> {
 export function rememberActiveRules(value: ActiveRules): void {
   slot[SLOT] ??= rulesCache(getActiveRules, () => performance.now());
   slot[SLOT].remember(value);
+}
+
+/** A fresh cache (the service tests' worlds each start at version 1); as a new Lambda container would start. */
+export function resetActiveRulesForTests(): void {
+  delete slot[SLOT];
 }

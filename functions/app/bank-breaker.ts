@@ -1,13 +1,8 @@
-import { auditPut } from '../adapters/audit';
-import { getBank, type BankSettings } from '../adapters/banks-repo';
-import { cancellationReasons } from '../store/dynamo';
-import { addStrike, strikesSince } from '../adapters/links-repo';
-import { transact } from '../store/dynamo';
+import type { BankSettings } from '../domain/bank';
 import { BANK_BREAKER } from '../domain/bank-link';
-import { config } from '../shared/config';
 import { logger } from '../shared/logger';
 import { ports } from '../shared/runtime';
-import { keys } from '../shared/table';
+import { stores } from '../store';
 
 export type BreakerSignal = 'LINK_FAILURE' | 'NOT_ME_REPORT';
 
@@ -29,33 +24,20 @@ function thresholdOf(breaker: BankSettings['breaker'], signal: BreakerSignal): n
 export async function countBankSignal(bankCode: string, signal: BreakerSignal): Promise<boolean> {
   const p = ports();
   const now = p.clock.now();
+  const { links, banks } = stores();
   const subject = `BANK#${bankCode}#${signal}`;
-  await addStrike(subject, now, 1, { bankCode, signal });
-  const seen = (await strikesSince(subject, now - BANK_BREAKER.windowMinutes * 60_000)).length;
-  const bank = await getBank(bankCode);
+  await links.addStrike(subject, now, 1, { bankCode, signal });
+  const seen = (await links.strikesSince(subject, now - BANK_BREAKER.windowMinutes * 60_000)).length;
+  const bank = await banks.getBank(bankCode);
   if (!bank?.linkingEnabled) return false;
   if (seen < thresholdOf(bank.breaker, signal)) return false;
-  const at = new Date(now).toISOString();
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: config().tableName, Key: keys.bank(bankCode),
-          UpdateExpression: 'SET linkingEnabled = :off, updatedAt = :at, updatedBy = :by',
-          ConditionExpression: 'linkingEnabled = :on',
-          ExpressionAttributeValues: { ':off': false, ':on': true, ':at': at, ':by': 'system:circuit-breaker' },
-        },
-      },
-      auditPut(config().tableName, {
-        userId: `bank-${bankCode}`, actor: 'system:circuit-breaker', action: 'BANK_SWITCHED', reason: `${signal}_SPIKE`,
-        details: { bankCode, signal, count: seen, windowMinutes: BANK_BREAKER.windowMinutes, from: { linkingEnabled: true, chargingEnabled: bank.chargingEnabled }, to: { linkingEnabled: false, chargingEnabled: bank.chargingEnabled } },
-        at: now,
-      }),
-    ]);
-  } catch (e) {
-    if (cancellationReasons(e)) return false; // paused meanwhile (by another signal or by ops)
-    throw e;
-  }
+  const actor = 'system:circuit-breaker';
+  const paused = await banks.pauseLinking(bankCode, now, actor, {
+    userId: `bank-${bankCode}`, actor, action: 'BANK_SWITCHED', reason: `${signal}_SPIKE`,
+    details: { bankCode, signal, count: seen, windowMinutes: BANK_BREAKER.windowMinutes, from: { linkingEnabled: true, chargingEnabled: bank.chargingEnabled }, to: { linkingEnabled: false, chargingEnabled: bank.chargingEnabled } },
+    at: now,
+  });
+  if (!paused) return false; // paused meanwhile (by another signal or by ops)
   try {
     await p.alerts.notify(`Bank ${bankCode}: new links paused`, `${seen} ${signal === 'LINK_FAILURE' ? 'failed link attempts' : 'not-me reports'} in ${BANK_BREAKER.windowMinutes} minutes at bank ${bankCode}: new links are paused. Charging is unchanged. Resume with PUT /v1/ops/banks/${bankCode} once the cause is known.`);
   } catch (error) {

@@ -1,29 +1,14 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { getCharge, listCharges, type ChargeRecord } from '../adapters/charges-repo';
-import { ddb } from '../store/dynamo';
-import { getLink } from '../adapters/links-repo';
-import type { ReviewCase } from '../adapters/reviews-repo';
-import { deviceHash, getDevice, getUser, getWallet } from '../adapters/users-repo';
+import type { ChargeRecord } from '../adapters/charges-repo';
+import type { ReviewCase, SharedVia } from '../domain/review';
 import { identityValue, type ListKind } from '../domain/lists';
 import { sealListRef } from '../domain/list-ref';
 import { RISK_POLICY } from '../domain/policy';
-import { config } from '../shared/config';
 import { ports } from '../shared/runtime';
 import { maskTail } from '../shared/redact';
-import { keys } from '../shared/table';
+import { stores } from '../store';
 
 const HOUR = 3600_000;
 const WAITING = new Set(['PENDING_HOLD', 'PENDING_CONFIRMATION', 'PENDING_REVIEW', 'PROCESSING']);
-type Via = 'BANK_ACCOUNT' | 'DEVICE' | 'PHONE' | 'EKYC_IDENTITY';
-
-/** Wallets found under one second key (an index query by key: no scan). */
-async function walletsBy(index: 'gsi1' | 'gsi2', key: string): Promise<string[]> {
-  const attr = index === 'gsi1' ? 'gsi1pk' : 'gsi2pk';
-  const out = await ddb().send(
-    new QueryCommand({ TableName: config().tableName, IndexName: index, KeyConditionExpression: `${attr} = :k`, ExpressionAttributeValues: { ':k': key }, Limit: 50 }),
-  );
-  return [...new Set((out.Items ?? []).map((i) => String(i.pk).replace(/^USER#/, '')))];
-}
 
 const hoursSince = (iso: string | undefined, now: number) => (iso ? Math.round(((now - Date.parse(iso)) / HOUR) * 10) / 10 : null);
 
@@ -33,19 +18,20 @@ const hoursSince = (iso: string | undefined, now: number) => (iso ? Math.round((
  * wallets that share the bank account, the device, the phone or the eKYC identity.
  */
 export async function reviewContext(c: ReviewCase, now: number) {
-  const [user, wallet, charge, charges] = await Promise.all([getUser(c.userId), getWallet(c.userId), getCharge(c.userId, c.chargeId), listCharges(c.userId)]);
+  const { users, charges: chargeStore, links, reviews } = stores();
+  const [user, wallet, charge, charges] = await Promise.all([users.getUser(c.userId), users.getWallet(c.userId), chargeStore.getCharge(c.userId, c.chargeId), chargeStore.listCharges(c.userId)]);
   const [link, device] = await Promise.all([
-    charge ? getLink(c.userId, charge.linkId) : undefined,
-    charge?.deviceId ? getDevice(c.userId, charge.deviceId) : undefined,
+    charge ? links.getLink(c.userId, charge.linkId) : undefined,
+    charge?.deviceId ? users.getDevice(c.userId, charge.deviceId) : undefined,
   ]);
   const [byAccount, byDevice, byPhone, byIdentity] = await Promise.all([
-    link ? walletsBy('gsi1', `LINKACCT#${link.accountHash}`) : [],
-    charge?.deviceId ? walletsBy('gsi1', keys.deviceIndexKey(deviceHash(charge.deviceId))) : [],
-    user ? walletsBy('gsi1', keys.phoneIndexKey(user.phoneNumber)) : [],
-    user?.identity ? walletsBy('gsi2', keys.identityIndexKey(identityValue(user.identity.fullNameKana, user.identity.dateOfBirth))) : [],
+    link ? reviews.walletsSharing('BANK_ACCOUNT', link.accountHash) : [],
+    charge?.deviceId ? reviews.walletsSharing('DEVICE', charge.deviceId) : [],
+    user ? reviews.walletsSharing('PHONE', user.phoneNumber) : [],
+    user?.identity ? reviews.walletsSharing('EKYC_IDENTITY', identityValue(user.identity.fullNameKana, user.identity.dateOfBirth)) : [],
   ]);
-  const related = new Map<string, Via[]>();
-  const add = (ids: string[], via: Via) => ids.filter((id) => id !== c.userId).forEach((id) => related.set(id, [...(related.get(id) ?? []), via]));
+  const related = new Map<string, SharedVia[]>();
+  const add = (ids: string[], via: SharedVia) => ids.filter((id) => id !== c.userId).forEach((id) => related.set(id, [...(related.get(id) ?? []), via]));
   add(byAccount, 'BANK_ACCOUNT');
   add(byDevice, 'DEVICE');
   add(byPhone, 'PHONE');

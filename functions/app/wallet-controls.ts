@@ -1,5 +1,5 @@
-import { freezeUser } from '../adapters/users-repo';
 import { ports } from '../shared/runtime';
+import { stores } from '../store';
 import { cancelWaiting } from './charge-lifecycle';
 
 /**
@@ -12,7 +12,7 @@ export async function freezeWallet(
   userId: string, reason: string, actor: string, details?: Record<string, unknown>,
 ): Promise<{ frozen: boolean; cancelledCharges: string[] }> {
   const p = ports();
-  const frozen = await freezeUser(userId, reason, { userId, actor, action: 'USER_FROZEN', reason, ...(details ? { details } : {}), at: p.clock.now() });
+  const frozen = await stores().users.freezeUser(userId, reason, { userId, actor, action: 'USER_FROZEN', reason, ...(details ? { details } : {}), at: p.clock.now() });
   const cancelledCharges = await cancelWaiting(userId, 'WALLET_FROZEN', actor);
   return { frozen, cancelledCharges };
 }

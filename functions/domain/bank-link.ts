@@ -2,6 +2,50 @@ import { createHmac } from 'node:crypto';
 
 export type LinkStatus = 'PENDING_BANK_AUTH' | 'PENDING_CONFIRMATION' | 'ACTIVE' | 'FAILED' | 'SUSPENDED' | 'REMOVED';
 
+/** A wallet's link to one bank account. */
+export interface LinkRecord {
+  linkId: string;
+  userId: string;
+  bankCode: string;
+  branchCode: string;
+  /** Only the last digits; the full number is never stored. */
+  accountMasked: string;
+  accountHash: string;
+  status: LinkStatus;
+  bankRequestId: string;
+  accountRef?: string;
+  createdAt: string;
+  updatedAt: string;
+  activatedAt?: string;
+  failureReason?: string;
+  /**
+   * The bank said, at authorization, that the wallet phone is the holder's bank-registered phone: the link
+   * code then reached the holder (the fast lane). Ops see it; the wallet's own link listing does not.
+   */
+  phoneAttested?: boolean;
+  /** A reviewer trusted the link (a review's APPROVE with trustLink): it is vetted. */
+  trustedAt?: string;
+  trustedBy?: string;
+}
+
+/** The one wallet whose ACTIVE (or SUSPENDED) link holds a bank account. */
+export interface AccountClaim {
+  userId: string;
+  linkId: string;
+}
+
+/** A bank account closed to new links until `until` (ISO). */
+export interface AccountLock {
+  until: string;
+  reason: string;
+}
+
+/** A failed link attempt (or a bank's breaker signal), counted against its subject. */
+export interface Strike {
+  at: string;
+  userId?: string;
+}
+
 /** Every allowed move of a bank link; anything else is refused. */
 const TRANSITIONS: Record<LinkStatus, LinkStatus[]> = {
   PENDING_BANK_AUTH: ['PENDING_CONFIRMATION', 'FAILED', 'REMOVED'],

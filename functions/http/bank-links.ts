@@ -1,255 +1,32 @@
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { auditPut } from '../adapters/audit';
-import { getBank } from '../adapters/banks-repo';
-import { spendCode } from '../adapters/codes-repo';
-import {
-  accountWalletItem, activateLink, addStrike, createLink, getAccountClaim, getAccountLock, getLink, linkCodePut, listLinks, lockAccount, moveLink, releaseClaimItem, strikesSince,
-  type LinkRecord,
-} from '../adapters/links-repo';
-import { requireUser, type UserRecord } from '../adapters/users-repo';
-import { transact } from '../store/dynamo';
-import { countBankSignal } from '../app/bank-breaker';
-import { cancelWaiting } from '../app/charge-lifecycle';
-import { freezeWallet } from '../app/wallet-controls';
-import { accountHash, LINK_ABUSE, maskAccount } from '../domain/bank-link';
-import { holderMatches } from '../domain/kana';
-import { listHits } from '../adapters/lists-repo';
-import { LIST_REASON } from '../domain/lists';
-import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
-import { CODE_POLICY } from '../domain/policy';
-import { config } from '../shared/config';
-import { DomainError } from '../shared/errors';
+import { authorizeLink, confirmLink, listBankLinks, startLink, unlink } from '../app/bank-links';
 import { callerOf, httpHandler, type HttpRequest } from '../shared/http';
-import { logger } from '../shared/logger';
-import { emit, METRIC } from '../shared/metrics';
-import { ports } from '../shared/runtime';
 import type { AuthorizeLinkBody, CodeBody, CreateLinkBody } from '../shared/schemas';
-import { keys } from '../shared/table';
-import { BANK_NOTICE_LANG, DEFAULT_LANG, NOTICES, SMS } from '../shared/messages';
-import { issueCode, verifyCode } from './one-time-codes';
 
-const DAY = 86_400_000;
-
-function mustBeActive(user: UserRecord) {
-  if (user.status === 'FROZEN') throw new DomainError('ACCOUNT_FROZEN', 'This wallet is frozen; contact support');
-}
-
-async function requireLink(userId: string, linkId: string): Promise<LinkRecord> {
-  const link = await getLink(userId, linkId);
-  if (!link) throw new DomainError('NOT_FOUND', 'No such bank link');
-  return link;
-}
-
-async function requireLinkingEnabled(bankCode: string) {
-  const bank = await getBank(bankCode);
-  if (!bank) throw new DomainError('BANK_NOT_SUPPORTED', `Bank ${bankCode} is not supported`);
-  if (!bank.linkingEnabled) throw new DomainError('BANK_SUSPENDED', `Linking with bank ${bankCode} is suspended`, undefined, { 'retry-after': '3600' });
-}
+type LinkParams = { linkId: string };
 
 async function create(req: HttpRequest<z.infer<typeof CreateLinkBody>>) {
-  const { userId } = callerOf(req);
-  const p = ports();
-  const user = await requireUser(userId);
-  mustBeActive(user);
-  if (!user.phoneVerified) throw new DomainError('PHONE_UNVERIFIED', 'Verify your phone number first');
-  if (user.kycStatus !== 'VERIFIED') throw new DomainError('KYC_REQUIRED', 'Verify your identity (eKYC) before linking a bank account');
-  const now = p.clock.now();
-  // The cap comes before anything about the account is looked at: otherwise its answer
-  // (429 here, 409 or 403 there) would tell a prober which accounts are linked or locked.
-  const recent = (await listLinks(userId)).filter((l) => Date.parse(l.createdAt) > now - DAY);
-  if (recent.length >= LINK_ABUSE.attemptsPerDay) {
-    throw new DomainError('RATE_LIMITED', `At most ${LINK_ABUSE.attemptsPerDay} link attempts a day`, undefined, { 'retry-after': '3600' });
-  }
-  await requireLinkingEnabled(req.body.bankCode);
-  const hash = accountHash((await p.secrets()).accountKey, req.body);
-  const [lock, listed] = await Promise.all([
-    getAccountLock(hash, now),
-    listHits({ deviceId: req.deviceId, phoneNumber: user.phoneNumber, accountHash: hash, identity: user.identity }, now),
-  ]);
-  if (lock) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
-  // A DENY list entry refuses the link as a locked account would (the contract's closest code); a
-  // REVIEW entry lets it be made: every charge through it then matches the same entry and goes to a human.
-  const denied = listed.filter((h) => h.action === 'DENY');
-  if (denied.length) throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account cannot be linked to this wallet', { reasons: denied.map((h) => LIST_REASON[h.kind]) });
-  if (await getAccountClaim(hash)) throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account is already linked to a wallet');
-
-  const linkId = `lnk_${randomUUID()}`;
-  const request = await p.bank.createAuthorizationRequest({ account: req.body, state: linkId });
-  const at = new Date(now).toISOString();
-  await createLink(
-    {
-      linkId, userId, bankCode: req.body.bankCode, branchCode: req.body.branchCode, accountMasked: maskAccount(req.body.accountNumber),
-      accountHash: hash, status: 'PENDING_BANK_AUTH', bankRequestId: request.requestId, createdAt: at, updatedAt: at,
-    },
-    { userId, actor: `user:${userId}`, action: 'LINK_REQUESTED', details: { linkId, bankCode: req.body.bankCode, deviceId: req.deviceId }, at: now },
-  );
-  return { status: 201, body: { linkId, status: 'PENDING_BANK_AUTH', authorizationUrl: request.authorizationUrl } };
+  const { bankCode, branchCode, accountNumber } = req.body;
+  const body = await startLink({ userId: callerOf(req).userId, account: { bankCode, branchCode, accountNumber }, deviceId: req.deviceId });
+  return { status: 201, body };
 }
 
-/**
- * A failed link attempt: the link fails, and the failure counts against the wallet
- * and the bank account. Enough of them freeze the wallet or lock the account.
- */
-async function failLink(link: LinkRecord, reason: string) {
-  const p = ports();
-  const now = p.clock.now();
-  emit(METRIC.linkFailure, 1, 'Count', { bankCode: link.bankCode });
-  await countBankSignal(link.bankCode, 'LINK_FAILURE');
-  await moveLink(link, 'FAILED', now, { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now }, { failureReason: reason });
-  await Promise.all([
-    addStrike(`USER#${link.userId}`, now, LINK_ABUSE.strikeRetentionDays, { reason, linkId: link.linkId }),
-    addStrike(`ACCOUNT#${link.accountHash}`, now, LINK_ABUSE.strikeRetentionDays, { reason, linkId: link.linkId, userId: link.userId }),
-  ]);
-  const since = now - LINK_ABUSE.windowHours * 3600_000;
-  const [walletStrikes, accountStrikes] = await Promise.all([strikesSince(`USER#${link.userId}`, since), strikesSince(`ACCOUNT#${link.accountHash}`, since)]);
-  await transact([
-    auditPut(config().tableName, {
-      userId: link.userId, actor: 'system:bank-links', action: 'LINK_STRIKE', reason,
-      details: { linkId: link.linkId, bankCode: link.bankCode, walletStrikes24h: walletStrikes.length, accountStrikes24h: accountStrikes.length }, at: now,
-    }),
-  ]);
-  if (walletStrikes.length >= LINK_ABUSE.walletStrikesToFreeze) {
-    // The one freeze: it also cancels the wallet's waiting charges.
-    await freezeWallet(link.userId, 'LINK_ABUSE', 'system:bank-links', { failedLinkAttempts24h: walletStrikes.length });
-  }
-  if (accountStrikes.length >= LINK_ABUSE.accountStrikesToLock && !(await getAccountLock(link.accountHash, now))) {
-    await lockAccount(link.accountHash, now + LINK_ABUSE.accountLockDays * DAY, 'REPEATED_LINK_FAILURES', {
-      userId: link.userId, actor: 'system:bank-links', action: 'BANK_ACCOUNT_LOCKED', reason: 'REPEATED_LINK_FAILURES',
-      details: { bankCode: link.bankCode, failures24h: accountStrikes.length, wallets: new Set(accountStrikes.map((s) => s.userId)).size }, at: now,
-    });
-    await notifyHolderSafely(link, { requestId: link.bankRequestId }, 'ACCOUNT_LOCKED',
-      NOTICES.accountLocked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, failures: accountStrikes.length }));
-  }
+async function authorize(req: HttpRequest<z.infer<typeof AuthorizeLinkBody>, Record<string, string>, LinkParams>) {
+  const body = await authorizeLink({ userId: callerOf(req).userId, linkId: req.params.linkId, authorizationCode: req.body.authorizationCode });
+  return { status: 200, body };
 }
 
-async function notifyHolderSafely(link: LinkRecord, target: { accountRef: string } | { requestId: string }, notice: 'LINKED' | 'ACCOUNT_LOCKED', message: string, notMeUrl?: string) {
-  try {
-    await ports().bank.notifyHolder({ bankCode: link.bankCode, target, notice, message, notMeUrl });
-  } catch (error) {
-    // The link stands; a failed notice is an operational alarm, not the user's error.
-    logger.error('holder notice failed', { linkId: link.linkId, notice, error: error as Error });
-  }
-}
-
-async function authorize(req: HttpRequest<z.infer<typeof AuthorizeLinkBody>, Record<string, string>, { linkId: string }>) {
-  const { userId } = callerOf(req);
-  const p = ports();
-  const [user, link] = await Promise.all([requireUser(userId), requireLink(userId, req.params.linkId)]);
-  mustBeActive(user);
-  if (link.status !== 'PENDING_BANK_AUTH') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
-  await requireLinkingEnabled(link.bankCode);
-  await refuseIfLocked(link);
-
-  let holder;
-  try {
-    // The wallet's verified phone goes to the bank, which answers whether it is the holder's registered phone.
-    holder = await p.bank.exchangeAuthorizationCode({
-      bankCode: link.bankCode, requestId: link.bankRequestId, authorizationCode: req.body.authorizationCode, walletPhoneNumber: user.phoneNumber,
-    });
-  } catch (e) {
-    if (e instanceof DomainError && e.code === 'BANK_AUTHORIZATION_FAILED') await failLink(link, 'BANK_AUTHORIZATION_FAILED');
-    throw e;
-  }
-  if (!user.identity || !holderMatches(holder, user.identity)) {
-    await failLink(link, 'HOLDER_MISMATCH');
-    throw new DomainError('HOLDER_MISMATCH', "The bank account holder is not the person whose identity this wallet verified");
-  }
-  const now = p.clock.now();
-  const code = await issueCode(p, 'link', link.linkId, now, { sendsInWindow: 1, windowStart: now });
-  const moved = await moveLink(
-    link, 'PENDING_CONFIRMATION', now,
-    { userId, actor: `user:${userId}`, action: 'LINK_BANK_AUTHORIZED', details: { linkId: link.linkId, phoneAttested: holder.phoneMatchesHolder === true }, at: now },
-    // Wallets cannot change their phone number; a feature that lets them must drop this attestation.
-    { accountRef: holder.accountRef, phoneAttested: holder.phoneMatchesHolder === true },
-    [linkCodePut(link.linkId, code.record)],
-  );
-  if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile');
-  await code.send(user.phoneNumber, (c) => SMS.linkCode[DEFAULT_LANG](c, link));
-  return { status: 200, body: { status: 'PENDING_CONFIRMATION' } };
-}
-
-async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string, string>, { linkId: string }>) {
-  const { userId } = callerOf(req);
-  const p = ports();
-  const [user, link] = await Promise.all([requireUser(userId), requireLink(userId, req.params.linkId)]);
-  mustBeActive(user);
-  if (link.status !== 'PENDING_CONFIRMATION') throw new DomainError('INVALID_STATE', `The link is ${link.status}`);
-  await refuseIfLocked(link);
-  const codeKey = keys.linkCode(link.linkId);
-  await verifyCode({
-    p, key: codeKey, purpose: 'link', subject: link.linkId, candidate: req.body.code,
-    spend: async (hash) => {
-      const now = p.clock.now();
-      const result = await activateLink(link, spendCode(codeKey, hash, CODE_POLICY.maxAttempts), now, {
-        userId, actor: `user:${userId}`, action: 'LINK_ACTIVATED', details: { linkId: link.linkId, bankCode: link.bankCode }, at: now,
-      });
-      if (result === 'ACCOUNT_TAKEN') {
-        await failLinkQuietly(link, 'ACCOUNT_ALREADY_LINKED');
-        throw new DomainError('ACCOUNT_ALREADY_LINKED', 'This bank account was linked to another wallet meanwhile');
-      }
-      return result === 'ACTIVATED';
-    },
-    onExhausted: () => failLink(link, 'CONFIRMATION_CODE_EXHAUSTED'),
-  });
-
-  const now = p.clock.now();
-  const { notMeTokenKey } = await p.secrets();
-  const token = signNotMeToken(notMeTokenKey, {
-    linkId: link.linkId, userId, expiresAt: Math.floor(now / 1000) + NOT_ME_TTL_DAYS * 86400, tokenId: randomUUID(), event: { kind: 'LINKED', at: Math.floor(now / 1000) },
-  });
-  await notifyHolderSafely(
-    link, { accountRef: link.accountRef! }, 'LINKED',
-    NOTICES.linked[BANK_NOTICE_LANG]({ accountMasked: link.accountMasked, at: now }),
-    `${config().notMePageUrl}?token=${token}`,
-  );
-  return { status: 200, body: { status: 'ACTIVE' } };
-}
-
-/** A lock covers links already under way: they fail (without a new strike) instead of finishing. */
-async function refuseIfLocked(link: LinkRecord) {
-  if (!(await getAccountLock(link.accountHash, ports().clock.now()))) return;
-  await failLinkQuietly(link, 'BANK_ACCOUNT_LOCKED');
-  throw new DomainError('BANK_ACCOUNT_LOCKED', 'This bank account is locked for linking; its holder has been told');
-}
-
-/** A race lost to another wallet is not abuse by this one: the link fails without a strike. */
-async function failLinkQuietly(link: LinkRecord, reason: string) {
-  const now = ports().clock.now();
-  await moveLink(link, 'FAILED', now, { userId: link.userId, actor: 'system:bank-links', action: 'LINK_FAILED', reason, details: { linkId: link.linkId }, at: now }, { failureReason: reason });
+async function confirm(req: HttpRequest<z.infer<typeof CodeBody>, Record<string, string>, LinkParams>) {
+  const body = await confirmLink({ userId: callerOf(req).userId, linkId: req.params.linkId, code: req.body.code });
+  return { status: 200, body };
 }
 
 async function list(req: HttpRequest) {
-  const { userId } = callerOf(req);
-  const links = await listLinks(userId);
-  links.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  return {
-    status: 200,
-    body: {
-      items: links.map((l) => ({
-        linkId: l.linkId, bankCode: l.bankCode, branchCode: l.branchCode, accountNumber: l.accountMasked, status: l.status, createdAt: l.createdAt,
-        ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}),
-      })),
-    },
-  };
+  return { status: 200, body: { items: await listBankLinks(callerOf(req).userId) } };
 }
 
-async function remove(req: HttpRequest<unknown, Record<string, string>, { linkId: string }>) {
-  const { userId } = callerOf(req);
-  const link = await requireLink(userId, req.params.linkId);
-  if (link.status === 'REMOVED' || link.status === 'FAILED') return { status: 204 };
-  // A suspended link (a not-me report, a bank event) keeps its claim on the account until ops release it:
-  // removing it would free the victim's account for another wallet.
-  if (link.status === 'SUSPENDED') throw new DomainError('INVALID_STATE', 'This link is suspended; only support can remove it', { status: link.status });
-  const now = ports().clock.now();
-  const holdsClaim = link.status === 'ACTIVE';
-  const moved = await moveLink(
-    link, 'REMOVED', now, { userId, actor: `user:${userId}`, action: 'LINK_REMOVED', details: { linkId: link.linkId, from: link.status }, at: now }, {},
-    holdsClaim ? [releaseClaimItem(link), accountWalletItem(link.accountHash, userId, now)] : [],
-  );
-  if (!moved) throw new DomainError('INVALID_STATE', 'The link changed meanwhile; try again');
-  // Charges still waiting on this link stop now; one that races this removal fails its own guard.
-  await cancelWaiting(userId, 'LINK_NOT_ACTIVE', `user:${userId}`, (c) => c.linkId === link.linkId);
+async function remove(req: HttpRequest<unknown, Record<string, string>, LinkParams>) {
+  await unlink({ userId: callerOf(req).userId, linkId: req.params.linkId });
   return { status: 204 };
 }
 

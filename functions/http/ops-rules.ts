@@ -1,93 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { activateProposal, fraudLabels, getActiveRules, getProposal, listProposals, putProposal, recordedDecisions, rejectProposal, type RulesProposal } from '../adapters/rules-repo';
-import { staffOf } from '../adapters/staff-repo';
-import { rememberActiveRules } from '../app/active-rules';
-import { backtest } from '../domain/backtest';
-import { changedRules, withDefaults, type Rules } from '../domain/rules';
-import { DomainError } from '../shared/errors';
+import { decideRuleProposal, listRuleProposals, proposeRules, rulesInForce } from '../app/rules-admin';
+import type { Rules } from '../domain/rules';
 import type { HttpRequest, RouteImpl } from '../shared/http';
-import { ports } from '../shared/runtime';
 import type { RulesDecisionBody, RulesProposalBody, RulesProposalsQuery } from '../shared/schemas';
 
-/** Rule changes are audited under this subject (GET /v1/ops/audit?userId=rules). */
-const AUDIT_SUBJECT = 'rules';
-/** Changes as one line each in audit records (the redactor would hide a field named `to`, which it reads as a phone number). */
-const changeLines = (changes: { rule: string; from: number; to: number }[]) => changes.map((c) => `${c.rule}: ${c.from} → ${c.to}`);
-export const BACKTEST_DAYS = 30;
-
-/** The set in force, read from the table (not the 60-second cache): ops see what the next cache refresh will use. */
 async function getRules() {
-  const active = await getActiveRules();
-  return { status: 200, body: active };
+  return { status: 200, body: await rulesInForce() };
 }
-
-const proposalView = (p: RulesProposal) => ({
-  // Read over today's defaults like the active set: a proposal made before a rule was added still has every rule.
-  proposalId: p.proposalId, rules: withDefaults(p.rules), note: p.note, baseVersion: p.baseVersion, changes: p.changes, backtest: p.backtest,
-  proposalStatus: p.proposalStatus, proposedBy: p.proposedBy, createdAt: p.createdAt,
-  ...(p.decidedBy ? { decidedBy: p.decidedBy, decidedAt: p.decidedAt } : {}),
-  ...(p.activatedVersion ? { activatedVersion: p.activatedVersion } : {}),
-});
 
 async function proposals(req: HttpRequest<unknown, z.infer<typeof RulesProposalsQuery>>) {
-  return { status: 200, body: { items: (await listProposals(req.query.status ?? 'OPEN')).map(proposalView) } };
+  return { status: 200, body: await listRuleProposals({ status: req.query.status }) };
 }
 
-/**
- * A proposal is backtested when it is made, against the version in force: the recorded facts of
- * every charge decision of the last 30 days, replayed through decide() under both rule sets.
- */
 async function propose(req: HttpRequest<z.infer<typeof RulesProposalBody>>) {
-  const st = await staffOf(req);
-  const now = ports().clock.now();
-  const from = now - BACKTEST_DAYS * 86_400_000;
-  const current = await getActiveRules();
-  const rules = req.body.rules as Rules;
-  const changes = changedRules(current.rules, rules);
-  if (!changes.length) {
-    throw new DomainError('VALIDATION_ERROR', 'The proposal changes no rule', { issues: [{ in: 'body', path: 'rules', message: `equals version ${current.version}, the rules in force` }] });
-  }
-  const [records, labels] = await Promise.all([recordedDecisions(from, now), fraudLabels(from)]);
-  const result = { ...backtest(records, labels, current.rules, rules), from: new Date(from).toISOString(), to: new Date(now).toISOString() };
-  const proposal: RulesProposal = {
-    proposalId: `rp_${randomUUID()}`, rules, note: req.body.note, baseVersion: current.version, changes, backtest: result,
-    proposalStatus: 'OPEN', proposedById: st.id, proposedBy: st.email, createdAt: new Date(now).toISOString(),
-  };
-  await putProposal(proposal, {
-    userId: AUDIT_SUBJECT, actor: st.actor, action: 'RULES_PROPOSED', reason: req.body.note,
-    details: { proposalId: proposal.proposalId, baseVersion: current.version, changes: changeLines(changes), charges: result.charges, changed: result.changed }, at: now,
-  });
-  return { status: 201, body: { proposalId: proposal.proposalId, baseVersion: current.version, changes, backtest: result } };
+  return { status: 201, body: await proposeRules({ caller: req.caller, rules: req.body.rules as Rules, note: req.body.note }) };
 }
 
-/** Maker-checker: the proposer can neither approve nor withdraw their own proposal; anyone else can do either. */
 async function decideProposal(req: HttpRequest<z.infer<typeof RulesDecisionBody>, Record<string, string>, { proposalId: string }>) {
-  const st = await staffOf(req);
-  const p = await getProposal(req.params.proposalId);
-  if (!p) throw new DomainError('NOT_FOUND', 'No such rules proposal');
-  if (p.proposalStatus !== 'OPEN') throw new DomainError('INVALID_STATE', `The proposal is already ${p.proposalStatus}`, { proposalStatus: p.proposalStatus });
-  if (p.proposedById === st.id) throw new DomainError('SECOND_APPROVER_REQUIRED', 'You proposed these rules; another member of staff must decide on them', { proposedBy: p.proposedBy });
-  const now = ports().clock.now();
-  const current = await getActiveRules();
-  const audit = {
-    userId: AUDIT_SUBJECT, actor: st.actor, ...(req.body.note ? { reason: req.body.note } : {}), at: now,
-    details: { proposalId: p.proposalId, proposedBy: p.proposedBy, baseVersion: p.baseVersion, changes: changeLines(p.changes) },
-  };
-  if (req.body.decision === 'REJECT') {
-    if (!(await rejectProposal(p, st.email, { ...audit, action: 'RULES_REJECTED' }))) throw new DomainError('INVALID_STATE', 'The proposal was decided meanwhile');
-    return { status: 200, body: { proposalId: p.proposalId, proposalStatus: 'REJECTED', version: current.version } };
-  }
-  // Its backtest compared it with the version it was made against: over a newer one it would undo
-  // changes nobody backtested against it. It is proposed again instead.
-  if (current.version !== p.baseVersion) {
-    throw new DomainError('INVALID_STATE', `The proposal was made against version ${p.baseVersion}; version ${current.version} is in force now: propose it again`, { baseVersion: p.baseVersion, version: current.version });
-  }
-  const version = await activateProposal(p, current, st.email, { ...audit, action: 'RULES_ACTIVATED', details: { ...audit.details, version: current.version + 1 } });
-  if (version === 'STALE') throw new DomainError('INVALID_STATE', 'The proposal was decided, or other rules activated, meanwhile');
-  // This process uses it at once; every other function within its cache's 60 seconds.
-  rememberActiveRules({ version, rules: withDefaults(p.rules) });
-  return { status: 200, body: { proposalId: p.proposalId, proposalStatus: 'APPROVED', version } };
+  return { status: 200, body: await decideRuleProposal({ caller: req.caller, proposalId: req.params.proposalId, ...req.body }) };
 }
 
 export const RULES_ROUTES: Record<string, RouteImpl> = {

@@ -7,15 +7,15 @@
  * (functions/store/<area>.ts, in domain verbs), the entry is typed by its DynamoDB module.
  */
 export interface Stores {
-  users: typeof import('../adapters/users-repo');
-  codes: typeof import('../adapters/codes-repo');
-  ekyc: typeof import('../adapters/ekyc-repo');
-  smsLimits: typeof import('../adapters/sms-limits');
-  links: typeof import('../adapters/links-repo');
-  banks: typeof import('../adapters/banks-repo');
+  users: import('./users').UserStore;
+  codes: import('./codes').CodeStore;
+  ekyc: import('./ekyc').EkycStore;
+  smsLimits: import('./sms-limits').SmsLimitStore;
+  links: import('./links').LinkStore;
+  banks: import('./banks').BankStore;
   charges: typeof import('../adapters/charges-repo');
-  reviews: typeof import('../adapters/reviews-repo');
-  rules: typeof import('../adapters/rules-repo');
+  reviews: import('./reviews').ReviewStore;
+  rules: import('./rules').RulesStore;
   lists: typeof import('../adapters/lists-repo');
   claims: typeof import('../adapters/claims-repo');
   staff: typeof import('../adapters/staff-repo');
@@ -26,15 +26,15 @@ type Factories = { [K in keyof Stores]: () => Stores[K] };
 
 /* Required on first use: a function loads only the DynamoDB modules it calls. */
 const dynamo: Factories = {
-  users: () => require('../adapters/users-repo'),
-  codes: () => require('../adapters/codes-repo'),
-  ekyc: () => require('../adapters/ekyc-repo'),
-  smsLimits: () => require('../adapters/sms-limits'),
-  links: () => require('../adapters/links-repo'),
-  banks: () => require('../adapters/banks-repo'),
+  users: () => (require('../adapters/users-repo') as typeof import('../adapters/users-repo')).dynamoUsers,
+  codes: () => (require('../adapters/codes-repo') as typeof import('../adapters/codes-repo')).dynamoCodes,
+  ekyc: () => (require('../adapters/ekyc-repo') as typeof import('../adapters/ekyc-repo')).dynamoEkyc,
+  smsLimits: () => (require('../adapters/sms-limits') as typeof import('../adapters/sms-limits')).dynamoSmsLimits,
+  links: () => (require('../adapters/links-repo') as typeof import('../adapters/links-repo')).dynamoLinks,
+  banks: () => (require('../adapters/banks-repo') as typeof import('../adapters/banks-repo')).dynamoBanks,
   charges: () => require('../adapters/charges-repo'),
-  reviews: () => require('../adapters/reviews-repo'),
-  rules: () => require('../adapters/rules-repo'),
+  reviews: () => (require('../adapters/reviews-repo') as typeof import('../adapters/reviews-repo')).reviewsRepo,
+  rules: () => (require('../adapters/rules-repo') as typeof import('../adapters/rules-repo')).rulesRepo,
   lists: () => require('../adapters/lists-repo'),
   claims: () => require('../adapters/claims-repo'),
   staff: () => require('../adapters/staff-repo'),

@@ -1,6 +1,6 @@
 import { ConfigError, DEFAULT_ALARMS, stageConfig } from '../../lib/config';
 
-const PROD_PROVIDERS = { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' };
+const PROD_PROVIDERS = { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com', serviceSecretName: 'anshin-wallet/prod' };
 
 describe('stage configuration', () => {
   const read = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -26,6 +26,26 @@ describe('stage configuration', () => {
     expect(() => stageConfig(read({ stage: 'prod', ekycProviderUrl: PROD_PROVIDERS.ekycProviderUrl }), {})).toThrow(/"bankGatewayUrl" is required for stage prod/);
     expect(() => stageConfig(read({ stage: 'prod', bankGatewayUrl: PROD_PROVIDERS.bankGatewayUrl }), {})).toThrow(/"ekycProviderUrl" is required for stage prod/);
     expect(stageConfig(read({ stage: 'prod', ...PROD_PROVIDERS }), {})).toMatchObject(PROD_PROVIDERS);
+  });
+
+  it('refuses a prod synth without the secret the deployer created, naming the context key and how to create it', () => {
+    const { serviceSecretName: _, ...withoutSecret } = PROD_PROVIDERS;
+    expect(() => stageConfig(read({ stage: 'prod', ...withoutSecret }), {})).toThrow(/"serviceSecretName" is required for stage prod.*aws secretsmanager create-secret/);
+    // dev creates the secret itself unless told to use one.
+    expect(stageConfig(read({}), {}).serviceSecretName).toBeUndefined();
+    expect(stageConfig(read({ serviceSecretName: 'anshin-wallet/dev' }), {}).serviceSecretName).toBe('anshin-wallet/dev');
+  });
+
+  it('takes a secret name, never a value or an ARN, nor a name Secrets Manager could read as an ARN suffix', () => {
+    for (const bad of ['{"bankApiKey":"k"}', 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x-AbCdEf', 'has space', 'anshin/prod-abc123']) {
+      expect(() => stageConfig(read({ serviceSecretName: bad }), {})).toThrow(/serviceSecretName/);
+    }
+  });
+
+  it('takes the webhook secrets a provider issues (never the API keys, which always are)', () => {
+    expect(stageConfig(read({}), {}).providerIssuedSecrets).toEqual([]);
+    expect(stageConfig(read({ providerIssuedSecrets: 'ekycWebhookSecret, bankWebhookSecret' }), {}).providerIssuedSecrets).toEqual(['ekycWebhookSecret', 'bankWebhookSecret']);
+    for (const bad of ['masterKey', 'bankApiKey', 'ekycWebhookSecret,other']) expect(() => stageConfig(read({ providerIssuedSecrets: bad }), {})).toThrow(/providerIssuedSecrets/);
   });
 
   it('refuses malformed values instead of deploying them', () => {

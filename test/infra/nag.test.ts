@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { STAGES } from '../../lib/config';
-import { synth } from './synth';
+import { PROD_CONTEXT, synth } from './synth';
 
 /**
  * cdk-nag's AWS Solutions pack over both stages: no error and no warning may be left
@@ -35,8 +35,8 @@ it('is not a rubber stamp: a bucket with default settings is reported', () => {
 });
 
 describe.each(STAGES)('cdk-nag AwsSolutions, %s', (stage) => {
-  // prod refuses to synthesize without its provider URLs (lib/config.ts).
-  const providers: Record<string, string> = stage === 'prod' ? { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' } : {};
+  // prod refuses to synthesize without its provider URLs and service secret (lib/config.ts).
+  const providers: Record<string, string> = stage === 'prod' ? PROD_CONTEXT : {};
   const s = () => synth(stage, providers, { bundle: false });
 
   it('leaves no unacknowledged error or warning', () => {

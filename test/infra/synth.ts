@@ -6,6 +6,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { stageConfig, type Stage } from '../../lib/config';
 import { WalletStack } from '../../lib/wallet-stack';
 
+/** What prod refuses to synthesize without (lib/config.ts): the provider URLs and the secret the deployer created. */
+export const PROD_CONTEXT: Record<string, string> = {
+  ekycProviderUrl: 'https://ekyc.example.com',
+  bankGatewayUrl: 'https://bank-gw.example.com',
+  serviceSecretName: 'anshin-wallet/prod',
+};
+
 export interface Synth {
   stack: WalletStack;
   template: Template;

@@ -13,7 +13,7 @@ import { ROUTE_THROTTLES } from '../../lib/constructs/api';
 import { CONSOLE_DIR, contentSecurityPolicy } from '../../lib/constructs/ops-console';
 import { browserMessagesScript } from '../../functions/shared/messages';
 import { SCHEDULES } from '../../lib/wallet-stack';
-import { idOf, synth, type Synth } from './synth';
+import { idOf, PROD_CONTEXT, synth, type Synth } from './synth';
 import type { Definition, State } from '../support/asl';
 
 /** What each capability of the catalog must grant, beyond the table actions. */
@@ -82,7 +82,7 @@ let prod: Synth;
 beforeAll(() => {
   // Bundles every function with esbuild once; prod reuses the bundles (see synth.ts).
   dev = synth('dev');
-  prod = synth('prod', { ekycProviderUrl: 'https://ekyc.example.com', bankGatewayUrl: 'https://bank-gw.example.com' });
+  prod = synth('prod', PROD_CONTEXT);
 }, 120_000);
 
 describe('API', () => {
@@ -193,6 +193,9 @@ describe('functions', () => {
       expect.stringMatching(/^AWS679f53fac002430cb0da5b7982bd2287/),
       expect.stringMatching(/^CustomCDKBucketDeployment/),
       expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProvider/),
+      // The service secret's deploy-time step and its Provider framework (test/infra/service-secret.test.ts).
+      idOf(dev, dev.stack.secrets.node.findChild('SetupFunction') as never),
+      expect.stringMatching(/^SecretsSetupProviderframeworkonEvent/),
     ]);
   });
 
@@ -427,7 +430,8 @@ describe('identity and secrets', () => {
     }
   });
 
-  it('generates the master key into the JSON the functions read, with a placeholder for each provider value', () => {
+  it('generates the master key into the JSON the functions read, from a template that never changes (a change would regenerate the master key)', () => {
+    // The literal, not SECRET_TEMPLATE: editing the constant must fail here. The deploy-time step fills the webhook secrets (service-secret.test.ts).
     dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: {
         SecretStringTemplate: JSON.stringify({ ekycWebhookSecret: 'set-me', ekycApiKey: 'set-me', bankApiKey: 'set-me', bankWebhookSecret: 'set-me' }),

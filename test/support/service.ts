@@ -6,9 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IdentityProvider, OpsAlerts, Tokens } from '../../functions/app/ports';
+import { resetActiveRulesForTests } from '../../functions/app/active-rules';
+import type { IdentityProvider, OpsAlerts, Tokens, WorkflowEngine } from '../../functions/app/ports';
 import { secretsFrom } from '../../functions/adapters/secrets';
 import { resetConfigForTests } from '../../functions/shared/config';
+import { DomainError } from '../../functions/shared/errors';
 import { usePorts } from '../../functions/shared/runtime';
 import { useStores } from '../../functions/store';
 import { memoryStores } from '../../functions/store/memory';
@@ -26,13 +28,13 @@ export const SERVICE_URL = 'http://service.invalid';
 export const EKYC_WEBHOOK_SECRET = 'service-ekyc-webhook-secret';
 export const BANK_WEBHOOK_SECRET = 'service-bank-webhook-secret';
 
-/** Cognito as the use cases see it: sign-ins by email, each with its own sub. */
+/** Cognito as the use cases see it (functions/adapters/cognito.ts): sign-ins by email, each with its own sub, refusals as its DomainErrors. */
 export class MemoryIdentity implements IdentityProvider {
   readonly users = new Map<string, { sub: string; password: string; groups: string[] }>();
   private seq = 0;
   async createUser(email: string, password: string) {
     const key = email.toLowerCase();
-    if (this.users.has(key)) throw Object.assign(new Error('exists'), { name: 'UsernameExistsException' });
+    if (this.users.has(key)) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
     const sub = `sub-${++this.seq}`;
     this.users.set(key, { sub, password, groups: [] });
     return { userId: sub };
@@ -46,7 +48,7 @@ export class MemoryIdentity implements IdentityProvider {
   }
   async signIn(email: string, password: string): Promise<Tokens> {
     const u = this.users.get(email.toLowerCase());
-    if (!u || u.password !== password) throw Object.assign(new Error('bad credentials'), { name: 'NotAuthorizedException' });
+    if (!u || u.password !== password) throw new DomainError('INVALID_CREDENTIALS', 'Wrong email or password');
     return { accessToken: `access-${u.sub}`, idToken: `id-${u.sub}`, refreshToken: `refresh-${u.sub}`, expiresIn: 3600 };
   }
 }
@@ -92,8 +94,15 @@ export function serviceWorld(): ServiceWorld {
   const alerts: { subject: string; message: string }[] = [];
   const opsAlerts: OpsAlerts = { notify: async (subject, message) => void alerts.push({ subject, message }) };
   // The charge workflow is the one CDK synthesizes, run by aws-local-stepfunctions; its tasks run in this process.
-  definition ??= synthesizeChargeDefinition();
-  const workflow = new LocalWorkflowEngine(definition, invokeLocal, () => undefined);
+  // Synthesizing takes seconds, so it happens when a test first starts or inspects an execution, not per world.
+  let engine: LocalWorkflowEngine | undefined;
+  const engineNow = () => (engine ??= new LocalWorkflowEngine((definition ??= synthesizeChargeDefinition()), invokeLocal, () => undefined));
+  const workflow: WorkflowEngine = {
+    start: (name, input) => engineNow().start(name, input),
+    isRunning: (name) => engineNow().isRunning(name),
+    succeed: (token, output) => engineNow().succeed(token, output),
+    fail: (token, error, cause) => engineNow().fail(token, error, cause),
+  };
   const secrets = secretsFrom({
     masterKey: 'service-master-key-0123456789abcdef',
     ekycWebhookSecret: EKYC_WEBHOOK_SECRET,
@@ -101,5 +110,20 @@ export function serviceWorld(): ServiceWorld {
   });
   usePorts({ sms, bank, ekyc, identity, clock, workflow, faults, alerts: opsAlerts, secrets: async () => secrets });
   useStores(memoryStores(world));
-  return { world, clock, sms, bank, ekyc, identity, workflow, faults, alerts, close: () => rmSync(dir, { recursive: true, force: true }) };
+  // The rule set in force is cached for 60 s process-wide: a new world starts from its own (empty) rules store.
+  resetActiveRulesForTests();
+  return {
+    world,
+    clock,
+    sms,
+    bank,
+    ekyc,
+    identity,
+    faults,
+    alerts,
+    get workflow() {
+      return engineNow();
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { LIMITS, RISK_POLICY } from '../../functions/domain/policy';
+import { safeFacts } from '../support/risk-facts';
 import { decide as decideWithFacts, denyError, jstDay, type ChargeFacts, type Decision, type Outcome, type ReasonCode } from '../../functions/domain/risk';
 
 /** Outcome and reasons (what most tests compare); the facts per reason have tests of their own. */
@@ -17,33 +18,7 @@ const decide = (f: ChargeFacts, rules?: Parameters<typeof decideWithFacts>[1]): 
 const HOUR = 3600_000;
 const NOW = Date.UTC(2026, 5, 15, 3, 0, 0);
 
-/** An old wallet, an old vetted link with debits up to 100,000 (200,000 a day), a trusted device: a small charge is ALLOW. */
-const SAFE: ChargeFacts = {
-  amount: 1_000,
-  now: NOW,
-  walletStatus: 'ACTIVE',
-  walletCreatedAt: NOW - 400 * HOUR,
-  balance: 0,
-  pending: 0,
-  dayTotal: 0,
-  bankChargingEnabled: true,
-  linkStatus: 'ACTIVE',
-  linkActivatedAt: NOW - 400 * HOUR,
-  linkNotifiedAt: NOW - 400 * HOUR,
-  phoneAttested: false,
-  linkVetted: true,
-  linkExposure30d: 60_000,
-  linkLargestDebit: 100_000,
-  linkDayTotal: 0,
-  linkLargestDay: 200_000,
-  chargesInLastHour: 0,
-  deviceSeen: true,
-  accountFailedLinksByOthers: 0,
-  accountLastActiveElsewhereAt: undefined,
-  deviceOtherWalletsSeenAt: [],
-  deviceFirstSeenAt: NOW - 400 * HOUR,
-  deviceYenSinceFirstSeen: 0,
-};
+const SAFE: ChargeFacts = safeFacts(NOW);
 const facts = (over: Partial<ChargeFacts>): ChargeFacts => ({ ...SAFE, ...over });
 
 const SEVERITY: Record<Outcome, number> = { ALLOW: 0, CHALLENGE: 1, HOLD: 2, REVIEW: 3, DENY: 4 };

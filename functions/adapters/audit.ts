@@ -4,19 +4,11 @@ import { config } from '../shared/config';
 import { ddb, type TransactItem } from '../store/dynamo';
 import { keys } from '../shared/table';
 import { redact } from '../shared/redact';
+import type { AuditEntry, AuditRecord } from '../domain/audit';
+import type { AuditStore } from '../store/audit';
 
 export type { TransactItem };
-
-/** Who did what to whom, when and why. Written in the same transaction as the change it records. */
-export interface AuditEntry {
-  userId: string;
-  /** `user:<id>`, `ops:<staff email or id>`, `system:<component>`, `provider:ekyc`, `bank:<code>`. */
-  actor: string;
-  action: string;
-  reason?: string;
-  details?: Record<string, unknown>;
-  at: number;
-}
+export type { AuditEntry } from '../domain/audit';
 
 export function auditPut(tableName: string, entry: AuditEntry): TransactItem {
   const at = new Date(entry.at).toISOString();
@@ -42,7 +34,7 @@ export function auditPut(tableName: string, entry: AuditEntry): TransactItem {
   };
 }
 
-export async function auditTrail(subject: string, limit = 200): Promise<Record<string, unknown>[]> {
+export async function auditTrail(subject: string, limit = 200): Promise<AuditRecord[]> {
   const out = await ddb().send(
     new QueryCommand({
       TableName: config().tableName,
@@ -52,5 +44,7 @@ export async function auditTrail(subject: string, limit = 200): Promise<Record<s
       Limit: limit,
     }),
   );
-  return out.Items ?? [];
+  return (out.Items ?? []) as AuditRecord[];
 }
+
+export const auditStore: AuditStore = { auditTrail };

@@ -1,33 +1,12 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Claim, ClaimedCharge, ClaimStatus, NotMeReport } from '../domain/claim';
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import type { TransactItem } from './audit';
-import { ddb, isConditionFailure } from '../store/dynamo';
-import type { ChargeRecord } from './charges-repo';
+import { auditPut, type TransactItem } from './audit';
+import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
+import type { ClaimStore } from '../store/claims';
 
-/** OPENING: the claim is being assembled (its charges marked in batches); not listed, not payable. */
-export type ClaimStatus = 'OPENING' | 'OPEN' | 'PAYING' | 'PAID' | 'DENIED';
-
-/** A compensation claim: charges that drained one bank account through one wallet. */
-export interface Claim {
-  claimId: string;
-  userId: string;
-  linkId: string;
-  bankCode: string;
-  accountRef: string;
-  chargeIds: string[];
-  amount: number;
-  claimStatus: ClaimStatus;
-  source: string;
-  note: string;
-  createdAt: string;
-  createdBy: string;
-  decidedBy?: string;
-  decidedAt?: string;
-  refunded?: number;
-  clawback?: number;
-  loss?: number;
-}
+export type { Claim, ClaimStatus } from '../domain/claim';
 
 const table = () => config().tableName;
 
@@ -96,7 +75,7 @@ export async function deleteOpeningClaim(claimId: string): Promise<void> {
  * A charge joins at most one claim: the condition stops paying the same charge twice.
  * Marking it again for the same claim changes nothing, so a retried batch finishes the job.
  */
-export function claimChargeItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, claimId: string): TransactItem {
+export function claimChargeItem(charge: ClaimedCharge, claimId: string): TransactItem {
   return {
     Update: {
       TableName: table(),
@@ -110,7 +89,7 @@ export function claimChargeItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId'
 }
 
 /** Frees a charge from a claim (a denied or abandoned one), so it can be claimed again. */
-export function unclaimChargeItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, claimId: string): TransactItem {
+export function unclaimChargeItem(charge: ClaimedCharge, claimId: string): TransactItem {
   return {
     Update: {
       TableName: table(),
@@ -147,3 +126,121 @@ export function moveClaimItem(claimId: string, from: ClaimStatus, to: ClaimStatu
     },
   };
 }
+
+/** DynamoDB takes at most 100 items in one transaction: claims of any size are marked in batches. */
+const BATCH = 100;
+const batches = <T>(items: T[]): T[][] => Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+
+/** Runs each item on its own, for a batch that failed as a whole: items whose condition already holds the outcome change nothing. */
+async function eachIgnoringConditions(items: TransactItem[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const item of items) {
+    try {
+      await transact([item]);
+    } catch (e) {
+      if (!cancellationReasons(e)) throw e;
+      failed.push(String((item.Update?.Key as { sk?: string } | undefined)?.sk ?? '').replace(/^CHARGE#/, ''));
+    }
+  }
+  return failed;
+}
+
+/** True if the transaction ran, false if a condition cancelled it. */
+async function transactIf(items: TransactItem[]): Promise<boolean> {
+  try {
+    await transact(items);
+    return true;
+  } catch (e) {
+    if (!cancellationReasons(e)) throw e;
+    return false;
+  }
+}
+
+export const claimStore: ClaimStore = {
+  get: getClaim,
+  listOpen: openClaims,
+  listClosed: closedClaims,
+  async ownerOfCharge(chargeId) {
+    return (await findChargeKey(chargeId))?.pk.replace(/^USER#/, '');
+  },
+  begin: putOpeningClaim,
+  async markCharges(claimId, charges) {
+    for (const batch of batches(charges)) if (!(await transactIf(batch.map((c) => claimChargeItem(c, claimId))))) return false;
+    return true;
+  },
+  async unmarkCharges(claimId, charges) {
+    const failed: string[] = [];
+    for (const batch of batches(charges)) {
+      const items = batch.map((c) => unclaimChargeItem(c, claimId));
+      // Some of a failed batch were freed by an earlier try: each is tried on its own.
+      if (!(await transactIf(items))) failed.push(...(await eachIgnoringConditions(items)));
+    }
+    return failed;
+  },
+  discard: deleteOpeningClaim,
+  open: (claim, audit) => transactIf([openClaimItem(claim), auditPut(table(), audit)]),
+  startPaying: (claimId, decidedBy) => transactIf([moveClaimItem(claimId, 'OPEN', 'PAYING', { decidedBy })]),
+  async pay(claim, { balanceBefore, clawback, loss, postings, at: now, audit }) {
+    const at = new Date(now).toISOString();
+    const entryId = `ent_${claim.claimId.slice(4)}`;
+    const entryKey = clawback > 0 ? keys.entry(claim.userId, at, entryId) : { pk: keys.operatorLedger, sk: `ENTRY#${at}#${entryId}` };
+    try {
+      await transact([
+        moveClaimItem(claim.claimId, 'PAYING', 'PAID', { refunded: claim.amount, clawback, loss, decidedAt: at, decidedBy: audit.actor }),
+        {
+          Put: {
+            TableName: table(),
+            Item: {
+              ...entryKey, type: 'ENTRY', entryId, entryType: 'COMPENSATION', postings, amount: claim.amount, balanceAfter: balanceBefore - clawback,
+              refundKey: `comp-${claim.claimId}`, claimId: claim.claimId, bankCode: claim.bankCode, createdAt: at,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...(clawback > 0
+          ? [{
+              Update: {
+                TableName: table(),
+                Key: keys.wallet(claim.userId),
+                UpdateExpression: 'SET balance = :after, version = version + :one',
+                ConditionExpression: 'balance = :before',
+                ExpressionAttributeValues: { ':before': balanceBefore, ':after': balanceBefore - clawback, ':one': 1 },
+              },
+            }]
+          : []),
+        auditPut(table(), audit),
+      ]);
+      return 'PAID';
+    } catch (e) {
+      const reasons = cancellationReasons(e);
+      if (!reasons) throw e;
+      return reasons[0] === 'ConditionalCheckFailed' ? 'NOT_PAYING' : 'WALLET_CHANGED';
+    }
+  },
+  deny: (claimId, decidedBy, decidedAt, audit) => transactIf([moveClaimItem(claimId, 'OPEN', 'DENIED', { decidedBy, decidedAt }), auditPut(table(), audit)]),
+  async report(tokenId) {
+    const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.notMeReport(tokenId), ConsistentRead: true }));
+    return out.Item as NotMeReport | undefined;
+  },
+  async recordReport(tokenId, report) {
+    try {
+      await ddb().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...keys.notMeReport(tokenId), type: 'NOT_ME_REPORT', ...report, gsi1pk: keys.notMeReportsIndexKey, gsi1sk: report.reportedAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  },
+  async settleReport(tokenId, response) {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: table(), Key: keys.notMeReport(tokenId),
+        UpdateExpression: 'SET #r = if_not_exists(#r, :r)', ExpressionAttributeNames: { '#r': 'response' }, ExpressionAttributeValues: { ':r': response },
+      }),
+    );
+  },
+};

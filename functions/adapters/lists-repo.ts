@@ -1,23 +1,15 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { accountHash } from '../domain/bank-link';
-import { identityValue, type ListAction, type ListHit, type ListKind } from '../domain/lists';
+import { identityValue, type ListEntry, type ListHit, type ListKind, type ListProbe } from '../domain/lists';
 import { config } from '../shared/config';
 import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
 import { auditPut, type AuditEntry, type TransactItem } from './audit';
-import { ddb } from '../store/dynamo';
+import { cancellationReasons, ddb, transact } from '../store/dynamo';
+import type { KeyedListEntry, ListStore } from '../store/lists';
 import { deviceHash } from './users-repo';
 
-export interface ListEntry {
-  kind: ListKind;
-  /** What ops typed, canonical; a bank account only masked (its number is stored nowhere in clear). */
-  value: string;
-  action: ListAction;
-  until: string;
-  reason: string;
-  createdAt: string;
-  createdBy: string;
-}
+export type { ListEntry, ListProbe } from '../domain/lists';
 
 const table = () => config().tableName;
 
@@ -51,8 +43,8 @@ export function deleteEntryItem(kind: ListKind, key: string): TransactItem {
 export const listAudit = (entry: AuditEntry) => auditPut(table(), entry);
 
 /** The entries in force, each with the key it is stored under (for a sealed reference to it). */
-export async function listEntries(now: number): Promise<(ListEntry & { key: string })[]> {
-  const items: (ListEntry & { key: string })[] = [];
+export async function listEntries(now: number): Promise<KeyedListEntry[]> {
+  const items: KeyedListEntry[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const out = await ddb().send(
@@ -62,14 +54,6 @@ export async function listEntries(now: number): Promise<(ListEntry & { key: stri
     cursor = out.LastEvaluatedKey;
   } while (cursor);
   return items.filter((e) => Date.parse(e.until) > now);
-}
-
-/** What a charge or a link is checked against: each key that it has. */
-export interface ListProbe {
-  deviceId?: string;
-  phoneNumber?: string;
-  accountHash?: string;
-  identity?: { fullNameKana: string; dateOfBirth: string };
 }
 
 /**
@@ -89,3 +73,21 @@ export async function listHits(probe: ListProbe, now: number): Promise<ListHit[]
     .filter((h): h is ListHit => !!h && Date.parse(h.until) > now)
     .map((h) => ({ kind: h.kind, action: h.action, reason: h.reason, until: h.until }));
 }
+
+export const listStore: ListStore = {
+  listHits,
+  listKey,
+  listEntries,
+  async putEntry(key, entry, audit) {
+    await transact([putEntryItem(key, entry), listAudit(audit)]);
+  },
+  async deleteEntry(kind, key, audit) {
+    try {
+      await transact([deleteEntryItem(kind, key), listAudit(audit)]);
+      return true;
+    } catch (e) {
+      if (cancellationReasons(e)) return false;
+      throw e;
+    }
+  },
+};

@@ -1,16 +1,12 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import { callerOf, parseGroups, type Caller } from '../shared/http';
+import type { Caller } from '../shared/http';
 import { keys } from '../shared/table';
 import { ddb } from '../store/dynamo';
+import { staffMember, type Staff } from '../domain/staff';
+import { opsSubOf, staffCaller, type StaffStore } from '../store/staff';
 
-/** A member of staff: the stable id (Cognito sub) decides who is who; the e-mail is what people read. */
-export interface Staff {
-  id: string;
-  email: string;
-  /** `ops:<email>`: how audit records name them. */
-  actor: string;
-}
+export type { Staff } from '../domain/staff';
 
 /**
  * Cognito's access token carries the sub and groups but not the e-mail (with e-mail sign-in its
@@ -19,9 +15,9 @@ export interface Staff {
  */
 export async function recordStaffSignIn(accessToken: string, email: string, now: number): Promise<void> {
   try {
-    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (typeof claims.sub !== 'string' || !parseGroups(claims['cognito:groups']).includes('ops')) return;
-    await ddb().send(new PutCommand({ TableName: config().tableName, Item: { ...keys.staff(claims.sub), type: 'STAFF', staffId: claims.sub, email, signedInAt: new Date(now).toISOString() } }));
+    const sub = opsSubOf(accessToken);
+    if (!sub) return;
+    await ddb().send(new PutCommand({ TableName: config().tableName, Item: { ...keys.staff(sub), type: 'STAFF', staffId: sub, email, signedInAt: new Date(now).toISOString() } }));
   } catch {
     /* the e-mail is for display; the sub still identifies the member of staff */
   }
@@ -31,14 +27,16 @@ const cache = new Map<string, string>();
 
 /** The calling member of staff, named by the token's e-mail claim, else by what the sign-in recorded, else by sub. */
 export async function staffOf(req: { caller?: Caller }): Promise<Staff> {
-  const { userId: id, email: claimed } = callerOf(req);
+  const { userId: id, email: claimed } = staffCaller(req);
   // In the cloud the staff pool's token trigger puts the e-mail into the access token.
-  if (claimed) return { id, email: claimed, actor: `ops:${claimed}` };
+  if (claimed) return staffMember(id, claimed);
   let email = cache.get(id);
   if (!email) {
     const out = await ddb().send(new GetCommand({ TableName: config().tableName, Key: keys.staff(id) }));
     email = (out.Item?.email as string | undefined) ?? id;
     if (out.Item) cache.set(id, email);
   }
-  return { id, email, actor: `ops:${email}` };
+  return staffMember(id, email);
 }
+
+export const staffStore: StaffStore = { staffOf, recordStaffSignIn };

@@ -59,3 +59,22 @@ export function applyListHits(d: Decision, hits: ListHit[]): Decision & { facts?
   if (d.outcome === 'DENY') return d;
   return { outcome: 'REVIEW', reasons: [...review, ...d.reasons.filter((r) => !review.includes(r))], facts };
 }
+
+export interface ListEntry {
+  kind: ListKind;
+  /** What ops typed, canonical; a bank account only masked (its number is stored nowhere in clear). */
+  value: string;
+  action: ListAction;
+  until: string;
+  reason: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** What a charge or a link is checked against: each key that it has. */
+export interface ListProbe {
+  deviceId?: string;
+  phoneNumber?: string;
+  accountHash?: string;
+  identity?: { fullNameKana: string; dateOfBirth: string };
+}

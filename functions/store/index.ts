@@ -14,12 +14,12 @@ export interface Stores {
   links: import('./links').LinkStore;
   banks: import('./banks').BankStore;
   charges: typeof import('../adapters/charges-repo');
+  lists: import('./lists').ListStore;
+  claims: import('./claims').ClaimStore;
+  staff: import('./staff').StaffStore;
+  audit: import('./audit').AuditStore;
   reviews: import('./reviews').ReviewStore;
   rules: import('./rules').RulesStore;
-  lists: typeof import('../adapters/lists-repo');
-  claims: typeof import('../adapters/claims-repo');
-  staff: typeof import('../adapters/staff-repo');
-  audit: typeof import('../adapters/audit');
 }
 
 type Factories = { [K in keyof Stores]: () => Stores[K] };
@@ -33,12 +33,12 @@ const dynamo: Factories = {
   links: () => (require('../adapters/links-repo') as typeof import('../adapters/links-repo')).dynamoLinks,
   banks: () => (require('../adapters/banks-repo') as typeof import('../adapters/banks-repo')).dynamoBanks,
   charges: () => require('../adapters/charges-repo'),
+  lists: () => (require('../adapters/lists-repo') as typeof import('../adapters/lists-repo')).listStore,
+  claims: () => (require('../adapters/claims-repo') as typeof import('../adapters/claims-repo')).claimStore,
+  staff: () => (require('../adapters/staff-repo') as typeof import('../adapters/staff-repo')).staffStore,
+  audit: () => (require('../adapters/audit') as typeof import('../adapters/audit')).auditStore,
   reviews: () => (require('../adapters/reviews-repo') as typeof import('../adapters/reviews-repo')).reviewsRepo,
   rules: () => (require('../adapters/rules-repo') as typeof import('../adapters/rules-repo')).rulesRepo,
-  lists: () => require('../adapters/lists-repo'),
-  claims: () => require('../adapters/claims-repo'),
-  staff: () => require('../adapters/staff-repo'),
-  audit: () => require('../adapters/audit'),
 };
 
 /* On globalThis, like the ports: the deployed bundles the local stack runs each carry a copy of this module. */

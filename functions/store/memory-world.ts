@@ -1,4 +1,6 @@
-import type { AuditEntry } from '../adapters/audit';
+import type { AuditEntry } from '../domain/audit';
+import type { Claim, NotMeReport } from '../domain/claim';
+import type { ListEntry } from '../domain/lists';
 import type { StoredCode } from '../domain/codes';
 import type { EkycResult, EkycSession } from '../domain/ekyc';
 import type { DeviceRecord, EmailReservation, UserRecord, WalletRecord } from '../domain/user';
@@ -25,6 +27,15 @@ export type EmailClaim = Partial<EmailReservation> & { userId?: string };
  * Each area adds the maps it owns, keyed as its DynamoDB items are (e.g. `${userId}/${linkId}`).
  */
 export class MemoryWorld {
+  // Ops (functions/store/claims.memory.ts, staff.memory.ts, lists.memory.ts, audit.memory.ts).
+  /** Compensation claims by claimId. */
+  claims = new Map<string, Claim>();
+  /** Not-me reports by the token's id. */
+  notMeReports = new Map<string, NotMeReport>();
+  /** Staff e-mails as their sign-in recorded them, by sub. */
+  staff = new Map<string, { email: string; signedInAt: string }>();
+  /** Deny and review list entries by `${kind}/${key}` (the key `listKey` gives). */
+  listEntries = new Map<string, ListEntry>();
   // Identity (functions/store/users.memory.ts, codes.memory.ts, ekyc.memory.ts, sms-limits.memory.ts).
   /** Profiles by userId. */
   users = new Map<string, UserRecord>();

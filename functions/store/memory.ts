@@ -2,6 +2,10 @@ import type { Stores } from './index';
 import { memoryBanks } from './banks.memory';
 import { memoryLinks } from './links.memory';
 import type { MemoryWorld } from './memory-world';
+import { memoryAudit } from './audit.memory';
+import { memoryClaims } from './claims.memory';
+import { memoryLists } from './lists.memory';
+import { memoryStaff } from './staff.memory';
 import { memoryCodes } from './codes.memory';
 import { memoryEkyc } from './ekyc.memory';
 import { memorySmsLimits } from './sms-limits.memory';
@@ -16,6 +20,10 @@ import { memoryRules } from './rules.memory';
  */
 export function memoryStores(world: MemoryWorld): Partial<Stores> {
   return {
+    claims: memoryClaims(world),
+    staff: memoryStaff(world),
+    lists: memoryLists(world),
+    audit: memoryAudit(world),
     users: memoryUsers(world),
     codes: memoryCodes(world),
     ekyc: memoryEkyc(world),

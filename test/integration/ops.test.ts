@@ -177,6 +177,14 @@ describe('not-me report from the bank account holder', () => {
     expect(paid.body.claimStatus).toBe('PAID');
     expect((await bankAccount(w.account)).balance).toBe(before + 10_000);
     expect((await bankAccount(w.account)).balance).toBe(300_000);
+
+    // The case settled, ops let the account go: the SUSPENDED link is REMOVED, once, audited.
+    const released = await opsApi('POST', `/v1/ops/users/${w.user.userId}/links/${w.linkId}/release`, { reason: 'claim paid' });
+    expect(released.status).toBe(200);
+    expect(released.body).toEqual({ linkId: w.linkId, status: 'REMOVED' });
+    expectError(await opsApi('POST', `/v1/ops/users/${w.user.userId}/links/${w.linkId}/release`, { reason: 'again' }), 409, 'INVALID_STATE');
+    const trail = (await opsApi('GET', `/v1/ops/audit?userId=${w.user.userId}`)).body.items as { action: string; reason?: string }[];
+    expect(trail.find((i) => i.action === 'LINK_RELEASED')).toEqual(expect.objectContaining({ reason: 'claim paid' }));
   });
 
   it('refuses forged, tampered and garbage tokens with 401 INVALID_TOKEN and changes nothing', async () => {

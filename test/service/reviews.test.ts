@@ -398,7 +398,7 @@ describe('rules at runtime', () => {
     const t = now();
     for (const r of [record('chg_00000001', 1_000, t - DAY), record('chg_00000002', 2_000, t - 2 * DAY), record('chg_00000003', 3_000, t - 31 * DAY)])
       await stores().rules.recordDecision(r);
-    world.claims = new Map([['clm_1', { claimStatus: 'PAID', source: 'OPS', chargeIds: ['chg_00000002'], createdAt: new Date(t - DAY).toISOString() }]]);
+    (world as RulesNeighbours).claims = new Map([['clm_1', { claimStatus: 'PAID', source: 'OPS', chargeIds: ['chg_00000002'], createdAt: new Date(t - DAY).toISOString() }]]);
 
     expect(await refusal(proposeRules({ caller: ANNA, rules: structuredClone(RULE_DEFAULTS) as unknown as Rules, note: 'nothing' }))).toBe('VALIDATION_ERROR');
     const made = await proposeRules({ caller: ANNA, rules: withReviewAt(1_500), note: 'review from 1,500' });

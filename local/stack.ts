@@ -115,13 +115,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       // 127.0.0.1. The per-phone limit and the country allow-list are the cloud's.
       SMS_LIMIT_PER_ADDRESS: process.env.SMS_LIMIT_PER_ADDRESS || String(SMS_ABUSE_DEFAULTS.perAddress * 100),
       SMS_LIMIT_OVERALL: process.env.SMS_LIMIT_OVERALL || String(SMS_ABUSE_DEFAULTS.overall * 100),
+      // Every answer is checked against its route's schema here (functions/shared/http.ts); the cloud skips the check.
+      ANSHIN_VALIDATE_RESPONSES: '1',
     });
     const [pool] = await Promise.all([ensureUserPool(cognitoUrl, 'anshin-local'), ensureTable(dynamoDbUrl, tableName)]);
     await ensureOpsUser(cognitoUrl, pool, o.opsEmail, o.opsPassword);
     Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId });
     if (bundles) {
       // The template's values, except the SMS limits one machine needs raised (see above).
-      const local = { SMS_LIMIT_PER_ADDRESS: process.env.SMS_LIMIT_PER_ADDRESS!, SMS_LIMIT_OVERALL: process.env.SMS_LIMIT_OVERALL! };
+      const local = { SMS_LIMIT_PER_ADDRESS: process.env.SMS_LIMIT_PER_ADDRESS!, SMS_LIMIT_OVERALL: process.env.SMS_LIMIT_OVERALL!, ANSHIN_VALIDATE_RESPONSES: '1' };
       Object.assign(process.env, templateEnvironment(bundles, { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId, url }), local);
       useBundles(bundles.entries);
       o.log(`Running the deployed bundles of ${process.env.ANSHIN_BUNDLES} with the template's environment`);

@@ -40,7 +40,7 @@ export async function listReviews(input: { status?: 'OPEN' | 'CLOSED' }) {
   if (input.status === 'CLOSED') return { items: (await reviews.closedCases()).map(caseView), now: new Date(now).toISOString() };
   const cases = await reviews.openCases();
   cases.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  const items: unknown[] = [];
+  const items: (ReturnType<typeof caseView> & { context: Awaited<ReturnType<typeof reviewContext>> })[] = [];
   for (let i = 0; i < cases.length; i += 8) {
     items.push(...(await Promise.all(cases.slice(i, i + 8).map(async (c) => ({ ...caseView(c), context: await reviewContext(c, now) })))));
   }

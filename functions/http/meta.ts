@@ -3,7 +3,7 @@ import { httpHandler, languageOf } from '../shared/http';
 import { TERMS } from '../shared/messages';
 import { openApiDocument } from '../shared/openapi';
 
-let document: unknown;
+let document: ReturnType<typeof openApiDocument> | undefined;
 
 export const handler = httpHandler('meta', {
   'GET /health': async () => ({ status: 200, body: { status: 'ok', stage: config().stage, time: new Date().toISOString() } }),

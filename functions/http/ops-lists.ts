@@ -1,27 +1,14 @@
-import type { z } from 'zod';
 import { deleteListEntry, listsInForce, putListEntry } from '../app/ops-lists';
-import type { ListKind } from '../domain/lists';
-import { callerOf, type HttpRequest } from '../shared/http';
-import type { ListEntryBody } from '../shared/schemas';
+import { callerOf, type RouteImpl } from '../shared/http';
 
-type ListPath = { kind: ListKind; value: string };
-
-async function list() {
-  return { status: 200, body: { items: await listsInForce() } };
-}
-
-async function put(req: HttpRequest<z.infer<typeof ListEntryBody>, Record<string, string>, ListPath>) {
-  return { status: 200, body: await putListEntry({ ...req.params, ...req.body, caller: callerOf(req) }) };
-}
-
-async function remove(req: HttpRequest<unknown, Record<string, string>, ListPath>) {
-  await deleteListEntry({ ...req.params, caller: callerOf(req) });
-  return { status: 204 };
-}
+type ListsRoutes = 'GET /v1/ops/lists' | 'PUT /v1/ops/lists/{kind}/{value}' | 'DELETE /v1/ops/lists/{kind}/{value}';
 
 /** Deny and review lists: part of the `ops` function. */
-export const LISTS_ROUTES = {
-  'GET /v1/ops/lists': list,
-  'PUT /v1/ops/lists/{kind}/{value}': put,
-  'DELETE /v1/ops/lists/{kind}/{value}': remove,
+export const LISTS_ROUTES: { [K in ListsRoutes]: RouteImpl<K> } = {
+  'GET /v1/ops/lists': async () => ({ status: 200, body: { items: await listsInForce() } }),
+  'PUT /v1/ops/lists/{kind}/{value}': async (req) => ({ status: 200, body: await putListEntry({ ...req.params, ...req.body, caller: callerOf(req) }) }),
+  'DELETE /v1/ops/lists/{kind}/{value}': async (req) => {
+    await deleteListEntry({ ...req.params, caller: callerOf(req) });
+    return { status: 204, body: undefined };
+  },
 };

@@ -4,11 +4,12 @@ import type { z } from 'zod';
 import { withCorrelationId } from './correlation';
 import { withinInvocation } from './deadline';
 import { DomainError, isDomainError } from './errors';
+import { checkResponse } from './response-check';
 import { logger } from './logger';
 import { powertools } from './powertools';
 import { errorMessage, pickLanguage, type Lang } from './messages';
 import type { FunctionName } from './catalog';
-import { bodyOf, routeKey, routesOf, type RouteDef } from './routes';
+import { bodyOf, routeKey, routesOf, type BodyOf, type ParamsOf, type QueryOf, type ResultOf, type RouteDef, type RouteKey, type RouteKeysOf } from './routes';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -44,7 +45,13 @@ export interface HttpResult {
 /** Runs before any parsing, e.g. to check a webhook signature over the raw body. */
 export type Preflight = (headers: Record<string, string>, rawBody: string) => Promise<void>;
 
-export type RouteImpl = (req: HttpRequest<any, any, any>) => Promise<HttpResult>;
+/** A route's request with the parsed types of its body, query and path parameters. */
+export type RequestOf<K extends RouteKey> = HttpRequest<BodyOf<K>, QueryOf<K>, ParamsOf<K>>;
+/** A route's implementation: it reads its route's request and answers what its route declares. */
+export type RouteImpl<K extends RouteKey> = (req: RequestOf<K>) => Promise<ResultOf<K>>;
+/** Every route of a function, implemented: a route missing or extra is a compile error. */
+export type RouteImpls<F extends FunctionName> = { [K in RouteKeysOf<F>]: RouteImpl<K> };
+type AnyImpl = (req: HttpRequest) => Promise<HttpResult>;
 
 /** The caller of a non-public route; the authorizer has already verified the token. */
 export function callerOf(req: { caller?: Caller }): Caller {
@@ -201,7 +208,8 @@ function errorMapper(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
  * The one middy chain of every HTTP function: parse and validate, then the route's
  * implementation, errors mapped last. Every route of `fn` must be implemented.
  */
-export function httpHandler(fn: FunctionName, impls: Record<string, RouteImpl>, options: { preflight?: Preflight } = {}): Handler {
+export function httpHandler<F extends FunctionName>(fn: F, typedImpls: RouteImpls<F>, options: { preflight?: Preflight } = {}): Handler {
+  const impls = typedImpls as unknown as Record<string, AnyImpl>;
   const routes = new Map(routesOf(fn).map((r) => [routeKey(r), r]));
   for (const key of routes.keys()) if (!impls[key]) throw new Error(`${fn}: route ${key} has no implementation`);
   for (const key of Object.keys(impls)) if (!routes.has(key)) throw new Error(`${fn}: ${key} is not in the route table`);
@@ -215,6 +223,7 @@ export function httpHandler(fn: FunctionName, impls: Record<string, RouteImpl>, 
       if (!req) throw new Error('request parser did not run');
       // The request id is the correlation id of everything this request starts (workflow input included).
       const result = await withCorrelationId(req.requestId, () => withinInvocation(context, () => impls[req.route.method + ' ' + req.route.path](req)));
+      if (process.env.ANSHIN_VALIDATE_RESPONSES === '1') checkResponse(req.route, result);
       return toResult(result, req.requestId);
     });
 }

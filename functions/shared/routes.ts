@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ErrorCode } from './errors';
+import type { ERROR_STATUS, ErrorCode } from './errors';
 import * as s from './schemas';
 import type { FunctionName } from './catalog';
 
@@ -20,15 +20,15 @@ export interface RouteDef {
   status: number;
   response?: z.ZodType;
   /** Other success statuses the route answers (e.g. 202 when a charge waits), with their bodies. */
-  alsoReturns?: { status: number; response?: z.ZodType; description: string }[];
-  errors: ErrorCode[];
+  alsoReturns?: readonly { status: number; response?: z.ZodType; description: string }[];
+  errors: readonly ErrorCode[];
 }
 
 /**
  * The route table: the CDK HTTP API, the local gateway, the handlers' router and
  * the OpenAPI document all read this one list.
  */
-export const ROUTES: RouteDef[] = [
+const TABLE = [
   { method: 'GET', path: '/health', fn: 'meta', auth: 'public', summary: 'Liveness', status: 200, response: s.HealthResponse, errors: [] },
   { method: 'GET', path: '/v1/terms', fn: 'meta', auth: 'public', summary: 'The terms a new user must accept, with the compensation policy', status: 200, response: s.TermsResponse, errors: [] },
   { method: 'GET', path: '/openapi.json', fn: 'meta', auth: 'public', summary: 'This document', status: 200, response: s.OpenApiResponse, errors: [] },
@@ -190,7 +190,10 @@ export const ROUTES: RouteDef[] = [
     method: 'GET', path: '/v1/ops/audit', fn: 'ops', auth: 'ops', summary: "A user's audit trail: who did what, when and why (newest first)",
     query: s.AuditQuery, status: 200, response: s.AuditResponse, errors: [],
   },
-];
+] as const satisfies readonly RouteDef[];
+
+/** The table as a list of routes, for code that walks all of them (CDK, gateway, OpenAPI). */
+export const ROUTES: readonly RouteDef[] = TABLE;
 
 /** The body schema a route's requests are validated with: a route without fields takes no body, an empty body or `{}`. */
 export const bodyOf = (r: Pick<RouteDef, 'method' | 'body'>): z.ZodType | undefined => r.body ?? (r.method === 'GET' ? undefined : s.EmptyBody);
@@ -200,3 +203,37 @@ export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} $
 export function routesOf(fn: FunctionName): RouteDef[] {
   return ROUTES.filter((r) => r.fn === fn);
 }
+
+/*
+ * Types derived from the table, so a handler cannot drift from its route: its request has the
+ * parsed types of the route's body, query and path schemas, and it must answer with the route's
+ * status and response body (or another status the route declares, or one of its error codes).
+ */
+export type Route = (typeof TABLE)[number];
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
+export type RouteKey = KeyOf<Route>;
+/** The route of a key (`'POST /v1/me/charges'`). */
+export type RouteAt<K extends RouteKey> = Route extends infer R ? (R extends Route ? (KeyOf<R> extends K ? R : never) : never) : never;
+/** The keys of one function's routes. */
+export type RouteKeysOf<F extends FunctionName> = KeyOf<Extract<Route, { fn: F }>>;
+
+type Parsed<R, F extends string, Else> = R extends { [P in F]: infer S extends z.ZodType } ? z.output<S> : Else;
+/** No declared fields: nothing to read (a body-less POST parses to `{}`). */
+type Nothing = Record<string, never>;
+export type BodyOf<K extends RouteKey> = Parsed<RouteAt<K>, 'body', Nothing>;
+export type QueryOf<K extends RouteKey> = Parsed<RouteAt<K>, 'query', Nothing>;
+export type ParamsOf<K extends RouteKey> = Parsed<RouteAt<K>, 'params', Nothing>;
+
+type Headers = Record<string, string>;
+type Answer<St, S> = { status: St; body: S extends z.ZodType ? z.input<S> : undefined; headers?: Headers };
+type Also<R> = R extends { alsoReturns: readonly (infer A)[] } ? (A extends { status: infer St; response?: infer S } ? Answer<St, S> : never) : never;
+type ErrorAnswer<R> = R extends { errors: readonly (infer C extends ErrorCode)[] }
+  ? C extends ErrorCode
+    ? { status: (typeof ERROR_STATUS)[C]; body: { error: { code: C; message: string; requestId: string; details?: Record<string, unknown> } }; headers?: Headers }
+    : never
+  : never;
+/** What a route's implementation may answer: its status and body, another declared success, or one of its errors as a body. */
+export type ResultOf<K extends RouteKey> =
+  | Answer<RouteAt<K>['status'], RouteAt<K> extends { response: infer S } ? S : undefined>
+  | Also<RouteAt<K>>
+  | ErrorAnswer<RouteAt<K>>;

@@ -327,7 +327,7 @@ describe('the review queue', () => {
     const newer = await reviewCase(BIG, { userId: 'usr_a' });
     const list = await listReviews({});
     expect(list.items.map((i) => (i as { caseId: string }).caseId)).toEqual([older.c.caseId, newer.c.caseId]);
-    const first = list.items[0] as { context: { recentCharges: unknown[] } };
+    const first = list.items[0] as unknown as { context: { recentCharges: unknown[] } };
     expect(first.context).toMatchObject({
       user: { kycName: '山田 太郎', status: 'ACTIVE', phoneNumber: expect.stringMatching(/5678$/) },
       link: { linkId: 'lnk_1', bankCode: '0001', phoneAttested: false },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { accountHash, LINK_ABUSE, maskAccount, type BankAccount, type LinkRecord, type LinkStatus } from '../domain/bank-link';
+import { accountHash, LINK_ABUSE, linkView, maskAccount, type BankAccount, type LinkRecord, type LinkStatus } from '../domain/bank-link';
 import { holderMatches } from '../domain/kana';
 import { LIST_REASON } from '../domain/lists';
 import { NOT_ME_TTL_DAYS, signNotMeToken } from '../domain/not-me-token';
@@ -29,15 +29,7 @@ const DAY = 86_400_000;
 type UserRecord = Awaited<ReturnType<Stores['users']['requireUser']>>;
 
 /** What the wallet itself sees of its links (not the account's hash, the bank's reference or the attestation). */
-export interface LinkView {
-  linkId: string;
-  bankCode: string;
-  branchCode: string;
-  accountNumber: string;
-  status: LinkStatus;
-  createdAt: string;
-  activatedAt?: string;
-}
+export type LinkView = ReturnType<typeof linkView>;
 
 function mustBeActive(user: UserRecord) {
   if (user.status === 'FROZEN') throw new DomainError('ACCOUNT_FROZEN', 'This wallet is frozen; contact support');
@@ -215,15 +207,7 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
 export async function listBankLinks(userId: string): Promise<LinkView[]> {
   const links = await stores().links.listLinks(userId);
   links.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  return links.map((l) => ({
-    linkId: l.linkId,
-    bankCode: l.bankCode,
-    branchCode: l.branchCode,
-    accountNumber: l.accountMasked,
-    status: l.status,
-    createdAt: l.createdAt,
-    ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}),
-  }));
+  return links.map(linkView);
 }
 
 /** The wallet lets a link go (a failed or removed one quietly stays so); its waiting charges stop. */

@@ -1,3 +1,4 @@
+import { linkView } from '../domain/bank-link';
 import { FOUR_EYES } from '../domain/policy';
 import { DomainError } from '../shared/errors';
 import type { Caller } from '../shared/http';
@@ -34,16 +35,8 @@ export async function opsUserView(userId: string) {
     kycStatus: user.kycStatus,
     createdAt: user.createdAt,
     balance: wallet?.balance ?? 0,
-    links: linkList.map((l) => ({
-      linkId: l.linkId,
-      bankCode: l.bankCode,
-      branchCode: l.branchCode,
-      accountNumber: l.accountMasked,
-      status: l.status,
-      createdAt: l.createdAt,
-      ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}),
-      phoneAttested: l.phoneAttested === true,
-    })),
+    // Ops also see whether the bank attested the wallet phone as the holder's.
+    links: linkList.map((l) => ({ ...linkView(l), phoneAttested: l.phoneAttested === true })),
     charges: chargeList.slice(0, 100).map((c) => ({
       chargeId: c.chargeId,
       status: c.status,

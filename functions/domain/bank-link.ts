@@ -105,3 +105,14 @@ export function accountHash(key: string, a: BankAccount): string {
 export function maskAccount(accountNumber: string): string {
   return `****${accountNumber.slice(-3)}`;
 }
+
+/** A link as its wallet sees it: the account masked, no bank reference. */
+export const linkView = (l: Pick<LinkRecord, 'linkId' | 'bankCode' | 'branchCode' | 'accountMasked' | 'status' | 'createdAt' | 'activatedAt'>) => ({
+  linkId: l.linkId,
+  bankCode: l.bankCode,
+  branchCode: l.branchCode,
+  accountNumber: l.accountMasked,
+  status: l.status,
+  createdAt: l.createdAt,
+  ...(l.activatedAt ? { activatedAt: l.activatedAt } : {}),
+});

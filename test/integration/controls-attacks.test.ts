@@ -7,29 +7,13 @@
  * stack cannot be crashed at those points from outside, so those tests drive the real
  * adapters against a DynamoDB Local of their own: the same code, the same table declaration.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
-import { stopChildren } from '../../local/process';
+import { ownDynamo } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
 const TABLE = 'anshin-attacks';
-let dataDir: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+let own: Awaited<ReturnType<typeof ownDynamo>>;
 
 // Loaded after the environment points at our own DynamoDB Local.
 let m: {
@@ -44,12 +28,7 @@ let m: {
 };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'anshin-attacks-'));
-  const endpoint = await startDynamoDbLocal(dataDir, await freePort(), () => undefined);
-  await ensureTable(endpoint, TABLE);
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: TABLE, USER_POOL_ID: 'local', USER_POOL_CLIENT_ID: 'local' });
-  const { resetConfigForTests } = await import('../../functions/shared/config');
-  resetConfigForTests();
+  own = await ownDynamo(TABLE);
   const { usePorts } = await import('../../functions/shared/runtime');
   usePorts({ clock: { now: () => Date.now() } } as never);
   m = {
@@ -65,8 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopChildren();
-  rmSync(dataDir, { recursive: true, force: true });
+  await own.stop();
 });
 
 let n = 0;

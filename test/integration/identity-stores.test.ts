@@ -3,42 +3,22 @@
  * (against a DynamoDB Local of its own) and on the in-memory ones, must give the same answers,
  * refusals and state. The service tier trusts the in-memory stores only as far as this holds.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StoredCode } from '../../functions/domain/codes';
 import type { UserRecord } from '../../functions/domain/user';
 import type { Stores } from '../../functions/store';
-import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
-import { stopChildren } from '../../local/process';
+import { ownDynamo } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
 const TABLE = 'anshin-identity-stores';
-let dataDir: string;
+let own: Awaited<ReturnType<typeof ownDynamo>>;
 type IdentityStores = Pick<Stores, 'users' | 'codes' | 'ekyc' | 'smsLimits'>;
 let dynamo: IdentityStores;
 let memory: () => IdentityStores & { auditOf: (userId: string) => string[] };
 let dynamoAuditOf: (userId: string) => Promise<string[]>;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'anshin-identity-stores-'));
-  const endpoint = await startDynamoDbLocal(dataDir, await freePort(), () => undefined);
-  await ensureTable(endpoint, TABLE);
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: TABLE, USER_POOL_ID: 'local', USER_POOL_CLIENT_ID: 'local' });
-  (await import('../../functions/shared/config')).resetConfigForTests();
+  own = await ownDynamo(TABLE);
   dynamo = {
     users: (await import('../../functions/adapters/users-repo')).dynamoUsers,
     codes: (await import('../../functions/adapters/codes-repo')).dynamoCodes,
@@ -56,8 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopChildren();
-  rmSync(dataDir, { recursive: true, force: true });
+  await own.stop();
 });
 
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);

@@ -5,23 +5,18 @@
  * in-memory stores says something about the cloud. (It needs no local stack: run it with
  * `ANSHIN_URL=http://unused npx jest test/integration/link-store-contract.test.ts --selectProjects integration`.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AuditEntry } from '../../functions/domain/audit';
 import type { BankSettings } from '../../functions/domain/bank';
 import type { LinkRecord } from '../../functions/domain/bank-link';
 import type { StoredCode } from '../../functions/domain/codes';
 import type { BankStore } from '../../functions/store/banks';
 import type { LinkStore } from '../../functions/store/links';
-import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
-import { stopChildren } from '../../local/process';
-import { stackPort } from '../../bench/lib/stack';
+import { ownDynamo } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
 const TABLE = 'anshin-link-contract';
-let dataDir: string;
+let own: Awaited<ReturnType<typeof ownDynamo>>;
 
 interface Impl {
   links: LinkStore;
@@ -32,11 +27,7 @@ interface Impl {
 const impls: Record<'dynamo' | 'memory', Impl> = {} as never;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'anshin-link-contract-'));
-  const endpoint = await startDynamoDbLocal(dataDir, await stackPort({}), () => undefined);
-  await ensureTable(endpoint, TABLE);
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: TABLE, USER_POOL_ID: 'local', USER_POOL_CLIENT_ID: 'local' });
-  (await import('../../functions/shared/config')).resetConfigForTests();
+  own = await ownDynamo(TABLE);
   const { auditTrail } = await import('../../functions/adapters/audit');
   impls.dynamo = {
     links: (await import('../../functions/adapters/links-repo')).dynamoLinks,
@@ -53,8 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopChildren();
-  rmSync(dataDir, { recursive: true, force: true });
+  await own.stop();
 });
 
 let n = 0;

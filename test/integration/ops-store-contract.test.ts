@@ -5,9 +5,6 @@
  * test on the in-memory stores says something about the cloud. (It needs no local stack: run it with
  * `ANSHIN_URL=http://unused npx jest test/integration/ops-store-contract.test.ts --selectProjects integration`.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../functions/domain/audit';
 import type { Claim, ClaimedCharge } from '../../functions/domain/claim';
@@ -16,14 +13,12 @@ import type { AuditStore } from '../../functions/store/audit';
 import type { ClaimStore } from '../../functions/store/claims';
 import type { ListStore } from '../../functions/store/lists';
 import type { StaffStore } from '../../functions/store/staff';
-import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
-import { stopChildren } from '../../local/process';
-import { stackPort } from '../../bench/lib/stack';
+import { ownDynamo } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
 const TABLE = 'anshin-ops-contract';
-let dataDir: string;
+let own: Awaited<ReturnType<typeof ownDynamo>>;
 
 interface Impl {
   claims: ClaimStore;
@@ -39,11 +34,7 @@ interface Impl {
 const impls: Record<'dynamo' | 'memory', Impl> = {} as never;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'anshin-ops-contract-'));
-  const endpoint = await startDynamoDbLocal(dataDir, await stackPort({}), () => undefined);
-  await ensureTable(endpoint, TABLE);
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: TABLE, USER_POOL_ID: 'local', USER_POOL_CLIENT_ID: 'local' });
-  (await import('../../functions/shared/config')).resetConfigForTests();
+  own = await ownDynamo(TABLE);
   // listKey hashes bank accounts under the account key; nothing else here reads a port.
   (await import('../../functions/shared/runtime')).usePorts({
     secrets: async () => ({ codeKey: 'c', notMeTokenKey: 'n', accountKey: 'contract-account-key' }),
@@ -82,8 +73,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopChildren();
-  rmSync(dataDir, { recursive: true, force: true });
+  await own.stop();
 });
 
 let n = 0;

@@ -6,9 +6,6 @@
  * `ANSHIN_URL=http://unused npx jest test/integration/review-store-contract.test.ts --selectProjects=integration`.)
  */
 import type { Claim, NotMeReport } from '../../functions/domain/claim';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AuditEntry } from '../../functions/domain/audit';
 import type { ChargeRecord } from '../../functions/domain/charge';
 import { caseIdFor, type ReviewCase } from '../../functions/domain/review';
@@ -16,15 +13,13 @@ import { RULE_DEFAULTS, type Rules } from '../../functions/domain/rules';
 import type { RulesProposal } from '../../functions/domain/rules-proposal';
 import type { ReviewStore } from '../../functions/store/reviews';
 import type { RulesStore } from '../../functions/store/rules';
-import { LOCAL_AWS_ENV, ensureTable, startDynamoDbLocal } from '../../local/emulators';
-import { stopChildren } from '../../local/process';
-import { stackPort } from '../../bench/lib/stack';
+import { ownDynamo } from '../support/own-dynamo';
 import { safeFacts } from '../support/risk-facts';
 
 jest.setTimeout(120_000);
 
 const TABLE = 'anshin-review-contract';
-let dataDir: string;
+let own: Awaited<ReturnType<typeof ownDynamo>>;
 
 interface Wallet {
   userId: string;
@@ -55,11 +50,7 @@ interface Impl {
 const impls: Record<'dynamo' | 'memory', Impl> = {} as never;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'anshin-review-contract-'));
-  const endpoint = await startDynamoDbLocal(dataDir, await stackPort({}), () => undefined);
-  await ensureTable(endpoint, TABLE);
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: TABLE, USER_POOL_ID: 'local', USER_POOL_CLIENT_ID: 'local' });
-  (await import('../../functions/shared/config')).resetConfigForTests();
+  own = await ownDynamo(TABLE);
   const { auditTrail } = await import('../../functions/adapters/audit');
   const { keys } = await import('../../functions/shared/table');
   const { ddb, transact } = await import('../../functions/store/dynamo');
@@ -154,8 +145,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopChildren();
-  rmSync(dataDir, { recursive: true, force: true });
+  await own.stop();
 });
 
 let n = 0;

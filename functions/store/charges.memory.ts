@@ -21,13 +21,11 @@ const EMPTY: Activity = { version: 0, recent: [], waiting: {}, held: {}, links: 
 const sweepAt = (dueMs: number, chargeId: string) => `${new Date(dueMs).toISOString()}#${chargeId}`;
 
 /**
- * The charges store over the in-memory world, with the DynamoDB store's semantics: each verb checks
- * every condition (the step's own first, then the controls in their order) before it changes anything,
- * and changes everything with no `await` in between.
+ * The controls and a charge's status move over the world, shared by every memory store that moves a
+ * charge (the review decisions too): the DynamoDB side has one guard and one `moveChargeItem` as well.
  */
-export function memoryChargesStore(world: MemoryWorld): ChargesStore {
+export function memoryChargeMoves(world: MemoryWorld) {
   const keyOf = (userId: string, chargeId: string) => `${userId}/${chargeId}`;
-  const stored = (userId: string, chargeId: string) => world.charges.get(keyOf(userId, chargeId));
 
   function failedGuard(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): GuardReason | undefined {
     if (world.users.get(c.userId)?.status !== 'ACTIVE') return 'WALLET_FROZEN';
@@ -58,6 +56,20 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
     if (isFinal(to)) world.chargeSweepAt.delete(key);
     else world.chargeSweepAt.set(key, sweepAt(now + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000, c.chargeId));
   }
+
+  return { failedGuard, move };
+}
+
+/**
+ * The charges store over the in-memory world, with the DynamoDB store's semantics: each verb checks
+ * every condition (the step's own first, then the controls in their order) before it changes anything,
+ * and changes everything with no `await` in between.
+ */
+export function memoryChargesStore(world: MemoryWorld): ChargesStore {
+  const keyOf = (userId: string, chargeId: string) => `${userId}/${chargeId}`;
+  const stored = (userId: string, chargeId: string) => world.charges.get(keyOf(userId, chargeId));
+
+  const { failedGuard, move } = memoryChargeMoves(world);
 
   /** An unconditional change of the window (the DynamoDB updates ADD its version: an optimistic writer retries). */
   function touchWindow(userId: string, change: (a: Activity) => Activity) {

@@ -1,8 +1,9 @@
 import type { AuditEntry } from '../domain/audit';
-import { isFinal, windowAfterEnd, type ChargeRecord, type ChargeStatus, type GuardReason } from '../domain/charge';
+import { isFinal, windowAfterEnd, type ChargeRecord, type ChargeStatus } from '../domain/charge';
 import { deviceHash } from '../domain/user';
 import { identityValue } from '../domain/lists';
 import { caseIdFor, type CaseStatus, type ReviewCase } from '../domain/review';
+import { memoryChargeMoves } from './charges.memory';
 import { copy, type MemoryWorld } from './memory-world';
 import type { ReviewStore } from './reviews';
 
@@ -14,17 +15,9 @@ export function memoryReviews(world: MemoryWorld): ReviewStore {
   const chargeKey = (userId: string, chargeId: string) => `${userId}/${chargeId}`;
   const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
 
-  function failedGuard(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): GuardReason | undefined {
-    if (w.users.get(c.userId)?.status !== 'ACTIVE') return 'WALLET_FROZEN';
-    if (w.links.get(`${c.userId}/${c.linkId}`)?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
-    if (w.banks.get(c.bankCode)?.chargingEnabled !== true) return 'BANK_SUSPENDED';
-    return undefined;
-  }
-
-  function moveCharge(c: ChargeRecord, to: ChargeStatus, at: number, actor: string, reason: string) {
-    const iso = new Date(at).toISOString();
-    w.charges.set(chargeKey(c.userId, c.chargeId), { ...c, status: to, updatedAt: iso, history: [...c.history, { at: iso, status: to, actor, reason }] });
-  }
+  const { failedGuard, move } = memoryChargeMoves(w);
+  /** The decision's move of the charge: the same move (history, sweeper's index) as the charges memory store's. */
+  const moveCharge = (c: ChargeRecord, to: ChargeStatus, at: number, actor: string, reason: string) => move(c, to, at, actor, { reason });
 
   function closeCase(c: ReviewCase, status: Exclude<CaseStatus, 'OPEN'>, at: number, by: string, note: string) {
     w.cases.set(c.caseId, { ...c, caseStatus: status, decidedBy: by, decidedAt: new Date(at).toISOString(), note });

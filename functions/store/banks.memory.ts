@@ -1,10 +1,11 @@
 import type { AuditEntry } from '../domain/audit';
 import type { BankStore } from './banks';
+import { recordAudit } from './audit.memory';
 import { copy, type MemoryWorld } from './memory-world';
 
 /** The banks store over a MemoryWorld: the charging switch is the settings' flag (DynamoDB keeps copies of it for throughput only). */
 export function memoryBanks(world: MemoryWorld): BankStore {
-  const audit = (entry: AuditEntry) => world.audit.push(copy(entry));
+  const audit = (entry: AuditEntry) => recordAudit(world, entry);
   const eventKey = (e: { bankCode: string; eventId: string }) => `${e.bankCode}/${e.eventId}`;
   return {
     getBank: async (bankCode) => copy(world.banks.get(bankCode)),

@@ -1,7 +1,8 @@
 import { DomainError } from '../shared/errors';
 import type { EkycStore } from './ekyc';
 import { copy, type MemoryWorld } from './memory-world';
-import { recordAudit, transactionCancelled } from './users.memory';
+import { recordAudit } from './audit.memory';
+import { transactionCancelled } from './users.memory';
 
 /** The eKYC port over `world.ekycSessions` and `world.ekycEvents` (and the user's status in `world.users`). */
 export function memoryEkyc(world: MemoryWorld): EkycStore {

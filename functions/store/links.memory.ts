@@ -2,6 +2,7 @@ import type { AuditEntry } from '../domain/audit';
 import type { LinkRecord, LinkStatus } from '../domain/bank-link';
 import type { StoredCode } from '../domain/codes';
 import type { ActivationResult, LinkStore } from './links';
+import { recordAudit } from './audit.memory';
 import { copy, type MemoryWorld } from './memory-world';
 
 const linkKey = (userId: string, linkId: string) => `${userId}/${linkId}`;
@@ -16,7 +17,7 @@ const cancelled = (what: string) => Object.assign(new Error(`transaction cancell
  * conditions, then makes all its changes, with no `await` in between.
  */
 export function memoryLinks(world: MemoryWorld): LinkStore {
-  const audit = (entry: AuditEntry) => world.audit.push(copy(entry));
+  const audit = (entry: AuditEntry) => recordAudit(world, entry);
   /** The link as read, still in that state (the condition of every move). */
   const unchanged = (link: LinkRecord) => world.links.get(linkKey(link.userId, link.linkId))?.status === link.status;
   const move = (link: LinkRecord, to: LinkStatus, now: number, set: Partial<LinkRecord>) => {

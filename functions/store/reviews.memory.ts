@@ -4,6 +4,7 @@ import { deviceHash } from '../domain/user';
 import { identityValue } from '../domain/lists';
 import { caseIdFor, type CaseStatus, type ReviewCase } from '../domain/review';
 import { memoryChargeMoves } from './charges.memory';
+import { recordAudit } from './audit.memory';
 import { copy, type MemoryWorld } from './memory-world';
 import type { ReviewStore } from './reviews';
 
@@ -13,7 +14,7 @@ const LIMIT = 50;
 export function memoryReviews(world: MemoryWorld): ReviewStore {
   const w = world;
   const chargeKey = (userId: string, chargeId: string) => `${userId}/${chargeId}`;
-  const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
+  const audit = (entry: AuditEntry) => recordAudit(w, entry);
 
   const { failedGuard, move } = memoryChargeMoves(w);
   /** The decision's move of the charge: the same move (history, sweeper's index) as the charges memory store's. */

@@ -2,13 +2,14 @@ import type { AuditEntry } from '../domain/audit';
 import { DEFAULT_RULES_VERSION } from '../domain/rules';
 import { activeRulesOf, type RulesProposal } from '../domain/rules-proposal';
 import { config } from '../shared/config';
+import { recordAudit } from './audit.memory';
 import { copy, type MemoryWorld } from './memory-world';
 import type { RulesStore } from './rules';
 
 /** The rule versions, proposals and decision records over the in-memory world, with the DynamoDB store's conditions and results. */
 export function memoryRules(world: MemoryWorld): RulesStore {
   const w = world;
-  const audit = (entry: AuditEntry) => w.audit.push(copy(entry));
+  const audit = (entry: AuditEntry) => recordAudit(w, entry);
   const close = (p: RulesProposal, status: 'APPROVED' | 'REJECTED', by: string, at: string, activatedVersion?: number) =>
     w.rulesProposals.set(p.proposalId, {
       ...w.rulesProposals.get(p.proposalId)!,

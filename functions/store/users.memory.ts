@@ -1,4 +1,3 @@
-import type { AuditEntry } from '../domain/audit';
 import {
   deviceFactsFrom,
   deviceHash,
@@ -11,7 +10,7 @@ import {
   type UserRecord,
 } from '../domain/user';
 import { DomainError } from '../shared/errors';
-import { redact } from '../shared/redact';
+import { recordAudit } from './audit.memory';
 import { copy, type MemoryWorld } from './memory-world';
 import type { UserStore } from './users';
 
@@ -20,11 +19,6 @@ export const conditionFailed = (): Error => Object.assign(new Error('The conditi
 /** What a cancelled DynamoDB transaction throws (reasons by item index), for the same calls. */
 export const transactionCancelled = (reasons: (string | undefined)[]): Error =>
   Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: reasons.map((r) => ({ Code: r ?? 'None' })) });
-
-/** Appends to the trail as the DynamoDB audit item does: details redacted (staff read it). */
-export function recordAudit(world: MemoryWorld, entry: AuditEntry): void {
-  world.audit.push({ ...copy(entry), ...(entry.details ? { details: redact(entry.details) as Record<string, unknown> } : {}) });
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const deviceKey = (userId: string, hash: string) => `${userId}/${hash}`;

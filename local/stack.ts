@@ -149,7 +149,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       const text = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '{}';
       iam.authorize(iamRequestsOf(target, JSON.parse(text || '{}') as Record<string, unknown>));
     });
-    const { interceptDynamo } = await import('../functions/store/dynamo');
+    const { interceptDynamo } = await import('../functions/adapters/dynamo');
     interceptDynamo(() => faults.dynamoAttempt());
     const alerts: { subject: string; message: string; at: string }[] = [];
     usePorts(

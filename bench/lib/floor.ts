@@ -28,7 +28,7 @@ type Repos = {
   users: typeof import('../../functions/adapters/users-repo');
   links: typeof import('../../functions/adapters/links-repo');
   banks: typeof import('../../functions/adapters/banks-repo');
-  dynamo: typeof import('../../functions/store/dynamo');
+  dynamo: typeof import('../../functions/adapters/dynamo');
   charge: typeof import('../../functions/domain/charge');
   ledger: typeof import('../../functions/domain/ledger');
   risk: typeof import('../../functions/domain/risk');
@@ -67,7 +67,7 @@ export async function initFloor(dynamoDbUrl: string): Promise<void> {
     users: await import('../../functions/adapters/users-repo'),
     links: await import('../../functions/adapters/links-repo'),
     banks: await import('../../functions/adapters/banks-repo'),
-    dynamo: await import('../../functions/store/dynamo'),
+    dynamo: await import('../../functions/adapters/dynamo'),
     charge: await import('../../functions/domain/charge'),
     ledger: await import('../../functions/domain/ledger'),
     risk: await import('../../functions/domain/risk'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import { ddb, type TransactItem } from '../store/dynamo';
+import { ddb, type TransactItem } from './dynamo';
 import { keys } from '../shared/table';
 import { redact } from '../shared/redact';
 import type { AuditEntry, AuditRecord } from '../domain/audit';

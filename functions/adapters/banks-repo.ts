@@ -6,8 +6,8 @@ import { keys } from '../shared/table';
 import type { BankStore } from '../store/banks';
 import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
-import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
-import { transact } from '../store/dynamo';
+import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
+import { transact } from './dynamo';
 
 
 /** Read on every link and charge, never cached: a switch by ops takes effect at once. */

@@ -14,8 +14,8 @@ import type { TransactItem } from './audit';
 import { chargingSwitchKey } from './banks-repo';
 import { trustedDeviceItem } from './users-repo';
 import { invalidCursor, type ChargesStore } from '../store/charges';
-import { cancellationReasons, ddb, isConditionFailure } from '../store/dynamo';
-import { transact } from '../store/dynamo';
+import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
+import { transact } from './dynamo';
 
 
 /** A debit the ledger credited, recorded on the activity item in the credit's own transaction, folded into `links` on the next read. */

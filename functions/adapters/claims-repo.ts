@@ -3,7 +3,7 @@ import type { Claim, ClaimedCharge, ClaimStatus, NotMeReport } from '../domain/c
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
-import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
+import { cancellationReasons, ddb, isConditionFailure, transact } from './dynamo';
 import type { ClaimStore } from '../store/claims';
 
 

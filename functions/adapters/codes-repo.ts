@@ -4,7 +4,7 @@ import { config } from '../shared/config';
 import { keys, type Key } from '../shared/table';
 import type { CodeSlot, CodeStore } from '../store/codes';
 import type { TransactItem } from './audit';
-import { ddb, isConditionFailure } from '../store/dynamo';
+import { ddb, isConditionFailure } from './dynamo';
 
 /**
  * One-time codes (phone, bank link, charge confirmation), stored by key. Codes

@@ -5,7 +5,7 @@ import { identityValue } from '../domain/lists';
 import { keys } from '../shared/table';
 import { auditPut } from './audit';
 import type { AuditEntry } from '../domain/audit';
-import { cancellationReasons, ddb, transact } from '../store/dynamo';
+import { cancellationReasons, ddb, transact } from './dynamo';
 import type { EkycSession, EkycVerdict } from '../domain/ekyc';
 import type { EkycStore } from '../store/ekyc';
 

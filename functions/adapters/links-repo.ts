@@ -8,8 +8,8 @@ import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
 import { codeItem, spendCode } from './codes-repo';
-import { cancellationReasons, ddb } from '../store/dynamo';
-import { transact } from '../store/dynamo';
+import { cancellationReasons, ddb } from './dynamo';
+import { transact } from './dynamo';
 
 export type { ActivationResult } from '../store/links';
 

@@ -6,7 +6,7 @@ import { ports } from '../shared/runtime';
 import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
-import { cancellationReasons, ddb, transact } from '../store/dynamo';
+import { cancellationReasons, ddb, transact } from './dynamo';
 import type { KeyedListEntry, ListStore } from '../store/lists';
 import { deviceHash } from '../domain/user';
 

@@ -3,7 +3,7 @@ import { reconcile, type BankMoveRecord, type LedgerEntryRecord, type ReconcileR
 import { config } from '../shared/config';
 import { ports } from '../shared/runtime';
 import { listBanks } from './banks-repo';
-import { ddb } from '../store/dynamo';
+import { ddb } from './dynamo';
 
 /** Loads both sides (the ledger by a table scan, each bank's statement) and reconciles them. */
 export async function reconcileAll(): Promise<ReconcileReport> {

@@ -7,10 +7,8 @@ import type { AuditEntry } from '../domain/audit';
 import { doneWaitingItem, finishUnsuccessfully, moveChargeItem, transactGuarded } from './charges-repo';
 import type { ChargeRecord } from '../domain/charge';
 import { deviceHash } from '../domain/user';
-import { cancellationReasons, ddb, isConditionFailure, transact } from '../store/dynamo';
+import { cancellationReasons, ddb, isConditionFailure, transact } from './dynamo';
 import type { CaseDecision, CaseHolder, ReviewStore } from '../store/reviews';
-
-// Until every area imports entity types from domain/ (the lead drops these after the merge).
 
 const table = () => config().tableName;
 

@@ -7,12 +7,10 @@ import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
 import { capacity, recordCapacity } from './charges-repo';
 import { entityOf } from './reviews-repo';
-import { cancellationReasons, ddb } from '../store/dynamo';
-import { transact } from '../store/dynamo';
+import { cancellationReasons, ddb } from './dynamo';
+import { transact } from './dynamo';
 import { activeRulesOf, type RulesProposal, type RulesVersionRecord, type StoredActiveRules } from '../domain/rules-proposal';
 import type { RulesStore } from '../store/rules';
-
-// Until every area imports entity types from domain/ (the lead drops these after the merge).
 
 const table = () => config().tableName;
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 import { config } from '../shared/config';
 import { keys } from '../shared/table';
-import { cancellationReasons, transact } from '../store/dynamo';
+import { cancellationReasons, transact } from './dynamo';
 import { smsCounters, type SmsLimitScope, type SmsLimitStore, type SmsSendCount } from '../store/sms-limits';
 
 export type { SmsLimitScope } from '../store/sms-limits';

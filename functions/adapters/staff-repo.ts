@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { keys } from '../shared/table';
-import { ddb } from '../store/dynamo';
+import { ddb } from './dynamo';
 import { staffMember, type Staff } from '../domain/staff';
 import { opsSubOf, staffCaller, type StaffStore } from '../store/staff';
 

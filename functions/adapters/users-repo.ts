@@ -10,10 +10,8 @@ import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
 import { codeItem, spendCode } from './codes-repo';
-import { cancellationReasons, ddb, transact } from '../store/dynamo';
+import { cancellationReasons, ddb, transact } from './dynamo';
 import type { UserStore } from '../store/users';
-
-// The entity types live in functions/domain/user.ts; re-exported for the callers that still import them from here.
 
 const table = () => config().tableName;
 

@@ -3,7 +3,7 @@ import type { ChargeRecord } from '../domain/charge';
 import type { Claim, ClaimedCharge } from '../domain/claim';
 import { compensationPostings } from '../domain/ledger';
 import { DomainError } from '../shared/errors';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';

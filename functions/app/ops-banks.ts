@@ -1,5 +1,5 @@
 import type { BankSettings } from '../domain/bank';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';
 import { cancelBankCharges } from './charge-lifecycle';

@@ -3,7 +3,7 @@ import { LIST_REF_PREFIX, openListRef, sealListRef } from '../domain/list-ref';
 import { canonicalValue, type ListAction, type ListEntry, type ListKind } from '../domain/lists';
 import { LIST_POLICY } from '../domain/policy';
 import { DomainError } from '../shared/errors';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';

@@ -1,7 +1,7 @@
 import { linkView } from '../domain/bank-link';
 import { FOUR_EYES } from '../domain/policy';
 import { DomainError } from '../shared/errors';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { maskTail } from '../shared/redact';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';

@@ -4,7 +4,7 @@ import { reviewContext } from './review-context';
 import { freezeWallet } from './wallet-controls';
 import type { ReviewCase } from '../domain/review';
 import { DomainError } from '../shared/errors';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';
 import { WORKFLOW_ERRORS } from '../domain/saga';

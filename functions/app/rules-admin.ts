@@ -4,7 +4,7 @@ import { backtest } from '../domain/backtest';
 import { changedRules, withDefaults, type Rules } from '../domain/rules';
 import type { RuleChange, RulesProposal } from '../domain/rules-proposal';
 import { DomainError } from '../shared/errors';
-import type { Caller } from '../shared/http';
+import type { Caller } from '../shared/caller';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';
 

@@ -72,5 +72,10 @@ export interface WalletEntry {
   amount: number;
   balanceAfter: number;
   chargeId?: string;
+  /** The bank the money moved at (a charge's, a compensation's). */
+  bankCode?: string;
+  /** A compensation: its claim and the key of its refund at the bank. */
+  claimId?: string;
+  refundKey?: string;
   createdAt: string;
 }

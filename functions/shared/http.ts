@@ -3,7 +3,10 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import { withCorrelationId } from './correlation';
 import { withinInvocation } from './deadline';
+import { callerOf, parseGroups, type Caller } from './caller';
 import { DomainError, isDomainError } from './errors';
+
+export { callerOf, parseGroups, type Caller };
 import { checkResponse } from './response-check';
 import { logger } from './logger';
 import { powertools } from './powertools';
@@ -14,13 +17,6 @@ import { bodyOf, routeKey, routesOf, type BodyOf, type ParamsOf, type QueryOf, t
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-export interface Caller {
-  userId: string;
-  groups: string[];
-  isOps: boolean;
-  /** Staff only: the e-mail the staff pool's token trigger puts into the access token. */
-  email?: string;
-}
 
 export interface HttpRequest<B = unknown, Q = Record<string, string>, P = Record<string, string>> {
   route: RouteDef;
@@ -52,19 +48,6 @@ export type RouteImpl<K extends RouteKey> = (req: RequestOf<K>) => Promise<Resul
 /** Every route of a function, implemented: a route missing or extra is a compile error. */
 export type RouteImpls<F extends FunctionName> = { [K in RouteKeysOf<F>]: RouteImpl<K> };
 type AnyImpl = (req: HttpRequest) => Promise<HttpResult>;
-
-/** The caller of a non-public route; the authorizer has already verified the token. */
-export function callerOf(req: { caller?: Caller }): Caller {
-  if (!req.caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
-  return req.caller;
-}
-
-/** API Gateway flattens array claims to "[a b]"; the local gateway passes arrays. */
-export function parseGroups(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.map(String);
-  if (typeof claim !== 'string' || claim === '') return [];
-  return claim.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
-}
 
 type Handler = middy.MiddyfiedHandler<ApiEvent, ApiResult, Error, Context>;
 

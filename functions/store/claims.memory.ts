@@ -1,23 +1,10 @@
-import type { ChargeRecord } from '../domain/charge';
 import type { Claim, ClaimedCharge } from '../domain/claim';
 import { recordAudit } from './audit.memory';
 import type { ClaimStore } from './claims';
 import { copy, type MemoryWorld } from './memory-world';
 
-/**
- * The charges area's maps a claim writes, as that area declares them on MemoryWorld (with its merge):
- * a claim marks charges, a payment writes a ledger entry.
- */
-interface Shared {
-  /** By `${userId}/${chargeId}`. */
-  charges: Map<string, ChargeRecord>;
-  /** The journal by `${userId}/${createdAt}#${entryId}`; the operator's own entries under `LEDGER#OPERATOR/`. */
-  entries: Map<string, { entryId: string; createdAt: string } & Record<string, unknown>>;
-}
-
 export function memoryClaims(world: MemoryWorld): ClaimStore {
-  const shared = world as unknown as Shared;
-  const chargeOf = (c: ClaimedCharge) => shared.charges.get(`${c.userId}/${c.chargeId}`);
+  const chargeOf = (c: ClaimedCharge) => world.charges.get(`${c.userId}/${c.chargeId}`);
   const move = (claimId: string, from: Claim['claimStatus'], to: Claim['claimStatus'], set: Partial<Claim> = {}) => {
     const claim = world.claims.get(claimId);
     if (claim?.claimStatus !== from) return false;
@@ -38,7 +25,7 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
         .map(copy);
     },
     async ownerOfCharge(chargeId) {
-      for (const c of shared.charges.values()) if (c.chargeId === chargeId) return c.userId;
+      for (const c of world.charges.values()) if (c.chargeId === chargeId) return c.userId;
       return undefined;
     },
     async begin(claim) {
@@ -81,9 +68,9 @@ export function memoryClaims(world: MemoryWorld): ClaimStore {
       const entryId = `ent_${claim.claimId.slice(4)}`;
       const entryKey = `${clawback > 0 ? claim.userId : 'LEDGER#OPERATOR'}/${at}#${entryId}`;
       const wallet = world.wallets.get(claim.userId);
-      if (shared.entries.has(entryKey) || (clawback > 0 && wallet?.balance !== balanceBefore)) return 'WALLET_CHANGED';
+      if (world.entries.has(entryKey) || (clawback > 0 && wallet?.balance !== balanceBefore)) return 'WALLET_CHANGED';
       move(claim.claimId, 'PAYING', 'PAID', { refunded: claim.amount, clawback, loss, decidedAt: at, decidedBy: audit.actor });
-      shared.entries.set(entryKey, {
+      world.entries.set(entryKey, {
         entryId,
         entryType: 'COMPENSATION',
         postings: copy(postings),

@@ -10,8 +10,7 @@ export const memoryCodeKey = (slot: Exclude<CodeSlot, { purpose: 'charge' }>) =>
  * `${userId}/${chargeId}` like its DynamoDB item): read and counted there, in place.
  */
 function chargeRecord(world: MemoryWorld, slot: Extract<CodeSlot, { purpose: 'charge' }>): Partial<StoredCode> | undefined {
-  const charges = (world as unknown as { charges?: Map<string, Partial<StoredCode>> }).charges;
-  return charges?.get(`${slot.userId}/${slot.chargeId}`);
+  return world.charges.get(`${slot.userId}/${slot.chargeId}`);
 }
 
 const ownOnly = (slot: CodeSlot): Exclude<CodeSlot, { purpose: 'charge' }> => {

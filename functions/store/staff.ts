@@ -1,6 +1,5 @@
 import type { Staff } from '../domain/staff';
-import { DomainError } from '../shared/errors';
-import type { Caller } from '../shared/http';
+import { callerOf, parseGroups, type Caller } from '../shared/caller';
 
 /** Who the members of staff are, for audit trails and case owners (their e-mail, by sub). */
 export interface StaffStore {
@@ -10,17 +9,8 @@ export interface StaffStore {
   recordStaffSignIn(accessToken: string, email: string, now: number): Promise<void>;
 }
 
-/*
- * The two helpers below read what shared/http reads (the caller, the groups claim) without importing
- * it: that module is the middy chain, which the stores must not load (a workflow task or a test runs them
- * without HTTP). TODO(lead): one small shared module for both, after the merge.
- */
-
 /** The caller behind a staff action; an ops route always has one (its authorizer checked the token). */
-export function staffCaller(req: { caller?: Caller }): Caller {
-  if (!req.caller) throw new DomainError('UNAUTHORIZED', 'A valid access token is required');
-  return req.caller;
-}
+export const staffCaller = callerOf;
 
 /**
  * The sub of an access token of the `ops` group, else undefined. Cognito's access token carries
@@ -29,7 +19,5 @@ export function staffCaller(req: { caller?: Caller }): Caller {
  */
 export function opsSubOf(accessToken: string): string | undefined {
   const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-  const groups = claims['cognito:groups'];
-  const list = Array.isArray(groups) ? groups.map(String) : typeof groups === 'string' ? groups.replace(/^\[|\]$/g, '').split(/[\s,]+/) : [];
-  return typeof claims.sub === 'string' && list.includes('ops') ? claims.sub : undefined;
+  return typeof claims.sub === 'string' && parseGroups(claims['cognito:groups']).includes('ops') ? claims.sub : undefined;
 }

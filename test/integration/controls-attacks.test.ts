@@ -17,12 +17,12 @@ let own: Awaited<ReturnType<typeof ownDynamo>>;
 
 // Loaded after the environment points at our own DynamoDB Local.
 let m: {
-  ddb: typeof import('../../functions/store/dynamo').ddb;
+  ddb: typeof import('../../functions/adapters/dynamo').ddb;
   keys: typeof import('../../functions/shared/table').keys;
   openClaim: typeof import('../../functions/app/compensation').openClaim;
   putOpeningClaim: typeof import('../../functions/adapters/claims-repo').putOpeningClaim;
   getClaim: typeof import('../../functions/adapters/claims-repo').getClaim;
-  transact: typeof import('../../functions/store/dynamo').transact;
+  transact: typeof import('../../functions/adapters/dynamo').transact;
   chargeConfirmedItem: typeof import('../../functions/adapters/charges-repo').chargeConfirmedItem;
   doneWaitingItem: typeof import('../../functions/adapters/charges-repo').doneWaitingItem;
 };
@@ -32,12 +32,12 @@ beforeAll(async () => {
   const { usePorts } = await import('../../functions/shared/runtime');
   usePorts({ clock: { now: () => Date.now() } } as never);
   m = {
-    ddb: (await import('../../functions/store/dynamo')).ddb,
+    ddb: (await import('../../functions/adapters/dynamo')).ddb,
     keys: (await import('../../functions/shared/table')).keys,
     openClaim: (await import('../../functions/app/compensation')).openClaim,
     putOpeningClaim: (await import('../../functions/adapters/claims-repo')).putOpeningClaim,
     getClaim: (await import('../../functions/adapters/claims-repo')).getClaim,
-    transact: (await import('../../functions/store/dynamo')).transact,
+    transact: (await import('../../functions/adapters/dynamo')).transact,
     chargeConfirmedItem: (await import('../../functions/adapters/charges-repo')).chargeConfirmedItem,
     doneWaitingItem: (await import('../../functions/adapters/charges-repo')).doneWaitingItem,
   };

@@ -39,7 +39,7 @@ beforeAll(async () => {
   (await import('../../functions/shared/runtime')).usePorts({
     secrets: async () => ({ codeKey: 'c', notMeTokenKey: 'n', accountKey: 'contract-account-key' }),
   });
-  const { ddb } = await import('../../functions/store/dynamo');
+  const { ddb } = await import('../../functions/adapters/dynamo');
   const { keys } = await import('../../functions/shared/table');
   impls.dynamo = {
     claims: (await import('../../functions/adapters/claims-repo')).claimStore,

@@ -14,7 +14,7 @@ import { freezeByStaff, opsUserView, releaseLink, unfreezeByStaff } from '../../
 import { notMeDetails, reportNotMe } from '../../functions/app/reports';
 import type { Claim } from '../../functions/domain/claim';
 import { signNotMeToken } from '../../functions/domain/not-me-token';
-import type { Caller } from '../../functions/shared/http';
+import type { Caller } from '../../functions/shared/caller';
 import { ports, usePorts } from '../../functions/shared/runtime';
 import { stores } from '../../functions/store';
 import type { MemoryWorld } from '../../functions/store/memory-world';

@@ -15,7 +15,7 @@ import { FOUR_EYES } from '../../functions/domain/policy';
 import { caseIdFor } from '../../functions/domain/review';
 import { RULE_DEFAULTS, type Rules } from '../../functions/domain/rules';
 import { DomainError } from '../../functions/shared/errors';
-import type { Caller } from '../../functions/shared/http';
+import type { Caller } from '../../functions/shared/caller';
 import { usePorts } from '../../functions/shared/runtime';
 import { stores, useStores } from '../../functions/store';
 import type { MemoryWorld } from '../../functions/store/memory-world';

@@ -115,7 +115,7 @@ describe('metrics without dimensions of their own', () => {
 describe('the AWS SDK clients', () => {
   const PROBE = `
 const pick = (c) => c.middlewareStack.identify().filter((n) => /XRay/i.test(n));
-const { ddb } = await import('./functions/store/dynamo.ts');
+const { ddb } = await import('./functions/adapters/dynamo.ts');
 const { SnsSmsSender } = await import('./functions/adapters/sns-sms.ts');
 const { SnsOpsAlerts } = await import('./functions/adapters/sns-alerts.ts');
 const { StepFunctionsWorkflow } = await import('./functions/adapters/sfn-workflow.ts');

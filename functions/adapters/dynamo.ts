@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../shared/tracer';
-import { watched } from '../adapters/local-hooks';
+import { watched } from './local-hooks';
 
 let client: DynamoDBDocumentClient | undefined;
 type Interceptor = (command: string) => void;

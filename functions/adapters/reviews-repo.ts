@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { caseIdFor, type CaseStatus, type FirstApproval, type ReviewCase, type SharedVia } from '../domain/review';
 import { config } from '../shared/config';
+import { isDomainError } from '../shared/errors';
 import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
@@ -162,8 +163,15 @@ export function approveCase(c: ReviewCase, charge: ChargeRecord, d: CaseDecision
 }
 
 export async function rejectCase(c: ReviewCase, d: CaseDecision, audit: AuditEntry): Promise<boolean> {
-  const ended = await finishUnsuccessfully(c.userId, c.chargeId, 'DECLINED', d.at, d.actor, 'REVIEW_REJECTED', [closeCaseItem(c.caseId, 'REJECTED', d.at, d.actor, d.note), auditPut(table(), audit)]);
-  return ended.changed;
+  try {
+    const ended = await finishUnsuccessfully(c.userId, c.chargeId, 'DECLINED', d.at, d.actor, 'REVIEW_REJECTED', [closeCaseItem(c.caseId, 'REJECTED', d.at, d.actor, d.note), auditPut(table(), audit)]);
+    return ended.changed;
+  } catch (e) {
+    // Every round lost on the case's own condition: another decision closed it (an APPROVE moved the charge on,
+    // so the charge is not ended and the window was never the conflict). That is a refusal, not a busy wallet.
+    if (isDomainError(e) && e.code === 'RATE_LIMITED' && (await getCase(c.caseId))?.caseStatus !== 'OPEN') return false;
+    throw e;
+  }
 }
 
 /** The case leaves the queue because its charge ended otherwise; a decided or closed case is left as it is. */

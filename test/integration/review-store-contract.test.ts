@@ -285,6 +285,16 @@ describe.each(['dynamo', 'memory'] as const)('the reviews store on %s', (name) =
     expect(await impl().trail(wallet.userId)).toEqual(['REVIEW_REJECTED']);
   });
 
+  it('refuses a REJECT that lost to an APPROVE (the charge moved on, not ended): false, nothing changed', async () => {
+    const { c, charge, wallet } = await pendingReview(impl());
+    expect(await impl().reviews.approve(c, charge, decision(), audit(wallet.userId, 'REVIEW_APPROVED'))).toBe('OK');
+    // The rejecting reviewer still holds the case as it was read, OPEN.
+    expect(await impl().reviews.reject(c, decision(T0 + 61_000), audit(wallet.userId, 'NOPE'))).toBe(false);
+    expect(await impl().charge(wallet.userId, charge.chargeId)).toMatchObject({ status: 'PROCESSING' });
+    expect(await impl().reviews.getCase(c.caseId)).toMatchObject({ caseStatus: 'APPROVED' });
+    expect(await impl().trail(wallet.userId)).toEqual(['REVIEW_APPROVED']);
+  });
+
   it('closes an open case whose charge ended otherwise, and leaves a decided one as it is', async () => {
     const open = await pendingReview(impl());
     const decided = await pendingReview(impl());

@@ -63,7 +63,7 @@ export interface ServiceWorld {
   workflow: LocalWorkflowEngine;
   faults: LocalFaults;
   alerts: { subject: string; message: string }[];
-  /** Removes the simulators' scratch files. */
+  /** Stops the world's workflow executions and removes the simulators' scratch files. */
   close(): void;
 }
 
@@ -124,6 +124,10 @@ export function serviceWorld(): ServiceWorld {
     get workflow() {
       return engineNow();
     },
-    close: () => rmSync(dir, { recursive: true, force: true }),
+    close: () => {
+      // Executions still waiting for a code or a human hold timers (their task timeouts): stopped with the world, as the local stack stops them.
+      engine?.stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

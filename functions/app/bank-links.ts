@@ -160,6 +160,8 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
   const p = ports();
   const { link } = await linkAt(userId, input.linkId, 'PENDING_CONFIRMATION');
   await refuseIfLocked(link);
+  // The holder's notice names the instant the link was activated (the link's activatedAt), not a moment later.
+  let activatedAt: number | undefined;
   await verifyCode({
     p,
     slot: { purpose: 'link', linkId: link.linkId },
@@ -168,6 +170,7 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
     candidate: input.code,
     spend: async (hash) => {
       const now = p.clock.now();
+      activatedAt = now;
       const result = await stores().links.activateLink(link, { hash, maxAttempts: CODE_POLICY.maxAttempts }, now, {
         userId,
         actor: `user:${userId}`,
@@ -184,7 +187,7 @@ export async function confirmLink(input: { userId: string; linkId: string; code:
     onExhausted: () => failLink(link, 'CONFIRMATION_CODE_EXHAUSTED'),
   });
 
-  const now = p.clock.now();
+  const now = activatedAt ?? p.clock.now();
   const { notMeTokenKey } = await p.secrets();
   const token = signNotMeToken(notMeTokenKey, {
     linkId: link.linkId,

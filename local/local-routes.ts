@@ -182,8 +182,8 @@ export function localRoutes(s: LocalServices) {
       pattern: /^\/local\/capacity$/,
       run: async () => {
         // What the low-risk path's writes consumed since start (ANSHIN_CAPACITY=1); the benchmark takes differences.
-        const { consumedWriteCapacity } = await import('../functions/adapters/charges-repo');
-        return { status: 200, body: { enabled: !!process.env.ANSHIN_CAPACITY, writes: consumedWriteCapacity } };
+        const { consumedWriteCapacity } = await import('../functions/adapters/dynamo');
+        return { status: 200, body: { enabled: !!process.env.ANSHIN_CAPACITY, writes: consumedWriteCapacity() } };
       },
     },
     {

@@ -38,27 +38,31 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(chargingSwitchKey(done.bankCode, s.userId)),
     ]);
     const device = await get(keys.device(s.userId, createHash('sha256').update(done.deviceId).digest('hex').slice(0, 32)));
-    if (!entry || !wallet || !activity || !user || !link || !bank) continue;
+    const decision = await get(keys.decisionRecord(done.createdAt, s.chargeId));
+    if (!entry || !wallet || !activity || !user || !link || !bank || !decision) continue;
     n++;
     const size = {
       activity: itemSize(activity), chargeCreated: itemSize(created), chargeCompleted: itemSize(done), wallet: itemSize(wallet), entry: itemSize(entry),
       chargeIdIndexEntry: itemSize({ pk: done.pk, sk: done.sk, gsi2pk: done.gsi2pk ?? s.chargeId }),
+      decision: itemSize(decision),
+      // The debit's record on the activity item (`debit:<chargeId>` = {linkId, amount, at}), until the next window write folds it.
+      activityWithDebit: itemSize({ ...activity, [`debit:${s.chargeId}`]: { linkId: done.linkId, amount: done.amount, at: Date.parse(completedAt) } }),
     };
     for (const [k, v] of Object.entries(size)) bytes[k] = (bytes[k] ?? 0) + v;
     const writes = {
-      'saveActivity (PutItem)': writeUnits(size.activity),
-      'createCharge (transactional Put)': 2 * writeUnits(size.chargeCreated),
+      'saveActivity (PutItem ACTIVITY: the day-limit reservation)': writeUnits(size.activity),
+      'recordDecision (PutItem DECISION: the backtest\'s record)': writeUnits(size.decision),
+      'createCharge (PutItem CHARGE, no ConditionChecks: the controls are read after it)': writeUnits(size.chargeCreated),
       // Index entries are not part of the transaction's two-phase write: DynamoDB propagates a
       // transaction's changes to global secondary indexes after it completes (Developer Guide,
       // "Amazon DynamoDB Transactions: How it works"), so each index write is a standard one.
       'createCharge gsi1 (open charges, ALL)': writeUnits(size.chargeCreated),
       'createCharge gsi2 (charge id, KEYS_ONLY)': writeUnits(size.chargeIdIndexEntry),
-      'createCharge guard (3 ConditionChecks: wallet, link, a copy of the bank switch)': 3 * 2 * 1,
-      'creditWallet wallet (transactional)': 2 * writeUnits(size.wallet),
+      'creditWallet wallet (transactional; the wallet and link controls are its conditions)': 2 * writeUnits(size.wallet),
       'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
       'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
       'creditWallet gsi1 delete': writeUnits(size.chargeCreated),
-      'creditWallet guard (3 ConditionChecks: wallet, link, a copy of the bank switch)': 3 * 2 * 1,
+      'recordDebit (UpdateItem ACTIVITY: the link history learns of the debit)': writeUnits(size.activityWithDebit),
     };
     for (const [k, v] of Object.entries(writes)) totals[k] = (totals[k] ?? 0) + v;
     reads +=
@@ -66,7 +70,9 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       readUnits(itemSize(user), false) + readUnits(size.wallet, false) + readUnits(itemSize(link), true) +
       readUnits(itemSize(bank), true) + readUnits(device ? itemSize(device) : 0, false) + readUnits(0, true) + // strikes: none
       4 * readUnits(0, false) + // list entries (device, phone, bank account, eKYC identity): none
-      readUnits(size.activity, true);
+      readUnits(size.activity, true) +
+      // The controls after the charge is written (wallet, link, the wallet's copy of the bank switch), and the switch again before the credit.
+      readUnits(itemSize(user), true) + readUnits(itemSize(link), true) + 2 * readUnits(itemSize(bank), true);
     // No second wallet read: the credit takes the balance the create read as its hint and
     // reads the wallet again only when that conditional update loses a race.
   }
@@ -82,6 +88,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',
       'Index writes are standard writes even when the table write is transactional (a transaction\'s changes reach the indexes after it completes); DynamoDB Local reports them double. The gsi1 removal of a completed charge is one index delete of the entry\'s size.',
       'Reads: 1 unit per started 4 KB strongly consistent, half eventually consistent, at least that for a read that finds nothing.',
+      'Device writes (a new device, or its daily stamp across wallets) are not in this table: the stack\'s own write report counts them when they happen.',
     ],
   };
 }

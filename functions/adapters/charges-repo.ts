@@ -1,4 +1,3 @@
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Activity, ChargeRecord, ChargeStatus, GuardedResult, GuardReason, RecentCharge, StoredResponse } from '../domain/charge';
 import { GUARD_REASONS, isFinal, UNSUCCESSFUL, windowAfterEnd, windowWithout } from '../domain/charge';
@@ -26,33 +25,6 @@ interface DebitRecord {
 }
 
 const table = () => config().tableName;
-
-/** Every write reports the capacity it consumed when ANSHIN_CAPACITY is set (the benchmark reads it). */
-export const capacity = (): { ReturnConsumedCapacity?: 'INDEXES' } => (process.env.ANSHIN_CAPACITY ? { ReturnConsumedCapacity: 'INDEXES' } : {});
-
-export interface WriteCapacity {
-  requests: number;
-  units: number;
-  table: number;
-  indexes: Record<string, number>;
-}
-
-/**
- * Write units the low-risk path consumed in this process, per write, summed since start.
- * Filled only when ANSHIN_CAPACITY is set; the local stack serves it at GET /local/capacity.
- */
-export const consumedWriteCapacity: Record<string, WriteCapacity> = {};
-
-export function recordCapacity(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
-  if (!consumed) return;
-  const sum = (consumedWriteCapacity[write] ??= { requests: 0, units: 0, table: 0, indexes: {} });
-  sum.requests += 1;
-  for (const c of Array.isArray(consumed) ? consumed : [consumed]) {
-    sum.units += c.CapacityUnits ?? 0;
-    sum.table += c.Table?.CapacityUnits ?? 0;
-    for (const [name, index] of Object.entries(c.GlobalSecondaryIndexes ?? {})) sum.indexes[name] = (sum.indexes[name] ?? 0) + (index.CapacityUnits ?? 0);
-  }
-}
 
 export async function getCharge(userId: string, chargeId: string): Promise<ChargeRecord | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.charge(userId, chargeId), ConsistentRead: true }));
@@ -103,8 +75,7 @@ function activityWrite(userId: string, previousVersion: number, next: Omit<Activ
 /** Optimistic write of the activity window; false if another request changed it first. */
 export async function saveActivity(userId: string, previous: Activity, next: Omit<Activity, 'version'>): Promise<boolean> {
   try {
-    const out = await ddb().send(new PutCommand({ ...activityWrite(userId, previous.version, next).Put, ...capacity() }));
-    recordCapacity('saveActivity', out.ConsumedCapacity);
+    await ddb().send(new PutCommand(activityWrite(userId, previous.version, next).Put));
     return true;
   } catch (e) {
     if (isConditionFailure(e)) return false;
@@ -139,6 +110,22 @@ export function guardItems(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode
     active(keys.link(c.userId, c.linkId)),
     { ConditionCheck: { TableName: table(), Key: chargingSwitchKey(c.bankCode, c.userId), ConditionExpression: 'chargingEnabled = :on', ExpressionAttributeValues: { ':on': true } } },
   ];
+}
+
+/** The controls as they stand now, read strongly consistent; the first that fails (in GUARD_REASONS order). */
+export async function checkControls(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined> {
+  const get = (Key: Record<string, string>) => ddb().send(new GetCommand({ TableName: table(), Key, ConsistentRead: true })).then((out) => out.Item);
+  const [user, link, bankSwitch] = await Promise.all([get(keys.user(c.userId)), get(keys.link(c.userId, c.linkId)), get(chargingSwitchKey(c.bankCode, c.userId))]);
+  if (user?.status !== 'ACTIVE') return 'WALLET_FROZEN';
+  if (link?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
+  if (bankSwitch?.chargingEnabled !== true) return 'BANK_SUSPENDED';
+  return undefined;
+}
+
+/** The wallet's copy of its bank's charging switch, read strongly consistent (a GetItem: no write unit). */
+async function bankChargingOn(c: Pick<ChargeRecord, 'userId' | 'bankCode'>): Promise<boolean> {
+  const out = await ddb().send(new GetCommand({ TableName: table(), Key: chargingSwitchKey(c.bankCode, c.userId), ConsistentRead: true }));
+  return out.Item?.chargingEnabled === true;
 }
 
 /** Which control failed in a cancelled transaction whose guard items start at `offset`. */
@@ -176,10 +163,8 @@ export async function createCharge(charge: ChargeRecord, guarded = true): Promis
     ConditionExpression: 'attribute_not_exists(pk)',
   };
   try {
-    const out = guarded
-      ? await ddb().send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...guardItems(charge)], ...capacity() }))
-      : await ddb().send(new PutCommand({ ...put, ...capacity() }));
-    recordCapacity('createCharge', out.ConsumedCapacity);
+    if (guarded) await ddb().send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...guardItems(charge)] }));
+    else await ddb().send(new PutCommand(put));
     return 'CREATED';
   } catch (e) {
     if (isConditionFailure(e) || cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return 'EXISTS';
@@ -247,7 +232,7 @@ export async function transactFirstWins(items: TransactItem[]): Promise<boolean>
 
 export async function moveCharge(charge: ChargeRecord, to: ChargeStatus, now: number, actor: string, options: Parameters<typeof moveChargeItem>[4] = {}): Promise<boolean> {
   try {
-    await ddb().send(new UpdateCommand({ ...moveChargeItem(charge, to, now, actor, options).Update, ...capacity() }));
+    await ddb().send(new UpdateCommand(moveChargeItem(charge, to, now, actor, options).Update));
     return true;
   } catch (e) {
     if (isConditionFailure(e)) return false;
@@ -287,14 +272,41 @@ export async function finishUnsuccessfully(
 }
 
 /**
- * The money move into the wallet: balance (capped, never negative), the journal
- * entry (append-only, one per charge) and the charge's completion, all or nothing.
+ * The money move into the wallet: balance (capped, never negative), the journal entry
+ * (append-only, one per charge) and the charge's completion, all or nothing, while the
+ * charge's controls hold.
+ *
+ * The controls cost no write unit of their own: the wallet item carries the wallet's status and
+ * its ACTIVE links (`walletStatus`, `activeLinks`, written in the same transaction as every
+ * freeze, unfreeze and link move), so two of them are conditions of the balance update this
+ * credit makes anyway; the bank's switch is the wallet's copy, read strongly consistent just
+ * before. A wallet written before the mirror existed is credited with the three ConditionChecks.
  */
 export async function creditWallet(
   charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number,
 ): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
+  if (!(await bankChargingOn(charge))) return (await creditRefusal(charge, currentBalance)) ?? 'BANK_SUSPENDED';
+  return creditWrite(charge, entry, now, response, currentBalance, 'MIRROR');
+}
+
+/** Why a credit cannot be written now other than a control, in the order every store answers: the charge, then the balance. */
+async function creditRefusal(charge: ChargeRecord, currentBalance: number): Promise<'ALREADY' | 'STALE' | 'CAP' | undefined> {
+  const [stored, wallet] = await Promise.all([
+    getCharge(charge.userId, charge.chargeId),
+    ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(charge.userId), ConsistentRead: true })).then((o) => o.Item),
+  ]);
+  if (stored?.status !== charge.status) return stored?.status === 'COMPLETED' ? 'ALREADY' : 'STALE';
+  const balanceAfter = currentBalance + charge.amount;
+  if (wallet?.balance !== currentBalance || balanceAfter > LIMITS.maxBalance) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
+  return undefined;
+}
+
+async function creditWrite(
+  charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number, controls: 'MIRROR' | 'GUARD_ITEMS',
+): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
   const at = new Date(now).toISOString();
   const balanceAfter = currentBalance + charge.amount;
+  const mirror = controls === 'MIRROR';
   try {
     const items: TransactItem[] = [
       {
@@ -302,8 +314,11 @@ export async function creditWallet(
           TableName: table(),
           Key: keys.wallet(charge.userId),
           UpdateExpression: 'SET balance = :after, version = version + :one',
-          ConditionExpression: 'balance = :before AND :after <= :cap',
-          ExpressionAttributeValues: { ':before': currentBalance, ':after': balanceAfter, ':one': 1, ':cap': LIMITS.maxBalance },
+          ConditionExpression: `balance = :before AND :after <= :cap${mirror ? ' AND walletStatus = :active AND contains(activeLinks, :link)' : ''}`,
+          ExpressionAttributeValues: {
+            ':before': currentBalance, ':after': balanceAfter, ':one': 1, ':cap': LIMITS.maxBalance,
+            ...(mirror ? { ':active': 'ACTIVE', ':link': charge.linkId } : {}),
+          },
         },
       },
       {
@@ -319,10 +334,9 @@ export async function creditWallet(
       moveChargeItem(charge, 'COMPLETED', now, 'system:ledger', { set: { completedAt: at, response: response(balanceAfter), bankTransactionId: charge.bankTransactionId } }),
       // The last step toward money holds the controls too: a freeze, a switch-off or an unlink
       // that landed after the debit stops the credit, and the saga gives the debit back.
-      ...guardItems(charge),
+      ...(mirror ? [] : guardItems(charge)),
     ];
-    const out = await ddb().send(new TransactWriteCommand({ TransactItems: items, ...capacity() }));
-    recordCapacity('creditWallet', out.ConsumedCapacity);
+    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
     emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
     await recordDebit(charge, now);
     return 'CREDITED';
@@ -333,7 +347,15 @@ export async function creditWallet(
       const now2 = await getCharge(charge.userId, charge.chargeId);
       return now2?.status === 'COMPLETED' ? 'ALREADY' : 'STALE';
     }
-    if (reasons[0] === 'ConditionalCheckFailed') return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
+    if (reasons[0] === 'ConditionalCheckFailed') {
+      if (!mirror) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
+      const wallet = (await ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(charge.userId), ConsistentRead: true }))).Item;
+      if (wallet?.balance !== currentBalance || balanceAfter > LIMITS.maxBalance) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
+      if (wallet.controlsMirror !== 1) return creditWrite(charge, entry, now, response, currentBalance, 'GUARD_ITEMS');
+      if (wallet.walletStatus !== 'ACTIVE') return 'WALLET_FROZEN';
+      if (!(wallet.activeLinks as Set<string> | undefined)?.has(charge.linkId)) return 'LINK_NOT_ACTIVE';
+      return 'STALE';
+    }
     const guard = guardFailure(e, 3);
     if (guard) return guard;
     throw e;
@@ -379,7 +401,7 @@ export function chargeConfirmedItem(userId: string, doneWaiting?: string): Trans
  */
 async function recordDebit(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'linkId' | 'amount'>, now: number): Promise<void> {
   try {
-    await ddb().send(new UpdateCommand({ ...debitRecordItem(charge, now).Update, ...capacity() }));
+    await ddb().send(new UpdateCommand(debitRecordItem(charge, now).Update));
   } catch (error) {
     logger.warn('debit not recorded in the link history', { chargeId: charge.chargeId, error: error as Error });
   }
@@ -653,7 +675,7 @@ async function entries(userId: string, limit: number, cursor?: string): Promise<
 
 /** The charges store on DynamoDB (functions/store/charges.ts). */
 export const chargesStore: ChargesStore = {
-  getCharge, listCharges, openCharges, getActivity, saveActivity, releaseReservation, dropFromWaiting, createCharge, setResponse,
+  getCharge, listCharges, openCharges, getActivity, saveActivity, releaseReservation, dropFromWaiting, createCharge, checkControls, setResponse,
   confirm, countHolderTry, awaitConfirmation, endHold, checkDebit,
   finishUnsuccessfully: (userId, chargeId, to, now, actor, reason) => finishUnsuccessfully(userId, chargeId, to, now, actor, reason),
   recordResumption, rescheduleSweep,

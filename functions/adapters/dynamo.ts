@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../shared/tracer';
 import { watched } from './local-hooks';
@@ -21,9 +21,69 @@ export function ddb(): DynamoDBDocumentClient {
       },
       { step: 'finalizeRequest', name: 'anshinFaults', priority: 'low' },
     );
+    // The benchmark's write accounting: every write, whoever makes it, reports what it consumed.
+    base.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (!process.env.ANSHIN_CAPACITY || !WRITE_COMMANDS.has(command)) return next(args);
+        const input = args.input as { ReturnConsumedCapacity?: string };
+        input.ReturnConsumedCapacity = 'INDEXES';
+        const out = await next(args);
+        recordWrite(`${command.replace(/Command$/, '')} ${writtenKinds(input)}`, (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
+        return out;
+      },
+      { step: 'initialize', name: 'anshinWriteCapacity', priority: 'low' },
+    );
     client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   }
   return client;
+}
+
+export interface WriteCapacity {
+  requests: number;
+  units: number;
+  table: number;
+  indexes: Record<string, number>;
+}
+
+const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand']);
+/** On globalThis, like the interceptor: the bundles the local stack runs each have their own copy of this module. */
+const CAPACITY = Symbol.for('anshin.local.writeCapacity');
+const capacitySlot = globalThis as { [CAPACITY]?: Record<string, WriteCapacity> };
+
+/**
+ * Write units consumed in this process since it started, by write (the command and the kinds of item it
+ * wrote, e.g. `TransactWriteItems WALLET+ENTRY+CHARGE`). Filled only when ANSHIN_CAPACITY is set, for every
+ * write any module makes; the local stack serves it at GET /local/capacity and the benchmark takes differences.
+ */
+export function consumedWriteCapacity(): Record<string, WriteCapacity> {
+  return (capacitySlot[CAPACITY] ??= {});
+}
+
+function recordWrite(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+  if (!consumed) return;
+  const sum = (consumedWriteCapacity()[write] ??= { requests: 0, units: 0, table: 0, indexes: {} });
+  sum.requests += 1;
+  for (const c of Array.isArray(consumed) ? consumed : [consumed]) {
+    sum.units += c.CapacityUnits ?? 0;
+    sum.table += c.Table?.CapacityUnits ?? 0;
+    for (const [name, index] of Object.entries(c.GlobalSecondaryIndexes ?? {})) sum.indexes[name] = (sum.indexes[name] ?? 0) + (index.CapacityUnits ?? 0);
+  }
+}
+
+/** An item's kind from its key (marshalled or not): the sort key's first segment, or the partition key's for time-sorted items. */
+function kindOf(key: Record<string, unknown> | undefined): string {
+  const text = (v: unknown) => (typeof v === 'string' ? v : ((v as { S?: string } | undefined)?.S ?? ''));
+  const sk = text(key?.sk).split('#')[0];
+  return /^[A-Z_]+$/.test(sk) ? sk : text(key?.pk).split('#')[0] || '?';
+}
+
+/** The kinds of item a write touches, in order (`+` between the items of a transaction). */
+function writtenKinds(input: Record<string, any>): string {
+  const one = (w: Record<string, any> | undefined) => kindOf(w?.Item ?? w?.Key);
+  if (input.TransactItems) return (input.TransactItems as Record<string, any>[]).map((t) => (t.ConditionCheck ? `check:${one(t.ConditionCheck)}` : one(t.Put ?? t.Update ?? t.Delete))).join('+');
+  if (input.RequestItems) return 'batch';
+  return one(input);
 }
 
 /** Runs before every DynamoDB request attempt (inside the SDK's retries); may throw to simulate a fault. */

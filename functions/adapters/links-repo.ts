@@ -60,10 +60,27 @@ export function moveLinkItem(link: LinkRecord, to: LinkStatus, now: number, set:
   };
 }
 
+/**
+ * A move into or out of ACTIVE changes the wallet item's mirror of its ACTIVE links in the same
+ * transaction (the credit's condition reads it: functions/adapters/users-repo.ts WALLET_CONTROLS_MIRROR).
+ */
+export function walletLinksItem(link: Pick<LinkRecord, 'userId' | 'linkId' | 'status'>, to: LinkStatus): TransactItem[] {
+  const was = link.status === 'ACTIVE';
+  const is = to === 'ACTIVE';
+  if (was === is) return [];
+  return [{
+    Update: {
+      TableName: table(), Key: keys.wallet(link.userId),
+      UpdateExpression: `${is ? 'ADD' : 'DELETE'} activeLinks :l`,
+      ExpressionAttributeValues: { ':l': new Set([link.linkId]) },
+    },
+  }];
+}
+
 /** Returns false when the link was no longer in the state it was read in (a concurrent change won). */
 export async function moveLink(link: LinkRecord, to: LinkStatus, now: number, audit: AuditEntry, set: Partial<LinkRecord> = {}, extra: TransactItem[] = []): Promise<boolean> {
   try {
-    await transact([moveLinkItem(link, to, now, set), auditPut(table(), audit), ...extra]);
+    await transact([moveLinkItem(link, to, now, set), auditPut(table(), audit), ...extra, ...walletLinksItem(link, to)]);
     return true;
   } catch (e) {
     if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
@@ -104,6 +121,7 @@ export async function activateLink(link: LinkRecord, code: { hash: string; maxAt
       spendCode(keys.linkCode(link.linkId), code.hash, code.maxAttempts),
       auditPut(table(), audit),
       accountWalletItem(link.accountHash, link.userId, now),
+      ...walletLinksItem(link, 'ACTIVE'),
     ]);
     return 'ACTIVATED';
   } catch (e) {

@@ -5,7 +5,6 @@ import { config } from '../shared/config';
 import { keys } from '../shared/table';
 import { auditPut, type TransactItem } from './audit';
 import type { AuditEntry } from '../domain/audit';
-import { capacity, recordCapacity } from './charges-repo';
 import { entityOf } from './reviews-repo';
 import { cancellationReasons, ddb } from './dynamo';
 import { transact } from './dynamo';
@@ -112,14 +111,12 @@ export async function rejectProposal(p: RulesProposal, by: string, audit: AuditE
  * double its price): a record lost to a crash costs the backtest one sample, never a charge.
  */
 export async function recordDecision(r: RecordedDecision): Promise<void> {
-  const out = await ddb().send(
+  await ddb().send(
     new PutCommand({
       TableName: table(),
       Item: { ...keys.decisionRecord(r.at, r.chargeId), type: 'DECISION', ...r, ttl: Math.ceil((Date.parse(r.at) + DECISION_RECORD_DAYS * DAY) / 1000) },
-      ...capacity(),
     }),
   );
-  recordCapacity('recordDecision', out.ConsumedCapacity);
 }
 
 /** Runs `work` over `inputs`, at most `width` at a time. */

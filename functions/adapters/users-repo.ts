@@ -104,7 +104,7 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
       },
       // The phone is a second key of the wallet (gsi1): wallets sharing a phone are found by it.
       { Put: { TableName: t, Item: { ...keys.user(user.userId), type: 'USER', ...user, gsi1pk: keys.phoneIndexKey(user.phoneNumber), gsi1sk: user.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0 } } },
+      { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0, ...WALLET_CONTROLS_MIRROR } } },
       { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },
       auditPut(t, audit),
       ...(deviceId ? [trustedDeviceItem(user.userId, deviceId, audit.at), deviceWalletItem(deviceId, user.userId, audit.at)] : []),
@@ -132,6 +132,21 @@ export async function markPhoneVerified(userId: string, hash: string, maxAttempt
   }
 }
 
+/**
+ * The wallet item mirrors the wallet's status and its ACTIVE links (`walletStatus`, `activeLinks`),
+ * written in the same transaction as every freeze, unfreeze and link move, so the ledger's credit
+ * holds those controls as conditions of the balance update it makes anyway (no ConditionCheck, no
+ * write unit). `controlsMirror` marks a wallet whose mirror is complete from its creation; one
+ * created before the mirror existed is credited with ConditionChecks instead.
+ */
+export const WALLET_CONTROLS_MIRROR = { walletStatus: 'ACTIVE', controlsMirror: 1 } as const;
+
+export function walletStatusItem(userId: string, status: UserRecord['status']): TransactItem {
+  return {
+    Update: { TableName: table(), Key: keys.wallet(userId), UpdateExpression: 'SET walletStatus = :s', ExpressionAttributeValues: { ':s': status } },
+  };
+}
+
 /** Freezes a wallet (idempotent: freezing a frozen wallet changes nothing and records nothing). */
 export async function freezeUser(userId: string, reason: string, audit: AuditEntry): Promise<boolean> {
   const t = table();
@@ -147,6 +162,7 @@ export async function freezeUser(userId: string, reason: string, audit: AuditEnt
           ExpressionAttributeValues: { ':frozen': 'FROZEN', ':reason': reason, ':at': new Date(audit.at).toISOString() },
         },
       },
+      walletStatusItem(userId, 'FROZEN'),
       auditPut(t, audit),
     ]);
     return true;
@@ -260,6 +276,7 @@ export async function unfreezeUser(userId: string, audit: AuditEntry): Promise<b
           ExpressionAttributeValues: { ':frozen': 'FROZEN', ':active': 'ACTIVE' },
         },
       },
+      walletStatusItem(userId, 'ACTIVE'),
       auditPut(t, audit),
     ]);
     return true;

@@ -213,10 +213,13 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
 
   if (decision.outcome === 'ALLOW') {
     const charge: ChargeRecord = { ...base, status: 'PROCESSING', history: [{ ...audit, status: 'PROCESSING' }] };
-    // Created only while the controls hold, in one transaction: for this charge that is also the debit's guard.
-    const result = await charges.createCharge(charge);
+    // A plain write (no ConditionChecks: 7 write units fewer), then the controls read strongly consistent
+    // before the debit: the debit is outside the database, so a condition of this write would guard it no
+    // better than a read after it. The credit holds the controls atomically (charges store, Ledger.credit).
+    const result = await charges.createCharge(charge, false);
     if (result === 'EXISTS') return replayStored(userId, chargeId, hash);
-    await refusedByControls(result, charge);
+    const stopped = await charges.checkControls(charge);
+    if (stopped) return refusedAfterCreate(charge, stopped, input.requestId);
     return executeNow(charge, input.requestId, wallet?.balance, () => replayStored(userId, chargeId, hash));
   }
 
@@ -311,6 +314,18 @@ async function hold(base: ChargeRecord, decision: Decision, link: Link, audit: {
       .catch(() => undefined);
   }
   return response;
+}
+
+/**
+ * A charge whose controls failed right after it was written, before any money moved: it ends CANCELLED
+ * with the control as its reason (its day-limit reservation goes back) and answers, now and on a replay,
+ * as a charge refused at creation does.
+ */
+async function refusedAfterCreate(charge: ChargeRecord, reason: GuardReason, requestId: string): Promise<never> {
+  await finish(charge.userId, charge.chargeId, 'CANCELLED', reason, 'system:charge-guard');
+  const refusal = guardError(reason);
+  await stores().charges.setResponse(charge, errorResponse(refusal.code, refusal.message, requestId, refusal.details));
+  throw refusal;
 }
 
 /** A charge refused by its controls at creation gives its day-limit reservation back and answers with the control. */

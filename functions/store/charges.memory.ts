@@ -133,6 +133,9 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
       }
       return 'CREATED';
     },
+    async checkControls(c) {
+      return failedGuard(c);
+    },
     async setResponse(charge, response) {
       const c = stored(charge.userId, charge.chargeId);
       if (c && !c.response) c.response = copy(response);

@@ -30,6 +30,13 @@ export interface ChargeStore {
 
   /** Creates the charge unless its key made one already (EXISTS); `guarded`: only while its controls hold. */
   createCharge(charge: ChargeRecord, guarded?: boolean): Promise<'CREATED' | 'EXISTS' | GuardReason>;
+  /**
+   * The charge's controls as they stand now, read strongly consistent (the wallet, the link, the
+   * wallet's copy of the bank's switch): the first that fails, or undefined. Read after a write that
+   * made the charge visible and before money moves, it is as strong as a condition of that write,
+   * since what it guards (the bank's debit) is outside the database either way.
+   */
+  checkControls(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined>;
   /** Stores the charge's answer unless it has one (the first answer is the one replayed). */
   setResponse(charge: Pick<ChargeRecord, 'userId' | 'chargeId'>, response: StoredResponse): Promise<void>;
   /**

@@ -1,0 +1,213 @@
+/**
+ * The charges store's contract at the two steps of a low-risk charge that hold its controls: the
+ * controls read before the debit (`checkControls`) and the ledger credit. Run against both
+ * implementations, the DynamoDB one on a DynamoDB Local of its own and the in-memory one the service
+ * tests use: the same verbs in the same order must give the same answers and leave the same balance.
+ *
+ * On DynamoDB the credit holds the wallet and the link as conditions of its own balance update (the
+ * wallet item mirrors the wallet's status and its ACTIVE links, written with every freeze, unfreeze
+ * and link move) and reads the wallet's copy of the bank switch; these tests are what says the
+ * mirror follows every move the memory store sees directly. (No local stack needed:
+ * `ANSHIN_URL=http://unused npx jest test/integration/charge-store-contract.test.ts --selectProjects integration`.)
+ */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry } from '../../functions/domain/audit';
+import type { LinkRecord } from '../../functions/domain/bank-link';
+import type { ChargeRecord } from '../../functions/domain/charge';
+import type { UserRecord } from '../../functions/domain/user';
+import type { BankStore } from '../../functions/store/banks';
+import type { ChargesStore } from '../../functions/store/charges';
+import type { LinkStore } from '../../functions/store/links';
+import type { UserStore } from '../../functions/store/users';
+import { ownDynamo } from '../support/own-dynamo';
+
+jest.setTimeout(120_000);
+
+const TABLE = 'anshin-charge-contract';
+let own: Awaited<ReturnType<typeof ownDynamo>>;
+
+interface Impl {
+  users: UserStore;
+  links: LinkStore;
+  banks: BankStore;
+  charges: ChargesStore;
+}
+const impls: Record<'dynamo' | 'memory', Impl> = {} as never;
+
+beforeAll(async () => {
+  own = await ownDynamo(TABLE);
+  impls.dynamo = {
+    users: (await import('../../functions/adapters/users-repo')).dynamoUsers,
+    links: (await import('../../functions/adapters/links-repo')).dynamoLinks,
+    banks: (await import('../../functions/adapters/banks-repo')).dynamoBanks,
+    charges: (await import('../../functions/adapters/charges-repo')).chargesStore,
+  };
+  const { MemoryWorld } = await import('../../functions/store/memory-world');
+  const world = new MemoryWorld();
+  impls.memory = {
+    users: (await import('../../functions/store/users.memory')).memoryUsers(world),
+    links: (await import('../../functions/store/links.memory')).memoryLinks(world),
+    banks: (await import('../../functions/store/banks.memory')).memoryBanks(world),
+    charges: (await import('../../functions/store/charges.memory')).memoryChargesStore(world),
+  };
+});
+
+afterAll(async () => {
+  await own.stop();
+});
+
+let n = 0;
+const uid = (tag: string) => `${tag}-${Date.now().toString(36)}-${(n++).toString(36)}`;
+const T0 = Date.parse('2026-11-30T00:00:00Z');
+let tick = 0;
+const audit = (userId: string, action: string): AuditEntry => ({ userId, actor: 'test', action, at: T0 + ++tick });
+const code = { hash: 'h', expiresAt: T0 + 300_000, attempts: 0, sentAt: T0, sendsInWindow: 1, windowStart: T0 };
+
+/** A wallet (made by the users store, as sign-up makes it), one ACTIVE link, its bank charging. */
+async function wallet(impl: Impl, bankCode: string) {
+  const userId = uid('u');
+  const email = `${userId}@example.jp`;
+  await impl.users.reserveEmail(email, 'r', T0);
+  const user: UserRecord = {
+    userId, email, phoneNumber: '+819012345678', phoneVerified: true, kycStatus: 'VERIFIED', status: 'ACTIVE', createdAt: new Date(T0).toISOString(), termsVersion: '2026-04',
+  };
+  await impl.users.createUser(user, code, audit(userId, 'USER_REGISTERED'), 'r');
+  await impl.banks.seedBank({ bankCode, name: 'Bank', linkingEnabled: true, chargingEnabled: true, updatedAt: new Date(T0).toISOString(), updatedBy: 'test' });
+  const at = new Date(T0).toISOString();
+  const pending: LinkRecord = {
+    linkId: uid('lnk'), userId, bankCode, branchCode: '001', accountMasked: '****123', accountHash: uid('acct'), status: 'PENDING_CONFIRMATION', bankRequestId: uid('req'),
+    createdAt: at, updatedAt: at, accountRef: 'ref',
+  };
+  await impl.links.createLink(pending, audit(userId, 'LINK_STARTED'));
+  expect(await impl.links.moveLink(pending, 'ACTIVE', T0, audit(userId, 'LINK_ACTIVATED'))).toBe(true);
+  return { userId, link: (await impl.links.getLink(userId, pending.linkId))!, bankCode };
+}
+
+let charges = 0;
+/** A charge the API just created for the low-risk path (PROCESSING, written without ConditionChecks). */
+async function processing(impl: Impl, w: { userId: string; link: LinkRecord; bankCode: string }, amount = 1_000): Promise<ChargeRecord> {
+  const at = new Date(T0 + ++charges).toISOString();
+  const charge: ChargeRecord = {
+    chargeId: `chg_${(charges * 7919).toString(16).padStart(8, '0')}${uid('x').replace(/[^0-9a-z]/g, '')}`, userId: w.userId, linkId: w.link.linkId, bankCode: w.bankCode,
+    accountRef: 'ref', amount, status: 'PROCESSING', decision: { outcome: 'ALLOW', reasons: [] }, requestHash: 'rh', createdAt: at, updatedAt: at,
+    history: [{ at, status: 'PROCESSING', actor: 'system:risk' }],
+  };
+  expect(await impl.charges.createCharge(charge, false)).toBe('CREATED');
+  return charge;
+}
+
+const entry = (c: ChargeRecord) => ({ entryId: `ent_${c.chargeId.slice(4)}`, type: 'CHARGE' as const, postings: [] });
+const response = (c: ChargeRecord) => (balance: number) => ({ status: 201, body: { chargeId: c.chargeId, status: 'COMPLETED', balance } });
+
+/** Credits the charge at the wallet's current balance (as the use case does after reading it). */
+async function credit(impl: Impl, c: ChargeRecord, at = T0 + 10_000) {
+  const balance = (await impl.users.getWallet(c.userId))!.balance;
+  return impl.charges.credit({ ...c, bankTransactionId: 'btx' }, entry(c), at, response(c), balance);
+}
+
+describe.each(['dynamo', 'memory'] as const)('the charges store on %s', (name) => {
+  const impl = () => impls[name];
+
+  it('credits a charge whose controls hold, once, and reports the controls as holding', async () => {
+    const w = await wallet(impl(), '0101');
+    const c = await processing(impl(), w);
+    expect(await impl().charges.checkControls(c)).toBeUndefined();
+    expect(await credit(impl(), c)).toBe('CREDITED');
+    expect((await impl().users.getWallet(w.userId))!.balance).toBe(1_000);
+    expect((await impl().charges.getCharge(w.userId, c.chargeId))!.status).toBe('COMPLETED');
+    expect(await credit(impl(), { ...c })).toBe('ALREADY');
+    expect(await impl().charges.credit({ ...c, bankTransactionId: 'btx' }, entry(c), T0 + 20_000, response(c), 999)).toBe('ALREADY');
+    expect((await impl().users.getWallet(w.userId))!.balance).toBe(1_000);
+  });
+
+  it('refuses the credit of a frozen wallet (WALLET_FROZEN) and credits it again once unfrozen', async () => {
+    const w = await wallet(impl(), '0102');
+    const c = await processing(impl(), w);
+    expect(await impl().users.freezeUser(w.userId, 'TEST', audit(w.userId, 'FROZEN'))).toBe(true);
+    expect(await impl().charges.checkControls(c)).toBe('WALLET_FROZEN');
+    expect(await credit(impl(), c)).toBe('WALLET_FROZEN');
+    expect((await impl().users.getWallet(w.userId))!.balance).toBe(0);
+    expect((await impl().charges.getCharge(w.userId, c.chargeId))!.status).toBe('PROCESSING');
+    expect(await impl().users.unfreezeUser(w.userId, audit(w.userId, 'UNFROZEN'))).toBe(true);
+    expect(await impl().charges.checkControls(c)).toBeUndefined();
+    expect(await credit(impl(), c)).toBe('CREDITED');
+  });
+
+  it.each(['SUSPENDED', 'REMOVED'] as const)('refuses the credit on a link moved to %s (LINK_NOT_ACTIVE), and again after another link is activated', async (to) => {
+    const w = await wallet(impl(), '0103');
+    const c = await processing(impl(), w);
+    expect(await impl().links.moveLink(w.link, to, T0 + 1, audit(w.userId, `LINK_${to}`))).toBe(true);
+    expect(await impl().charges.checkControls(c)).toBe('LINK_NOT_ACTIVE');
+    expect(await credit(impl(), c)).toBe('LINK_NOT_ACTIVE');
+    // Another link of the wallet going ACTIVE does not bring this one back.
+    const { linkId: _id, accountHash: _hash, status: _status, ...fields } = w.link as LinkRecord & { pk?: string; sk?: string; gsi1pk?: string; gsi1sk?: string };
+    const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...rest } = fields;
+    const other: LinkRecord = { ...rest, linkId: uid('lnk2'), accountHash: uid('acct2'), status: 'PENDING_CONFIRMATION' };
+    await impl().links.createLink(other, audit(w.userId, 'LINK_STARTED'));
+    expect(await impl().links.moveLink(other, 'ACTIVE', T0 + 2, audit(w.userId, 'LINK_ACTIVATED'))).toBe(true);
+    expect(await credit(impl(), c)).toBe('LINK_NOT_ACTIVE');
+    expect(await credit(impl(), { ...(await processing(impl(), { ...w, link: { ...other, status: 'ACTIVE' } })) })).toBe('CREDITED');
+    expect((await impl().users.getWallet(w.userId))!.balance).toBe(1_000);
+  });
+
+  it('a suspended link that is activated again is credited again', async () => {
+    const w = await wallet(impl(), '0104');
+    const c = await processing(impl(), w);
+    expect(await impl().links.moveLink(w.link, 'SUSPENDED', T0 + 1, audit(w.userId, 'LINK_SUSPENDED'))).toBe(true);
+    const suspended = (await impl().links.getLink(w.userId, w.link.linkId))!;
+    expect(await impl().links.moveLink(suspended, 'ACTIVE', T0 + 2, audit(w.userId, 'LINK_ACTIVATED'))).toBe(true);
+    expect(await credit(impl(), c)).toBe('CREDITED');
+  });
+
+  it('refuses the credit while the bank\'s charging is off (BANK_SUSPENDED), and credits it once it is back on', async () => {
+    const w = await wallet(impl(), `09${(n % 100).toString().padStart(2, '0')}`);
+    const c = await processing(impl(), w);
+    const settings = (await impl().banks.getBank(w.bankCode))!;
+    await impl().banks.saveBank({ ...settings, chargingEnabled: false }, audit('ops', 'BANK_UPDATED'));
+    expect(await impl().charges.checkControls(c)).toBe('BANK_SUSPENDED');
+    expect(await credit(impl(), c)).toBe('BANK_SUSPENDED');
+    await impl().banks.saveBank({ ...settings, chargingEnabled: true }, audit('ops', 'BANK_UPDATED'));
+    expect(await credit(impl(), c)).toBe('CREDITED');
+  });
+
+  it('answers STALE for a balance that moved, CAP past the cap, and the charge before a control', async () => {
+    const w = await wallet(impl(), '0105');
+    const c = await processing(impl(), w);
+    expect(await impl().charges.credit({ ...c, bankTransactionId: 'btx' }, entry(c), T0 + 10_000, response(c), 5)).toBe('STALE');
+    const big = await processing(impl(), w, 10_000_000);
+    expect(await credit(impl(), big)).toBe('CAP');
+    // A frozen wallet's stale balance is still STALE first (the caller re-reads, then sees the freeze).
+    expect(await impl().users.freezeUser(w.userId, 'TEST', audit(w.userId, 'FROZEN'))).toBe(true);
+    expect(await impl().charges.credit({ ...c, bankTransactionId: 'btx' }, entry(c), T0 + 10_000, response(c), 5)).toBe('STALE');
+    expect(await credit(impl(), c)).toBe('WALLET_FROZEN');
+    // A charge that moved on is STALE whatever the controls say.
+    const ended = await impl().charges.finishUnsuccessfully(w.userId, c.chargeId, 'CANCELLED', T0 + 11_000, 'test', 'TEST');
+    expect(ended.changed).toBe(true);
+    expect(await credit(impl(), c)).toBe('STALE');
+    expect((await impl().users.getWallet(w.userId))!.balance).toBe(0);
+  });
+});
+
+describe('a wallet written before the controls mirror existed (DynamoDB)', () => {
+  const legacy = async (w: { userId: string }) => {
+    const { ddb } = await import('../../functions/adapters/dynamo');
+    const { keys } = await import('../../functions/shared/table');
+    await ddb().send(new UpdateCommand({ TableName: TABLE, Key: keys.wallet(w.userId), UpdateExpression: 'REMOVE walletStatus, controlsMirror, activeLinks' }));
+    return (await ddb().send(new GetCommand({ TableName: TABLE, Key: keys.wallet(w.userId), ConsistentRead: true }))).Item!;
+  };
+
+  it('is credited with the controls as ConditionChecks, and a freeze still stops it', async () => {
+    const impl = impls.dynamo;
+    const w = await wallet(impl, '0201');
+    expect(Object.keys(await legacy(w))).not.toContain('walletStatus');
+    const c = await processing(impl, w);
+    expect(await credit(impl, c)).toBe('CREDITED');
+    const d = await processing(impl, w);
+    expect(await impl.users.freezeUser(w.userId, 'TEST', audit(w.userId, 'FROZEN'))).toBe(true);
+    expect(await credit(impl, d)).toBe('WALLET_FROZEN');
+    expect(await impl.users.unfreezeUser(w.userId, audit(w.userId, 'UNFROZEN'))).toBe(true);
+    // Unfrozen, its status is mirrored again but its links are not: still credited by ConditionChecks.
+    expect(await credit(impl, d)).toBe('CREDITED');
+    expect((await impl.users.getWallet(w.userId))!.balance).toBe(2_000);
+  });
+});

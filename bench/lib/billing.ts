@@ -61,6 +61,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       'creditWallet wallet (transactional; the wallet and link controls are its conditions)': 2 * writeUnits(size.wallet),
       'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
       'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
+      'creditWallet bank switch (transactional ConditionCheck on the wallet\'s copy)': 2,
       'creditWallet gsi1 delete': writeUnits(size.chargeCreated),
       'recordDebit (UpdateItem ACTIVITY: the link history learns of the debit)': writeUnits(size.activityWithDebit),
     };
@@ -71,8 +72,8 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       readUnits(itemSize(bank), true) + readUnits(device ? itemSize(device) : 0, false) + readUnits(0, true) + // strikes: none
       4 * readUnits(0, false) + // list entries (device, phone, bank account, eKYC identity): none
       readUnits(size.activity, true) +
-      // The controls after the charge is written (wallet, link, the wallet's copy of the bank switch), and the switch again before the credit.
-      readUnits(itemSize(user), true) + readUnits(itemSize(link), true) + 2 * readUnits(itemSize(bank), true);
+      // The controls after the charge is written (wallet, link, the wallet's copy of the bank switch).
+      readUnits(itemSize(user), true) + readUnits(itemSize(link), true) + readUnits(itemSize(bank), true);
     // No second wallet read: the credit takes the balance the create read as its hint and
     // reads the wallet again only when that conditional update loses a race.
   }
@@ -88,7 +89,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',
       'Index writes are standard writes even when the table write is transactional (a transaction\'s changes reach the indexes after it completes); DynamoDB Local reports them double. The gsi1 removal of a completed charge is one index delete of the entry\'s size.',
       'Reads: 1 unit per started 4 KB strongly consistent, half eventually consistent, at least that for a read that finds nothing.',
-      'Device writes (a new device, or its daily stamp across wallets) are not in this table: the stack\'s own write report counts them when they happen.',
+      'Device writes are not in this table: a new device\'s record, and its stamp across wallets (at most once a day per wallet and device, 1 unit) — the stack\'s write report counts them as they happen (UpdateItem DEVICE, UpdateItem WALLETS).',
     ],
   };
 }

@@ -119,11 +119,15 @@ export async function cloneWallets(wallets: FloorWallet[]): Promise<FloorWallet[
   const clones: FloorWallet[] = [];
   for (const w of wallets) {
     const userId = randomUUID();
+    // A device of its own too: the API wallet's device seen on a second wallet would send its charges to review (DEVICE_SHARED).
+    const deviceId = `${w.deviceId}-floor`;
+    const hash = repos.users.dynamoUsers.deviceHash(deviceId);
     const out = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${w.userId}` } }));
     for (const item of (out.Items ?? []).filter((i) => keep(i.sk as string))) {
-      await client.send(new PutCommand({ TableName: tableName, Item: { ...item, pk: `USER#${userId}`, ...('userId' in item ? { userId } : {}) } }));
+      const device = (item.sk as string).startsWith('DEVICE#') ? { sk: `DEVICE#${hash}`, ...('gsi1pk' in item ? { gsi1pk: `DEVICE#${hash}`, gsi1sk: userId } : {}) } : {};
+      await client.send(new PutCommand({ TableName: tableName, Item: { ...item, pk: `USER#${userId}`, ...('userId' in item ? { userId } : {}), ...device } }));
     }
-    clones.push({ ...w, userId });
+    clones.push({ ...w, userId, deviceId });
   }
   return clones;
 }
@@ -177,7 +181,10 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
     decision: { outcome: 'ALLOW' as const, reasons: [] }, requestHash: hash, deviceId: w.deviceId, createdAt: at, updatedAt: at,
     status: 'PROCESSING' as const, history: [{ at, actor: 'system:risk', reason: 'LOW_RISK', status: 'PROCESSING' as const }],
   };
-  if ((await charges.createCharge(record)) !== 'CREATED') throw new Error('charge exists or its controls failed');
+  // As in create(): a plain write, then the controls read strongly consistent before the debit.
+  if ((await charges.createCharge(record, false)) !== 'CREATED') throw new Error('charge exists');
+  const stopped = await charges.checkControls(record);
+  if (stopped) throw new Error(`controls: ${stopped}`);
   // As in credit(): the balance read at the start is tried first; a concurrent change costs one read and a retry.
   let balance = firstWallet!.balance;
   const entry = { entryId: `ent_${chargeId.slice(4)}`, type: 'CHARGE' as const, postings: ledger.chargePostings(w.userId, link.bankCode, amount) };

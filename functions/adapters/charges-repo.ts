@@ -122,12 +122,6 @@ export async function checkControls(c: Pick<ChargeRecord, 'userId' | 'linkId' | 
   return undefined;
 }
 
-/** The wallet's copy of its bank's charging switch, read strongly consistent (a GetItem: no write unit). */
-async function bankChargingOn(c: Pick<ChargeRecord, 'userId' | 'bankCode'>): Promise<boolean> {
-  const out = await ddb().send(new GetCommand({ TableName: table(), Key: chargingSwitchKey(c.bankCode, c.userId), ConsistentRead: true }));
-  return out.Item?.chargingEnabled === true;
-}
-
 /** Which control failed in a cancelled transaction whose guard items start at `offset`. */
 export function guardFailure(error: unknown, offset: number): GuardReason | undefined {
   const reasons = cancellationReasons(error);
@@ -276,29 +270,19 @@ export async function finishUnsuccessfully(
  * (append-only, one per charge) and the charge's completion, all or nothing, while the
  * charge's controls hold.
  *
- * The controls cost no write unit of their own: the wallet item carries the wallet's status and
- * its ACTIVE links (`walletStatus`, `activeLinks`, written in the same transaction as every
- * freeze, unfreeze and link move), so two of them are conditions of the balance update this
- * credit makes anyway; the bank's switch is the wallet's copy, read strongly consistent just
- * before. A wallet written before the mirror existed is credited with the three ConditionChecks.
+ * Two of the controls cost no write unit of their own: the wallet item carries the wallet's status
+ * and its ACTIVE links (`walletStatus`, `activeLinks`, written in the same transaction as every
+ * freeze, unfreeze and link move), so they are conditions of the balance update this credit makes
+ * anyway. The bank's switch stays a ConditionCheck on the wallet's copy (a switch-off must stop a
+ * credit that races it, and nothing the credit writes could carry it). The mirror only ever lets a
+ * credit through: a credit it refuses is tried again with the three ConditionChecks on the real
+ * items, whose answer stands, so a wallet from before the mirror, or a mirror out of date, never
+ * refuses a charge its controls allow.
  */
 export async function creditWallet(
   charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number,
 ): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
-  if (!(await bankChargingOn(charge))) return (await creditRefusal(charge, currentBalance)) ?? 'BANK_SUSPENDED';
   return creditWrite(charge, entry, now, response, currentBalance, 'MIRROR');
-}
-
-/** Why a credit cannot be written now other than a control, in the order every store answers: the charge, then the balance. */
-async function creditRefusal(charge: ChargeRecord, currentBalance: number): Promise<'ALREADY' | 'STALE' | 'CAP' | undefined> {
-  const [stored, wallet] = await Promise.all([
-    getCharge(charge.userId, charge.chargeId),
-    ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(charge.userId), ConsistentRead: true })).then((o) => o.Item),
-  ]);
-  if (stored?.status !== charge.status) return stored?.status === 'COMPLETED' ? 'ALREADY' : 'STALE';
-  const balanceAfter = currentBalance + charge.amount;
-  if (wallet?.balance !== currentBalance || balanceAfter > LIMITS.maxBalance) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
-  return undefined;
 }
 
 async function creditWrite(
@@ -307,6 +291,7 @@ async function creditWrite(
   const at = new Date(now).toISOString();
   const balanceAfter = currentBalance + charge.amount;
   const mirror = controls === 'MIRROR';
+  const [, , switchCheck] = guardItems(charge);
   try {
     const items: TransactItem[] = [
       {
@@ -314,7 +299,7 @@ async function creditWrite(
           TableName: table(),
           Key: keys.wallet(charge.userId),
           UpdateExpression: 'SET balance = :after, version = version + :one',
-          ConditionExpression: `balance = :before AND :after <= :cap${mirror ? ' AND walletStatus = :active AND contains(activeLinks, :link)' : ''}`,
+          ConditionExpression: `balance = :before AND :after <= :cap${mirror ? ' AND controlsMirror = :one AND walletStatus = :active AND contains(activeLinks, :link)' : ''}`,
           ExpressionAttributeValues: {
             ':before': currentBalance, ':after': balanceAfter, ':one': 1, ':cap': LIMITS.maxBalance,
             ...(mirror ? { ':active': 'ACTIVE', ':link': charge.linkId } : {}),
@@ -334,10 +319,11 @@ async function creditWrite(
       moveChargeItem(charge, 'COMPLETED', now, 'system:ledger', { set: { completedAt: at, response: response(balanceAfter), bankTransactionId: charge.bankTransactionId } }),
       // The last step toward money holds the controls too: a freeze, a switch-off or an unlink
       // that landed after the debit stops the credit, and the saga gives the debit back.
-      ...(mirror ? [] : guardItems(charge)),
+      ...(mirror ? [switchCheck] : guardItems(charge)),
     ];
-    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+    await transact(items);
     emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
+    if (!mirror) logger.warn('credit confirmed by the controls themselves', { chargeId: charge.chargeId, reason: 'the wallet item\'s controls mirror refused or is missing' });
     await recordDebit(charge, now);
     return 'CREDITED';
   } catch (e) {
@@ -351,11 +337,10 @@ async function creditWrite(
       if (!mirror) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
       const wallet = (await ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(charge.userId), ConsistentRead: true }))).Item;
       if (wallet?.balance !== currentBalance || balanceAfter > LIMITS.maxBalance) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
-      if (wallet.controlsMirror !== 1) return creditWrite(charge, entry, now, response, currentBalance, 'GUARD_ITEMS');
-      if (wallet.walletStatus !== 'ACTIVE') return 'WALLET_FROZEN';
-      if (!(wallet.activeLinks as Set<string> | undefined)?.has(charge.linkId)) return 'LINK_NOT_ACTIVE';
-      return 'STALE';
+      // The mirror refused (or the wallet has none): the controls themselves decide.
+      return creditWrite(charge, entry, now, response, currentBalance, 'GUARD_ITEMS');
     }
+    if (mirror && reasons[3] === 'ConditionalCheckFailed') return 'BANK_SUSPENDED';
     const guard = guardFailure(e, 3);
     if (guard) return guard;
     throw e;

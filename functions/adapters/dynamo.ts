@@ -28,9 +28,16 @@ export function ddb(): DynamoDBDocumentClient {
         if (!process.env.ANSHIN_CAPACITY || !WRITE_COMMANDS.has(command)) return next(args);
         const input = args.input as { ReturnConsumedCapacity?: string };
         input.ReturnConsumedCapacity = 'INDEXES';
-        const out = await next(args);
-        recordWrite(`${command.replace(/Command$/, '')} ${writtenKinds(input)}`, (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
-        return out;
+        const label = `${command.replace(/Command$/, '')} ${writtenKinds(input)}`;
+        try {
+          const out = await next(args);
+          recordWrite(label, (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
+          return out;
+        } catch (error) {
+          // A refused write consumes units too, but DynamoDB reports none with the error: counted by request.
+          recordWrite(`${label} (refused)`, undefined, true);
+          throw error;
+        }
       },
       { step: 'initialize', name: 'anshinWriteCapacity', priority: 'low' },
     );
@@ -60,10 +67,11 @@ export function consumedWriteCapacity(): Record<string, WriteCapacity> {
   return (capacitySlot[CAPACITY] ??= {});
 }
 
-function recordWrite(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
-  if (!consumed) return;
+function recordWrite(write: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, refused = false): void {
+  if (!consumed && !refused) return;
   const sum = (consumedWriteCapacity()[write] ??= { requests: 0, units: 0, table: 0, indexes: {} });
   sum.requests += 1;
+  if (!consumed) return;
   for (const c of Array.isArray(consumed) ? consumed : [consumed]) {
     sum.units += c.CapacityUnits ?? 0;
     sum.table += c.Table?.CapacityUnits ?? 0;
@@ -105,5 +113,17 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 
 /** The one way the DynamoDB adapters write several items at once: all or none. */
 export async function transact(items: TransactItem[]): Promise<void> {
-  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+  // A transaction cancelled only because another transaction held one of its items (no condition
+  // failed) is tried again a few times, with jitter: the wallet item is shared by credits, freezes and link moves.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (e) {
+      const reasons = cancellationReasons(e);
+      const conflictOnly = !!reasons && reasons.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+      if (!conflictOnly || attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, (attempt + 1) * 10 + Math.random() * 20));
+    }
+  }
 }

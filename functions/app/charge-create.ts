@@ -318,12 +318,12 @@ async function hold(base: ChargeRecord, decision: Decision, link: Link, audit: {
 
 /**
  * A charge whose controls failed right after it was written, before any money moved: it ends CANCELLED
- * with the control as its reason (its day-limit reservation goes back) and answers, now and on a replay,
- * as a charge refused at creation does.
+ * with the control as its reason (its day-limit reservation goes back) and answers with the control's
+ * code, naming the cancelled charge (`details.chargeId`, `status: CANCELLED`); a replay of its key answers the same.
  */
 async function refusedAfterCreate(charge: ChargeRecord, reason: GuardReason, requestId: string): Promise<never> {
   await finish(charge.userId, charge.chargeId, 'CANCELLED', reason, 'system:charge-guard');
-  const refusal = guardError(reason);
+  const refusal = guardError(reason, charge.chargeId);
   await stores().charges.setResponse(charge, errorResponse(refusal.code, refusal.message, requestId, refusal.details));
   throw refusal;
 }

@@ -75,8 +75,12 @@ export const youngDevicesYen = (facts: Pick<DeviceFacts, 'walletDevices'>, now: 
 
 /** A device's yen is counted while it is this young on the wallet (the new-device rule looks back hours, not weeks). */
 export const DEVICE_YEN_DAYS = 7;
-/** The cross-wallet stamp is refreshed at most this often: windows of days need no fresher one, and the common charge writes nothing. */
-export const DEVICE_STAMP_REFRESH_MS = 3600_000;
+/**
+ * The cross-wallet stamp is refreshed at most once a day per wallet and device: the rule that reads it
+ * looks back 30 days (a stamp up to a day old moves its window's edge by at most a day), and a wallet
+ * charging several times a day writes it once (1 write unit), not at every charge.
+ */
+export const DEVICE_STAMP_REFRESH_MS = 24 * 3600_000;
 
 /** Whether a charge's use of its device changes this wallet's record of it: a first sighting, or yen while it is young. */
 export function deviceUseCounts(facts: Pick<DeviceFacts, 'firstSeenAt'>, now: number, amount: number): { write: boolean; yen: number } {

@@ -10,7 +10,7 @@
  * mirror follows every move the memory store sees directly. (No local stack needed:
  * `ANSHIN_URL=http://unused npx jest test/integration/charge-store-contract.test.ts --selectProjects integration`.)
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../functions/domain/audit';
 import type { LinkRecord } from '../../functions/domain/bank-link';
 import type { ChargeRecord } from '../../functions/domain/charge';
@@ -170,6 +170,17 @@ describe.each(['dynamo', 'memory'] as const)('the charges store on %s', (name) =
     expect(await credit(impl(), c)).toBe('CREDITED');
   });
 
+  it('a frozen wallet whose bank is also off answers WALLET_FROZEN (the controls in their order)', async () => {
+    const w = await wallet(impl(), `07${(n % 100).toString().padStart(2, '0')}`);
+    const c = await processing(impl(), w);
+    expect(await impl().users.freezeUser(w.userId, 'TEST', audit(w.userId, 'FROZEN'))).toBe(true);
+    const settings = (await impl().banks.getBank(w.bankCode))!;
+    await impl().banks.saveBank({ ...settings, chargingEnabled: false }, audit('ops', 'BANK_UPDATED'));
+    expect(await impl().charges.checkControls(c)).toBe('WALLET_FROZEN');
+    expect(await credit(impl(), c)).toBe('WALLET_FROZEN');
+    await impl().banks.saveBank({ ...settings, chargingEnabled: true }, audit('ops', 'BANK_UPDATED'));
+  });
+
   it('answers STALE for a balance that moved, CAP past the cap, and the charge before a control', async () => {
     const w = await wallet(impl(), '0105');
     const c = await processing(impl(), w);
@@ -209,5 +220,44 @@ describe('a wallet written before the controls mirror existed (DynamoDB)', () =>
     // Unfrozen, its status is mirrored again but its links are not: still credited by ConditionChecks.
     expect(await credit(impl, d)).toBe('CREDITED');
     expect((await impl.users.getWallet(w.userId))!.balance).toBe(2_000);
+  });
+});
+
+describe('races and a mirror out of date (DynamoDB)', () => {
+  it('a bank switch-off that commits between the credit\'s reads and its write refuses the credit (the switch is a condition of the write)', async () => {
+    const impl = impls.dynamo;
+    const { ddb } = await import('../../functions/adapters/dynamo');
+    const w = await wallet(impl, `08${(n % 100).toString().padStart(2, '0')}`);
+    const c = await processing(impl, w);
+    const settings = (await impl.banks.getBank(w.bankCode))!;
+    const client = ddb() as unknown as { send: (cmd: unknown) => Promise<unknown> };
+    const send = client.send.bind(client);
+    let switched = false;
+    client.send = async (cmd: unknown) => {
+      if (!switched && cmd instanceof TransactWriteCommand && JSON.stringify(cmd.input).includes('COMPLETED')) {
+        switched = true;
+        await impl.banks.saveBank({ ...settings, chargingEnabled: false }, audit('ops', 'BANK_UPDATED'));
+      }
+      return send(cmd);
+    };
+    try {
+      expect(await credit(impl, c)).toBe('BANK_SUSPENDED');
+      expect(switched).toBe(true);
+    } finally {
+      delete (client as { send?: unknown }).send;
+    }
+    expect((await impl.users.getWallet(w.userId))!.balance).toBe(0);
+  });
+
+  it('a link the mirror does not list (activated by a writer that skipped it) is still credited: the mirror only lets through, the controls themselves refuse', async () => {
+    const impl = impls.dynamo;
+    const { ddb } = await import('../../functions/adapters/dynamo');
+    const { keys } = await import('../../functions/shared/table');
+    const w = await wallet(impl, '0602');
+    await ddb().send(new UpdateCommand({ TableName: TABLE, Key: keys.wallet(w.userId), UpdateExpression: 'DELETE activeLinks :l', ExpressionAttributeValues: { ':l': new Set([w.link.linkId]) } }));
+    const c = await processing(impl, w);
+    expect(await impl.charges.checkControls(c)).toBeUndefined();
+    expect(await credit(impl, c)).toBe('CREDITED');
+    expect((await impl.users.getWallet(w.userId))!.balance).toBe(1_000);
   });
 });

@@ -165,13 +165,9 @@ export function expectMoneyInvariant(facts: MoneyFacts) {
 
 // ---------------------------------------------------------------- the audit trail
 
-export interface AuditItem {
-  at: string;
-  actor: string;
-  action: string;
-  reason?: string;
-  details?: Record<string, unknown>;
-}
+/** One line of `GET /v1/ops/audit`, as the ops use case answers it. */
+export type { AuditItem } from '../../functions/app/ops-audit';
+import type { AuditItem } from '../../functions/app/ops-audit';
 
 export async function auditOf(userId: string): Promise<AuditItem[]> {
   const res = await opsApi('GET', `/v1/ops/audit?userId=${userId}`);

@@ -150,11 +150,10 @@ export async function transactGuarded(items: TransactItem[], charge: Pick<Charge
  * A charge that may move money is created only while its controls hold (`guarded`), in
  * the same transaction: a charge racing a freeze is either seen by the freeze or refused.
  */
-export async function createCharge(charge: ChargeRecord, guarded = true, options: { sweepQueue?: boolean } = {}): Promise<'CREATED' | 'EXISTS' | GuardReason> {
-  const queued = options.sweepQueue === false ? {} : { ...openIndex(charge.status, Date.parse(charge.updatedAt), charge.chargeId), ...heldIndex(charge) };
+export async function createCharge(charge: ChargeRecord, guarded = true): Promise<'CREATED' | 'EXISTS' | GuardReason> {
   const put = {
     TableName: table(),
-    Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...queued, ...charge },
+    Item: { ...keys.charge(charge.userId, charge.chargeId), type: 'CHARGE', gsi2pk: charge.chargeId, ...openIndex(charge.status, Date.parse(charge.updatedAt), charge.chargeId), ...heldIndex(charge), ...charge },
     ConditionExpression: 'attribute_not_exists(pk)',
   };
   try {
@@ -520,49 +519,6 @@ export async function openCharges(options: { dueBy?: number; until?: number } = 
   return { charges, complete };
 }
 
-/** Puts an open charge in the sweeper's queue (one sparse index entry), due at `dueMs`; false if it moved since it was read. */
-export async function watchCharge(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'status' | 'updatedAt'>, dueMs: number): Promise<boolean> {
-  if (isFinal(charge.status)) return false;
-  try {
-    await ddb().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: keys.charge(charge.userId, charge.chargeId),
-        UpdateExpression: 'SET gsi1pk = :open, gsi1sk = :due',
-        ConditionExpression: '#st = :status AND updatedAt = :at',
-        ExpressionAttributeNames: { '#st': 'status' },
-        ExpressionAttributeValues: { ':open': keys.openChargesShard(charge.chargeId), ':due': sweepAt(dueMs, charge.chargeId), ':status': charge.status, ':at': charge.updatedAt },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
-}
-
-async function sweepCursor(): Promise<number | undefined> {
-  const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.sweepCursor, ConsistentRead: true }));
-  return out.Item?.through as number | undefined;
-}
-
-async function moveSweepCursor(previous: number | undefined, next: number): Promise<boolean> {
-  try {
-    await ddb().send(
-      new PutCommand({
-        TableName: table(),
-        Item: { ...keys.sweepCursor, type: 'SWEEP_CURSOR', through: next },
-        ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'through = :prev',
-        ExpressionAttributeValues: previous === undefined ? undefined : { ':prev': previous },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
-}
-
 /** Tells the sweeper when to look at a charge next (it is healthy until then); false if it moved meanwhile. */
 export async function rescheduleSweep(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'updatedAt'>, dueMs: number): Promise<boolean> {
   try {
@@ -707,7 +663,7 @@ export const chargesStore: ChargesStore = {
   getCharge, listCharges, openCharges, getActivity, saveActivity, releaseReservation, dropFromWaiting, createCharge, checkControls, setResponse,
   confirm, countHolderTry, awaitConfirmation, endHold, checkDebit,
   finishUnsuccessfully: (userId, chargeId, to, now, actor, reason) => finishUnsuccessfully(userId, chargeId, to, now, actor, reason),
-  recordResumption, rescheduleSweep, watchCharge, sweepCursor, moveSweepCursor,
+  recordResumption, rescheduleSweep,
   credit: creditWallet,
   entries,
 };

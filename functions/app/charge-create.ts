@@ -1,7 +1,7 @@
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash, type ChargeRecord, type GuardReason, type StoredResponse } from '../domain/charge';
 import { addCharge, emptyStats, isVetted, linkHistory, removeCharge } from '../domain/link-stats';
 import { applyListHits } from '../domain/lists';
-import { CHARGE_TIMEOUTS, CODE_POLICY, LIMITS } from '../domain/policy';
+import { CODE_POLICY, LIMITS } from '../domain/policy';
 import { decide, denyError, jstDay, type ChargeFacts, type Decision } from '../domain/risk';
 import { DomainError } from '../shared/errors';
 import { issueCode } from './one-time-codes';
@@ -174,27 +174,20 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
   await users.recordDeviceUse(userId, deviceId, device, now, decision.outcome === 'DENY' || opener ? 0 : amount);
 
   const at = new Date(now).toISOString();
-  // The decision's record is also how the sweeper finds a low-risk charge whose request died (it has no
-  // place in the sweeper's queue): such a charge waits for it before its debit.
-  const decisionRecorded = ruleStore
-    .recordDecision({
-      chargeId,
-      userId,
-      amount,
-      at,
-      facts: facts!,
-      ...(listed.length ? { listHits: listed } : {}),
-      outcome: decision.outcome,
-      ruleVersion: decision.ruleVersion,
-    })
-    .then(
-      () => true,
-      (error) => {
-        logger.error('decision record failed', { chargeId, error: error as Error });
-        return false;
-      },
-    );
-  pending.push(decisionRecorded);
+  pending.push(
+    ruleStore
+      .recordDecision({
+        chargeId,
+        userId,
+        amount,
+        at,
+        facts: facts!,
+        ...(listed.length ? { listHits: listed } : {}),
+        outcome: decision.outcome,
+        ruleVersion: decision.ruleVersion,
+      })
+      .catch((error) => logger.error('decision record failed', { chargeId, error: error as Error })),
+  );
   const base = {
     chargeId,
     userId,
@@ -223,13 +216,10 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
     // A plain write (no ConditionChecks: 7 write units fewer), then the controls read strongly consistent
     // before the debit: the debit is outside the database, so a condition of this write would guard it no
     // better than a read after it. The credit holds the controls atomically (charges store, Ledger.credit).
-    // Not in the sweeper's queue either (2 write units fewer): it ends inside this request, and if the request
-    // dies its decision record (written before the debit) is how the sweeper finds it (app/charge-sweep.ts).
-    const result = await charges.createCharge(charge, false, { sweepQueue: false });
+    const result = await charges.createCharge(charge, false);
     if (result === 'EXISTS') return replayStored(userId, chargeId, hash);
-    const [stopped, recorded] = await Promise.all([charges.checkControls(charge), decisionRecorded]);
+    const stopped = await charges.checkControls(charge);
     if (stopped) return refusedAfterCreate(charge, stopped, input.requestId);
-    if (!recorded) await charges.watchCharge(charge, now + CHARGE_TIMEOUTS.stuckAfterSeconds * 1000);
     return executeNow(charge, input.requestId, wallet?.balance, () => replayStored(userId, chargeId, hash));
   }
 

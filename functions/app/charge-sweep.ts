@@ -16,47 +16,8 @@ export interface SweepReport {
   rescheduled: number;
   /** Held charges whose hold ended: moved on to the bank (or cancelled by a control that failed meanwhile). */
   released: string[];
-  /** Charges of the low-risk path still PROCESSING after the stuck threshold, found by their decision record and queued. */
-  watched: string[];
   /** False if the time budget ran out before every due charge was read: the next sweep goes on. */
   complete: boolean;
-}
-
-/** How far back the first sweep (or one after an outage) looks for low-risk charges; older ones are for `npm run reconcile`. */
-const DECISIONS_LOOKBACK_MS = 7 * 24 * 3600_000;
-
-/**
- * A low-risk charge completes inside its API call and never enters the sweeper's queue (an index entry
- * and its removal would cost 2 write units a charge). Its decision record, written before its debit, is
- * how a charge whose request died is found: each sweep reads the ALLOW decisions recorded since the last
- * one, up to the stuck threshold ago, and queues (due now) each of their charges still PROCESSING; the
- * sweep then resumes it like any other. The mark of how far it has read moves only over what was read.
- */
-async function watchInRequestCharges(now: number, until: number): Promise<string[]> {
-  const { charges, rules } = stores();
-  const to = now - CHARGE_TIMEOUTS.stuckAfterSeconds * 1000;
-  const cursor = await charges.sweepCursor();
-  const from = Math.max(cursor ?? -Infinity, to - DECISIONS_LOOKBACK_MS);
-  if (to <= from) return [];
-  const decisions = (await rules.recordedDecisions(from, to)).filter((d) => d.outcome === 'ALLOW').sort((a, b) => a.at.localeCompare(b.at));
-  const watched: string[] = [];
-  let through = to;
-  for (let i = 0; i < decisions.length; i += 16) {
-    if (Date.now() > until) {
-      // Out of time: the next sweep reads on from the first decision not looked at.
-      through = Date.parse(decisions[i].at) - 1;
-      break;
-    }
-    await Promise.all(
-      decisions.slice(i, i + 16).map(async (d) => {
-        const charge = await charges.getCharge(d.userId, d.chargeId);
-        if (charge?.status === 'PROCESSING' && (await charges.watchCharge(charge, now - 1))) watched.push(charge.chargeId);
-      }),
-    );
-  }
-  if (through > from) await charges.moveSweepCursor(cursor, through);
-  if (watched.length) logger.warn('low-risk charges left PROCESSING by their request', { chargeIds: watched });
-  return watched;
 }
 
 /** How long one sweep may read and work (well inside the sweeper's 60 s timeout). */
@@ -76,9 +37,8 @@ export async function sweep(): Promise<SweepReport> {
   // Only charges due for a look: those parked for a human were rescheduled to their deadline, so
   // however many of them there are, a charge stuck after its debit is in this list, and every page is read.
   const { charges, reviews } = stores();
-  const watched = await watchInRequestCharges(now, until);
   const { charges: due, complete } = await charges.openCharges({ dueBy: now, until });
-  const report: SweepReport = { examined: 0, expired: [], resumed: [], rescheduled: 0, released: [], watched, complete };
+  const report: SweepReport = { examined: 0, expired: [], resumed: [], rescheduled: 0, released: [], complete };
   for (const stale of due) {
     if (Date.now() > until) {
       report.complete = false;
@@ -123,7 +83,7 @@ export async function sweep(): Promise<SweepReport> {
   const open = await reviews.openCases();
   const oldest = open.reduce((min, c) => Math.min(min, Date.parse(c.createdAt)), now);
   emit(METRIC.oldestOpenReviewAge, Math.max(0, Math.round((now - oldest) / 1000)), 'Seconds');
-  if (report.expired.length || report.resumed.length || report.released.length || report.watched.length) logger.info('sweep', { ...report });
+  if (report.expired.length || report.resumed.length || report.released.length) logger.info('sweep', { ...report });
   return report;
 }
 

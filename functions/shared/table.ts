@@ -47,8 +47,6 @@ export const keys = {
   // `CHARGE#OPEN` is the unsharded key of charges written before the shards: still read, so none is lost.
   openChargesShards: () => [...Array.from({ length: 16 }, (_, i) => `CHARGE#OPEN#${i.toString(16)}`), 'CHARGE#OPEN'],
   activity: (userId: string) => ({ pk: `USER#${userId}`, sk: 'ACTIVITY' }),
-  /** Up to when the sweeper has looked through the low-risk path's decision records (one item, written once a sweep). */
-  sweepCursor: { pk: 'SWEEP', sk: 'DECISIONS' },
   entry: (userId: string, at: string, entryId: string) => ({ pk: `USER#${userId}`, sk: `ENTRY#${at}#${entryId}` }),
   entryPrefix: 'ENTRY#',
   reviewCase: (caseId: string) => ({ pk: `REVIEW#${caseId}`, sk: 'CASE' }),

@@ -118,13 +118,13 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
     releaseReservation: (userId, chargeId) => withoutCharges(userId, [chargeId], { recent: true }),
     dropFromWaiting: (userId, chargeIds) => withoutCharges(userId, chargeIds, { recent: false }),
 
-    async createCharge(charge, guard = true, options = {}) {
+    async createCharge(charge, guard = true) {
       const key = keyOf(charge.userId, charge.chargeId);
       if (world.charges.has(key)) return 'EXISTS';
       const failed = guard ? failedGuard(charge) : undefined;
       if (failed) return failed;
       world.charges.set(key, copy(charge));
-      if (!isFinal(charge.status) && options.sweepQueue !== false) {
+      if (!isFinal(charge.status)) {
         const held = charge.status === 'PENDING_HOLD' && charge.availableAt;
         world.chargeSweepAt.set(
           key,
@@ -204,20 +204,6 @@ export function memoryChargesStore(world: MemoryWorld): ChargesStore {
       const c = stored(charge.userId, charge.chargeId);
       if (!c || c.updatedAt !== charge.updatedAt || c.resumedBy !== charge.resumedBy) return false;
       c.resumedBy = name;
-      return true;
-    },
-    async watchCharge(charge, dueMs) {
-      const c = stored(charge.userId, charge.chargeId);
-      if (!c || c.status !== charge.status || c.updatedAt !== charge.updatedAt || isFinal(c.status)) return false;
-      world.chargeSweepAt.set(keyOf(charge.userId, charge.chargeId), sweepAt(dueMs, charge.chargeId));
-      return true;
-    },
-    async sweepCursor() {
-      return world.sweepCursor;
-    },
-    async moveSweepCursor(previous, next) {
-      if (world.sweepCursor !== previous) return false;
-      world.sweepCursor = next;
       return true;
     },
     async rescheduleSweep(charge, dueMs) {

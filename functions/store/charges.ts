@@ -28,19 +28,8 @@ export interface ChargeStore {
   /** Drops from the waiting list the charges that moved on (or never got created). */
   dropFromWaiting(userId: string, chargeIds: string[]): Promise<void>;
 
-  /**
-   * Creates the charge unless its key made one already (EXISTS); `guarded`: only while its controls hold.
-   * `sweepQueue: false`: an open charge that should end inside the request (the low-risk path) is not put
-   * in the sweeper's queue (its index entry and the entry's removal cost 2 write units); the sweeper finds
-   * it through its decision record if the request dies (`watchCharge`).
-   */
-  createCharge(charge: ChargeRecord, guarded?: boolean, options?: { sweepQueue?: boolean }): Promise<'CREATED' | 'EXISTS' | GuardReason>;
-  /** Puts a charge still in `charge.status` (unchanged since read) in the sweeper's queue, due at `dueMs`; false if it moved. */
-  watchCharge(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'status' | 'updatedAt'>, dueMs: number): Promise<boolean>;
-  /** Up to when (service clock, epoch ms) the sweeper has looked through the decisions of the low-risk path. */
-  sweepCursor(): Promise<number | undefined>;
-  /** Moves that mark on, if it is still `previous` (another sweep did not move it first). */
-  moveSweepCursor(previous: number | undefined, next: number): Promise<boolean>;
+  /** Creates the charge unless its key made one already (EXISTS); `guarded`: only while its controls hold. */
+  createCharge(charge: ChargeRecord, guarded?: boolean): Promise<'CREATED' | 'EXISTS' | GuardReason>;
   /**
    * The charge's controls as they stand now, read strongly consistent (the wallet, the link, the
    * wallet's copy of the bank's switch): the first that fails, or undefined. Read after a write that

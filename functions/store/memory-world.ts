@@ -88,8 +88,6 @@ export class MemoryWorld {
   charges = new Map<string, ChargeRecord>();
   /** When the sweeper should look at an open charge next (its `gsi1sk`), by `${userId}/${chargeId}`; absent once it ended. */
   chargeSweepAt = new Map<string, string>();
-  /** Up to when the sweeper has looked through the low-risk path's decisions (the DynamoDB SWEEP item). */
-  sweepCursor: number | undefined = undefined;
   /** Each wallet's activity window, by userId (credited debits already folded into `links`). */
   activity = new Map<string, Activity>();
   /** The ledger's journal entries, by `${userId}/${createdAt}#${entryId}` (their sort key's order). */

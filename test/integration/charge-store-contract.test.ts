@@ -199,42 +199,6 @@ describe.each(['dynamo', 'memory'] as const)('the charges store on %s', (name) =
   });
 });
 
-describe.each(['dynamo', 'memory'] as const)('the sweeper\'s queue and mark on %s', (name) => {
-  const impl = () => impls[name];
-  const queued = async (chargeId: string) => (await impl().charges.openCharges()).charges.some((c) => c.chargeId === chargeId);
-
-  it('a low-risk charge is created outside the sweeper\'s queue; watchCharge queues it while it has not moved, and never once it ended', async () => {
-    const w = await wallet(impl(), '0301');
-    const at = new Date(T0 + ++charges).toISOString();
-    const c: ChargeRecord = {
-      chargeId: `chg_a${uid('q').replace(/[^0-9a-z]/g, '')}`, userId: w.userId, linkId: w.link.linkId, bankCode: w.bankCode, accountRef: 'ref', amount: 500, status: 'PROCESSING',
-      decision: { outcome: 'ALLOW', reasons: [] }, requestHash: 'rh', createdAt: at, updatedAt: at, history: [{ at, status: 'PROCESSING', actor: 'system:risk' }],
-    };
-    expect(await impl().charges.createCharge(c, false, { sweepQueue: false })).toBe('CREATED');
-    expect(await queued(c.chargeId)).toBe(false);
-    expect(await impl().charges.watchCharge({ ...c, updatedAt: new Date(T0 - 1).toISOString() }, T0)).toBe(false);
-    expect(await impl().charges.watchCharge(c, T0)).toBe(true);
-    expect(await queued(c.chargeId)).toBe(true);
-    expect((await impl().charges.openCharges({ dueBy: T0 + 1 })).charges.map((x) => x.chargeId)).toContain(c.chargeId);
-    expect(await credit(impl(), c)).toBe('CREDITED');
-    expect(await queued(c.chargeId)).toBe(false);
-    expect(await impl().charges.watchCharge(c, T0)).toBe(false);
-    expect(await impl().charges.watchCharge({ ...c, status: 'COMPLETED' }, T0)).toBe(false);
-    // Created the usual way, an open charge is queued at once.
-    const d = await processing(impl(), w);
-    expect(await queued(d.chargeId)).toBe(true);
-  });
-
-  it('moves the mark only from where it was', async () => {
-    const first = await impl().charges.sweepCursor();
-    expect(await impl().charges.moveSweepCursor(first, 1_000)).toBe(true);
-    expect(await impl().charges.sweepCursor()).toBe(1_000);
-    expect(await impl().charges.moveSweepCursor(first, 2_000)).toBe(false);
-    expect(await impl().charges.moveSweepCursor(1_000, 2_000)).toBe(true);
-    expect(await impl().charges.sweepCursor()).toBe(2_000);
-  });
-});
-
 describe('a wallet written before the controls mirror existed (DynamoDB)', () => {
   const legacy = async (w: { userId: string }) => {
     const { ddb } = await import('../../functions/adapters/dynamo');

@@ -32,8 +32,8 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const done = await get(keys.charge(s.userId, s.chargeId));
     if (!done || done.status !== 'COMPLETED') continue;
     const { completedAt, response: _response, bankTransactionId: _btx, ...rest } = done;
-    // The charge as the low-risk path creates it: PROCESSING, its first history entry, no sweeper-queue keys.
-    const created = { ...rest, status: 'PROCESSING', updatedAt: done.createdAt, history: done.history.slice(0, 1) };
+    // The charge as the low-risk path creates it: PROCESSING, its first history entry, in the sweeper's queue.
+    const created = { ...rest, status: 'PROCESSING', updatedAt: done.createdAt, history: done.history.slice(0, 1), gsi1pk: keys.openChargesShard(s.chargeId), gsi1sk: `${done.createdAt}#${s.chargeId}` };
     const entry = await get(keys.entry(s.userId, completedAt, `ent_${s.chargeId.slice(4)}`));
     const [wallet, activity, user, link, bank] = await Promise.all([
       get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(chargingSwitchKey(done.bankCode, s.userId)),
@@ -53,12 +53,17 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const writes = {
       'saveActivity (PutItem ACTIVITY: the day-limit reservation)': writeUnits(size.activity),
       'recordDecision (PutItem DECISION: the backtest\'s record)': writeUnits(size.decision),
-      'createCharge (PutItem CHARGE, no ConditionChecks: the controls are read after it; not in the sweeper\'s queue)': writeUnits(size.chargeCreated),
+      'createCharge (PutItem CHARGE, no ConditionChecks: the controls are read after it)': writeUnits(size.chargeCreated),
+      // Index entries are not part of the transaction's two-phase write: DynamoDB propagates a
+      // transaction's changes to global secondary indexes after it completes (Developer Guide,
+      // "Amazon DynamoDB Transactions: How it works"), so each index write is a standard one.
+      'createCharge gsi1 (the sweeper\'s queue, ALL)': writeUnits(size.chargeCreated),
       'createCharge gsi2 (charge id, KEYS_ONLY)': writeUnits(size.chargeIdIndexEntry),
       'creditWallet wallet (transactional; the wallet and link controls are its conditions)': 2 * writeUnits(size.wallet),
       'creditWallet entry (transactional)': 2 * writeUnits(size.entry),
       'creditWallet charge (transactional)': 2 * writeUnits(Math.max(size.chargeCreated, size.chargeCompleted)),
       'creditWallet bank switch (transactional ConditionCheck on the wallet\'s copy)': 2,
+      'creditWallet gsi1 delete (leaves the sweeper\'s queue)': writeUnits(size.chargeCreated),
       'recordDebit (UpdateItem ACTIVITY: the link history learns of the debit)': writeUnits(size.activityWithDebit),
     };
     for (const [k, v] of Object.entries(writes)) totals[k] = (totals[k] ?? 0) + v;
@@ -83,7 +88,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     notes: [
       'Sizes follow the Developer Guide (names + values; numbers ~1 byte per 2 digits + 1; lists and maps 3 bytes + 1 per element).',
       'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',
-      'Index writes are standard writes even when the table write is transactional (a transaction\'s changes reach the indexes after it completes); DynamoDB Local reports them double. A low-risk charge has no gsi1 entry (the sweeper finds a stuck one by its decision record), only its keys-only gsi2 entry.',
+      'Index writes are standard writes even when the table write is transactional (a transaction\'s changes reach the indexes after it completes); DynamoDB Local reports them double. The gsi1 removal of a completed charge is one index delete of the entry\'s size.',
       'Reads: 1 unit per started 4 KB strongly consistent, half eventually consistent, at least that for a read that finds nothing.',
       'Device writes are not in this table: a new device\'s record, and its stamp across wallets (at most once a day per wallet and device, 1 unit) — the stack\'s write report counts them as they happen (UpdateItem DEVICE, UpdateItem WALLETS).',
     ],

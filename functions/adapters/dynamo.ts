@@ -28,7 +28,7 @@ export function ddb(): DynamoDBDocumentClient {
         if (!process.env.ANSHIN_CAPACITY || !WRITE_COMMANDS.has(command)) return next(args);
         const input = args.input as { ReturnConsumedCapacity?: string };
         input.ReturnConsumedCapacity = 'INDEXES';
-        const label = `${command.replace(/Command$/, '')} ${writtenKinds(input)}`;
+        const label = `${command.replace(/Command$/, '')} ${writtenKinds(input as WriteInput)}`;
         try {
           const out = await next(args);
           recordWrite(label, (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
@@ -87,9 +87,14 @@ function kindOf(key: Record<string, unknown> | undefined): string {
 }
 
 /** The kinds of item a write touches, in order (`+` between the items of a transaction). */
-function writtenKinds(input: Record<string, any>): string {
-  const one = (w: Record<string, any> | undefined) => kindOf(w?.Item ?? w?.Key);
-  if (input.TransactItems) return (input.TransactItems as Record<string, any>[]).map((t) => (t.ConditionCheck ? `check:${one(t.ConditionCheck)}` : one(t.Put ?? t.Update ?? t.Delete))).join('+');
+type KeyedWrite = { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
+type WriteInput = KeyedWrite & {
+  TransactItems?: { ConditionCheck?: KeyedWrite; Put?: KeyedWrite; Update?: KeyedWrite; Delete?: KeyedWrite }[];
+  RequestItems?: unknown;
+};
+function writtenKinds(input: WriteInput): string {
+  const one = (w: KeyedWrite | undefined) => kindOf(w?.Item ?? w?.Key);
+  if (input.TransactItems) return input.TransactItems.map((t) => (t.ConditionCheck ? `check:${one(t.ConditionCheck)}` : one(t.Put ?? t.Update ?? t.Delete))).join('+');
   if (input.RequestItems) return 'batch';
   return one(input);
 }

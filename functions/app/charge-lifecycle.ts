@@ -35,15 +35,11 @@ export function guardError(reason: GuardReason, chargeId?: string): DomainError 
   return new DomainError(code, message, { reasons: [reason], ...(chargeId ? { chargeId, status: 'CANCELLED' } : {}) }, code === 'BANK_SUSPENDED' ? { 'retry-after': '3600' } : undefined);
 }
 
-/** The controls as they stand now (a read: the transactions are what enforce them). */
-export async function currentGuard(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined> {
-  const { users, links, banks } = stores();
-  const [user, link, bank] = await Promise.all([users.getUser(c.userId), links.getLink(c.userId, c.linkId), banks.getBank(c.bankCode)]);
-  if (user?.status !== 'ACTIVE') return 'WALLET_FROZEN';
-  if (link?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
-  if (!bank?.chargingEnabled) return 'BANK_SUSPENDED';
-  return undefined;
-}
+/**
+ * The controls as they stand now (a strongly consistent read of the wallet, the link and the wallet's
+ * copy of the bank switch, not the bank's hot settings item; the transactions are what enforce them).
+ */
+export const currentGuard = (c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined> => stores().charges.checkControls(c);
 
 /**
  * Stops a charge that has not been credited, whatever step it is at, and ends its

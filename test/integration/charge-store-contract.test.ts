@@ -11,7 +11,6 @@
  * `ANSHIN_URL=http://unused npx jest test/integration/charge-store-contract.test.ts --selectProjects integration`.)
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../../functions/domain/audit';
 import type { LinkRecord } from '../../functions/domain/bank-link';
 import type { ChargeRecord } from '../../functions/domain/charge';
 import type { UserRecord } from '../../functions/domain/user';
@@ -19,7 +18,7 @@ import type { BankStore } from '../../functions/store/banks';
 import type { ChargesStore } from '../../functions/store/charges';
 import type { LinkStore } from '../../functions/store/links';
 import type { UserStore } from '../../functions/store/users';
-import { ownDynamo } from '../support/own-dynamo';
+import { auditEntry, ownDynamo, serial, T0, uid } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
@@ -56,11 +55,7 @@ afterAll(async () => {
   await own.stop();
 });
 
-let n = 0;
-const uid = (tag: string) => `${tag}-${Date.now().toString(36)}-${(n++).toString(36)}`;
-const T0 = Date.parse('2026-11-30T00:00:00Z');
-let tick = 0;
-const audit = (userId: string, action: string): AuditEntry => ({ userId, actor: 'test', action, at: T0 + ++tick });
+const audit = (userId: string, action: string) => auditEntry(userId, action);
 const code = { hash: 'h', expiresAt: T0 + 300_000, attempts: 0, sentAt: T0, sendsInWindow: 1, windowStart: T0 };
 
 /** A wallet (made by the users store, as sign-up makes it), one ACTIVE link, its bank charging. */
@@ -160,7 +155,7 @@ describe.each(['dynamo', 'memory'] as const)('the charges store on %s', (name) =
   });
 
   it('refuses the credit while the bank\'s charging is off (BANK_SUSPENDED), and credits it once it is back on', async () => {
-    const w = await wallet(impl(), `09${(n % 100).toString().padStart(2, '0')}`);
+    const w = await wallet(impl(), `09${(serial() % 100).toString().padStart(2, '0')}`);
     const c = await processing(impl(), w);
     const settings = (await impl().banks.getBank(w.bankCode))!;
     await impl().banks.saveBank({ ...settings, chargingEnabled: false }, audit('ops', 'BANK_UPDATED'));
@@ -171,7 +166,7 @@ describe.each(['dynamo', 'memory'] as const)('the charges store on %s', (name) =
   });
 
   it('a frozen wallet whose bank is also off answers WALLET_FROZEN (the controls in their order)', async () => {
-    const w = await wallet(impl(), `07${(n % 100).toString().padStart(2, '0')}`);
+    const w = await wallet(impl(), `07${(serial() % 100).toString().padStart(2, '0')}`);
     const c = await processing(impl(), w);
     expect(await impl().users.freezeUser(w.userId, 'TEST', audit(w.userId, 'FROZEN'))).toBe(true);
     const settings = (await impl().banks.getBank(w.bankCode))!;
@@ -227,7 +222,7 @@ describe('races and a mirror out of date (DynamoDB)', () => {
   it('a bank switch-off that commits between the credit\'s reads and its write refuses the credit (the switch is a condition of the write)', async () => {
     const impl = impls.dynamo;
     const { ddb } = await import('../../functions/adapters/dynamo');
-    const w = await wallet(impl, `08${(n % 100).toString().padStart(2, '0')}`);
+    const w = await wallet(impl, `08${(serial() % 100).toString().padStart(2, '0')}`);
     const c = await processing(impl, w);
     const settings = (await impl.banks.getBank(w.bankCode))!;
     const client = ddb() as unknown as { send: (cmd: unknown) => Promise<unknown> };

@@ -5,13 +5,12 @@
  * in-memory stores says something about the cloud. (It needs no local stack: run it with
  * `ANSHIN_URL=http://unused npx jest test/integration/link-store-contract.test.ts --selectProjects integration`.)
  */
-import type { AuditEntry } from '../../functions/domain/audit';
 import type { BankSettings } from '../../functions/domain/bank';
 import type { LinkRecord } from '../../functions/domain/bank-link';
 import type { StoredCode } from '../../functions/domain/codes';
 import type { BankStore } from '../../functions/store/banks';
 import type { LinkStore } from '../../functions/store/links';
-import { ownDynamo } from '../support/own-dynamo';
+import { auditEntry, ownDynamo, serial, T0, uid } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
@@ -47,12 +46,7 @@ afterAll(async () => {
   await own.stop();
 });
 
-let n = 0;
-const uid = (tag: string) => `${tag}-${Date.now().toString(36)}-${(n++).toString(36)}`;
-const T0 = Date.parse('2026-11-30T00:00:00Z');
-let tick = 0;
-/** Each entry a millisecond after the last: the trail is ordered by time. */
-const audit = (userId: string, action: string): AuditEntry => ({ userId, actor: 'test', action, at: T0 + ++tick });
+const audit = (userId: string, action: string) => auditEntry(userId, action);
 
 function newLink(userId: string, accountHash: string, over: Partial<LinkRecord> = {}): LinkRecord {
   const at = new Date(T0).toISOString();
@@ -184,7 +178,7 @@ describe.each(['dynamo', 'memory'] as const)('the banks store on %s', (name) => 
     updatedBy: 'seed',
     ...over,
   });
-  const bankCode = () => String(1000 + (n++ % 9000));
+  const bankCode = () => String(1000 + (serial() % 9000));
 
   it('seeds a bank only once, saves and lists settings', async () => {
     const { banks } = impl();

@@ -6,14 +6,13 @@
  * `ANSHIN_URL=http://unused npx jest test/integration/ops-store-contract.test.ts --selectProjects integration`.)
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../../functions/domain/audit';
 import type { Claim, ClaimedCharge } from '../../functions/domain/claim';
 import type { ListEntry } from '../../functions/domain/lists';
 import type { AuditStore } from '../../functions/store/audit';
 import type { ClaimStore } from '../../functions/store/claims';
 import type { ListStore } from '../../functions/store/lists';
 import type { StaffStore } from '../../functions/store/staff';
-import { ownDynamo } from '../support/own-dynamo';
+import { auditEntry, nextAt, ownDynamo, serial, T0, uid } from '../support/own-dynamo';
 
 jest.setTimeout(120_000);
 
@@ -76,18 +75,7 @@ afterAll(async () => {
   await own.stop();
 });
 
-let n = 0;
-const uid = (tag: string) => `${tag}-${Date.now().toString(36)}-${(n++).toString(36)}`;
-const T0 = Date.parse('2026-11-30T00:00:00Z');
-let tick = 0;
-/** Each entry a millisecond after the last: the trail is ordered by time. */
-const audit = (userId: string, action: string, details?: Record<string, unknown>): AuditEntry => ({
-  userId,
-  actor: 'ops:test',
-  action,
-  at: T0 + ++tick,
-  ...(details ? { details } : {}),
-});
+const audit = (userId: string, action: string, details?: Record<string, unknown>) => auditEntry(userId, action, 'ops:test', details);
 
 function newClaim(userId: string, chargeIds: string[], over: Partial<Claim> = {}): Claim {
   return {
@@ -101,7 +89,7 @@ function newClaim(userId: string, chargeIds: string[], over: Partial<Claim> = {}
     claimStatus: 'OPENING',
     source: 'OPS',
     note: 'n',
-    createdAt: new Date(T0 + ++tick).toISOString(),
+    createdAt: new Date(nextAt()).toISOString(),
     createdBy: 'ops:test',
     ...over,
   };
@@ -167,7 +155,7 @@ describe.each(['dynamo', 'memory'] as const)('the claims store on %s', (name) =>
       clawback: Math.min(balanceBefore, 5_000),
       loss: 5_000 - Math.min(balanceBefore, 5_000),
       postings: [],
-      at: T0 + ++tick,
+      at: nextAt(),
       audit: audit(user, action),
     });
     expect(await claims.pay(claim, payment(3_000, 'X'))).toBe('NOT_PAYING');
@@ -226,7 +214,7 @@ describe.each(['dynamo', 'memory'] as const)('the lists, staff and audit stores 
   it('puts, hits, lists (in force only) and deletes entries, each change audited', async () => {
     const { lists } = impl();
     const device = uid('dev');
-    const phone = `+8190${String(10_000_000 + n).slice(-8)}`;
+    const phone = `+8190${String(10_000_000 + serial()).slice(-8)}`;
     const deviceKey = await lists.listKey('DEVICE', device);
     const accountKey = await lists.listKey('BANK_ACCOUNT', '0001-001-1234567');
     expect(accountKey).not.toContain('1234567');

@@ -280,13 +280,12 @@ export async function finishUnsuccessfully(
  * refuses a charge its controls allow.
  */
 export async function creditWallet(
-  charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number,
-): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
-  return creditWrite(charge, entry, now, response, currentBalance, 'MIRROR');
-}
-
-async function creditWrite(
-  charge: ChargeRecord, entry: JournalEntry, now: number, response: (balance: number) => StoredResponse, currentBalance: number, controls: 'MIRROR' | 'GUARD_ITEMS',
+  charge: ChargeRecord,
+  entry: JournalEntry,
+  now: number,
+  response: (balance: number) => StoredResponse,
+  currentBalance: number,
+  controls: 'MIRROR' | 'GUARD_ITEMS' = 'MIRROR',
 ): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
   const at = new Date(now).toISOString();
   const balanceAfter = currentBalance + charge.amount;
@@ -338,7 +337,7 @@ async function creditWrite(
       const wallet = (await ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(charge.userId), ConsistentRead: true }))).Item;
       if (wallet?.balance !== currentBalance || balanceAfter > LIMITS.maxBalance) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
       // The mirror refused (or the wallet has none): the controls themselves decide.
-      return creditWrite(charge, entry, now, response, currentBalance, 'GUARD_ITEMS');
+      return creditWallet(charge, entry, now, response, currentBalance, 'GUARD_ITEMS');
     }
     if (mirror && reasons[3] === 'ConditionalCheckFailed') return 'BANK_SUSPENDED';
     const guard = guardFailure(e, 3);

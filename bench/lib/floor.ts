@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as linkStats from '../../functions/domain/link-stats';
+import { deviceHash } from '../../functions/domain/user';
 
 /**
  * The floor: the DynamoDB calls one low-risk charge makes, and nothing else (no HTTP,
@@ -178,7 +179,7 @@ export async function floorCharge(w: FloorWallet, amount: number, now: number): 
   const at = new Date(now).toISOString();
   const record = {
     chargeId, userId: w.userId, linkId: w.linkId, bankCode: link.bankCode, accountRef: link.accountRef, amount,
-    decision: { outcome: 'ALLOW' as const, reasons: [] }, requestHash: hash, deviceId: w.deviceId, createdAt: at, updatedAt: at,
+    decision: { outcome: 'ALLOW' as const, reasons: [] }, requestHash: hash, deviceHash: deviceHash(w.deviceId), createdAt: at, updatedAt: at,
     status: 'PROCESSING' as const, history: [{ at, actor: 'system:risk', reason: 'LOW_RISK', status: 'PROCESSING' as const }],
   };
   // As in create(): a plain write, then the controls read strongly consistent before the debit.

@@ -1,4 +1,5 @@
 import { chargeIdFor, countSince, dayTotal, pruneRecent, requestHash, type ChargeRecord, type GuardReason, type StoredResponse } from '../domain/charge';
+import { deviceHash } from '../domain/user';
 import { addCharge, emptyStats, isVetted, linkHistory, removeCharge } from '../domain/link-stats';
 import { applyListHits } from '../domain/lists';
 import { CODE_POLICY, LIMITS } from '../domain/policy';
@@ -197,7 +198,10 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
     amount,
     decision,
     requestHash: hash,
-    deviceId,
+    // The device as the 32-hex hash its records and deny-list entries are keyed by, not the client's
+    // id of up to 200 characters: the charge item stays under 1 KB (1 write unit; 2 in the credit's
+    // transaction) whatever the client sends. A charge that can reach a reviewer keeps the id too.
+    ...(deviceId ? { deviceHash: deviceHash(deviceId) } : {}),
     createdAt: at,
     updatedAt: at,
   };
@@ -229,6 +233,8 @@ async function decideAndRun(input: CreateChargeInput, pending: Promise<unknown>[
   const executionName = `${chargeId}-1`;
   const awaiting = {
     ...base,
+    // The reviewer lists the device by the id the client sent (review context, `listRefs.DEVICE`).
+    deviceId,
     status: 'PENDING_CONFIRMATION' as const,
     response,
     executionName,

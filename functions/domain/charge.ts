@@ -87,6 +87,9 @@ export interface ChargeRecord extends Partial<StoredCode> {
   /** The outcome, its reasons, and the version of the rule set that decided it. */
   decision: Decision & { ruleVersion?: number };
   requestHash: string;
+  /** The device (`deviceHash` of the X-Device-Id): every charge that named one. */
+  deviceHash?: string;
+  /** The X-Device-Id itself: only on a charge that can reach a reviewer (one that waits for its code), who may list the device. */
   deviceId?: string;
   /** HOLDER: the code was sent by the bank to the account holder's registered phone, and the bank checks it (HOLDER_CHALLENGE). */
   codeChannel?: 'HOLDER';

@@ -159,6 +159,21 @@ describe('creating a charge: each outcome of the decision', () => {
     expect(w.world.decisionRecords.size).toBe(1);
   });
 
+
+  it('a charge stores its device as a fixed-size hash (a 200-character X-Device-Id keeps the item small); one that can reach a reviewer keeps the id too', async () => {
+    const wallet = await openWallet();
+    const allowed = stored(wallet, body(await charge(wallet, 2_000)).chargeId);
+    expect(allowed.status).toBe('COMPLETED');
+    expect(allowed).toEqual(expect.objectContaining({ deviceHash: deviceHash(wallet.device) }));
+    expect(allowed.deviceId).toBeUndefined();
+    const long = `${newDevice(wallet)}-${'x'.repeat(200)}`.slice(0, 200);
+    const challenged = stored(wallet, body(await charge(wallet, 3_000, { deviceId: long })).chargeId);
+    expect([challenged.status, challenged.deviceId, challenged.deviceHash]).toEqual(['PENDING_CONFIRMATION', long, deviceHash(long)]);
+    expect((await charge(wallet, 500_001, { deviceId: long, idempotencyKey: 'too-much' })).status).toBe(422);
+    const declined = stored(wallet, chargeIdFor(wallet.userId, 'too-much'));
+    expect([declined.status, declined.deviceId, declined.deviceHash]).toEqual(['DECLINED', undefined, deviceHash(long)]);
+  });
+
   it('CHALLENGE (new device): 202, a code to the wallet phone; the code moves it on, the workflow completes it, and the device is trusted after', async () => {
     const wallet = await openWallet();
     const answer = await charge(wallet, 3_000, { deviceId: newDevice(wallet) });

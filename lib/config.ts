@@ -1,4 +1,5 @@
 import { SMS_ABUSE_DEFAULTS } from '../functions/domain/policy';
+import { ACTIVITY_ITEM_FORMATS, type ActivityItemFormat } from '../functions/shared/config';
 
 /**
  * Deployment configuration, read once from CDK context. A wrong value stops the
@@ -30,6 +31,8 @@ export interface StageConfig {
   alarms: AlarmThresholds;
   /** What SMS may cost and to whom it may go; see functions/domain/policy.ts SMS_ABUSE_DEFAULTS. */
   sms: SmsConfig;
+  /** How the functions write the activity item (`ACTIVITY_ITEM_FORMAT`; README, Deploying): `compact` unless a live stack is being taken across the change. */
+  activityItemFormat: ActivityItemFormat;
 }
 
 /** The webhook secrets a provider may issue; the API keys are always issued by the providers. */
@@ -123,7 +126,15 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
       perAddress: count(context, 'smsLimitPerAddress') ?? SMS_ABUSE_DEFAULTS.perAddress,
       overall: count(context, 'smsLimitOverall') ?? SMS_ABUSE_DEFAULTS.overall,
     },
+    activityItemFormat: oneOf(context, 'activityItemFormat', ACTIVITY_ITEM_FORMATS) ?? 'compact',
   };
+}
+
+function oneOf<T extends string>(context: ContextReader, key: string, values: readonly T[]): T | undefined {
+  const value = text(context, key);
+  if (value === undefined) return undefined;
+  if (!(values as readonly string[]).includes(value)) throw new ConfigError(`Context "${key}" must be one of ${values.join(', ')}; got "${value}"`);
+  return value as T;
 }
 
 function isStage(value: string): value is Stage {

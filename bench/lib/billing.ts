@@ -5,6 +5,10 @@ import { keys } from '../../functions/shared/table';
 import { chargingSwitchKey } from '../../functions/adapters/banks-repo';
 import { itemSize, readUnits, writeUnits } from './item-size';
 import { round } from './stats';
+import { activityItem } from '../../functions/adapters/charges-repo';
+import { encodeDebit } from '../../functions/adapters/activity-codec';
+import * as linkStats from '../../functions/domain/link-stats';
+import { jstDay } from '../../functions/domain/risk';
 
 export interface BillingRuleUnits {
   charges: number;
@@ -12,7 +16,27 @@ export interface BillingRuleUnits {
   rcuPerCharge: number;
   wcuByWrite: Record<string, number>;
   itemBytes: Record<string, number>;
+  /**
+   * The activity item as a wallet ages: one link charged (and debited) 5,000 yen once a day for
+   * `days` days, `chargesToday` charges in the day-limit window; a low-risk charge writes it twice
+   * (the reservation and the debit's record), each write billed by the whole item.
+   */
+  activityGrowth: { days: number; chargesToday: number; bytes: number; wcuPerCharge: number; bytesAsMaps: number; wcuPerChargeAsMaps: number }[];
   notes: string[];
+}
+
+const DAY = 24 * 3600_000;
+
+/** The activity item of a wallet that charged its one link once a day for `days` days, built with the product's own code. */
+function agedActivity(sample: { userId: string; chargeId: string; linkId: string }, now: number, days: number, chargesToday: number, packed: boolean) {
+  let stats = linkStats.emptyStats();
+  for (let d = days - 1; d >= 1; d--) stats = linkStats.addDebit(linkStats.addCharge(stats, now - d * DAY, 5_000), now - d * DAY, 5_000);
+  const recent = Array.from({ length: chargesToday }, (_, i) => {
+    const at = now - i * 60_000;
+    stats = linkStats.addDebit(linkStats.addCharge(stats, at, 5_000), at, 5_000);
+    return { chargeId: `${sample.chargeId.slice(0, -4)}${String(i).padStart(4, '0')}`, at, amount: 5_000, day: jstDay(at), linkId: sample.linkId };
+  });
+  return activityItem(sample.userId, 1_000 + days, { recent, waiting: {}, held: {}, links: { [sample.linkId]: stats } }, packed);
 }
 
 /**
@@ -28,6 +52,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
   const bytes: Record<string, number> = {};
   let reads = 0;
   let n = 0;
+  let aged: { userId: string; chargeId: string; linkId: string; now: number } | undefined;
   for (const s of sample) {
     const done = await get(keys.charge(s.userId, s.chargeId));
     if (!done || done.status !== 'COMPLETED') continue;
@@ -38,7 +63,8 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const [wallet, activity, user, link, bank] = await Promise.all([
       get(keys.wallet(s.userId)), get(keys.activity(s.userId)), get(keys.user(s.userId)), get(keys.link(s.userId, done.linkId)), get(chargingSwitchKey(done.bankCode, s.userId)),
     ]);
-    const device = await get(keys.device(s.userId, createHash('sha256').update(done.deviceId).digest('hex').slice(0, 32)));
+    // The charge stores its device as the hash its records are keyed by (a reviewable charge keeps the id too).
+    const device = await get(keys.device(s.userId, done.deviceHash ?? createHash('sha256').update(done.deviceId).digest('hex').slice(0, 32)));
     const decision = await get(keys.decisionRecord(done.createdAt, s.chargeId));
     if (!entry || !wallet || !activity || !user || !link || !bank || !decision) continue;
     n++;
@@ -47,9 +73,10 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
       chargeIdIndexEntry: itemSize({ pk: done.pk, sk: done.sk, gsi2pk: done.gsi2pk ?? s.chargeId }),
       decision: itemSize(decision),
       // The debit's record on the activity item (`debit:<chargeId>` = {linkId, amount, at}), until the next window write folds it.
-      activityWithDebit: itemSize({ ...activity, [`debit:${s.chargeId}`]: { linkId: done.linkId, amount: done.amount, at: Date.parse(completedAt) } }),
+      activityWithDebit: itemSize({ ...activity, [`debit:${s.chargeId}`]: encodeDebit({ linkId: done.linkId, amount: done.amount, at: Date.parse(completedAt) }) }),
     };
     for (const [k, v] of Object.entries(size)) bytes[k] = (bytes[k] ?? 0) + v;
+    aged ??= { userId: s.userId, chargeId: s.chargeId, linkId: done.linkId as string, now: Date.parse(completedAt) };
     const writes = {
       'saveActivity (PutItem ACTIVITY: the day-limit reservation)': writeUnits(size.activity),
       'recordDecision (PutItem DECISION: the backtest\'s record)': writeUnits(size.decision),
@@ -85,6 +112,15 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     rcuPerCharge: per(reads),
     wcuByWrite: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, per(v)])),
     itemBytes: Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, Math.round(v / Math.max(1, n))])),
+    activityGrowth: !aged
+      ? []
+      : [1, 30, 90, 180].flatMap((days) =>
+          [1, 6].map((chargesToday) => {
+            const b = itemSize(agedActivity(aged!, aged!.now, days, chargesToday, true));
+            const maps = itemSize(agedActivity(aged!, aged!.now, days, chargesToday, false));
+            return { days, chargesToday, bytes: b, wcuPerCharge: 2 * writeUnits(b), bytesAsMaps: maps, wcuPerChargeAsMaps: 2 * writeUnits(maps) };
+          }),
+        ),
     notes: [
       'Sizes follow the Developer Guide (names + values; numbers ~1 byte per 2 digits + 1; lists and maps 3 bytes + 1 per element).',
       'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Activity, ChargeRecord, ChargeStatus, GuardedResult, GuardReason, RecentCharge, StoredResponse } from '../domain/charge';
+import type { Activity, ChargeRecord, ChargeStatus, GuardedResult, GuardReason, StoredResponse } from '../domain/charge';
 import { GUARD_REASONS, isFinal, UNSUCCESSFUL, windowAfterEnd, windowWithout } from '../domain/charge';
 import type { JournalEntry, WalletEntry } from '../domain/ledger';
 import { CHARGE_TIMEOUTS, LIMITS } from '../domain/policy';
@@ -15,14 +15,8 @@ import { trustedDeviceItem } from './users-repo';
 import { invalidCursor, type ChargesStore } from '../store/charges';
 import { cancellationReasons, ddb, isConditionFailure } from './dynamo';
 import { transact } from './dynamo';
+import { decodeDebit, decodeLinkStats, decodeRecent, encodeDebit, encodeLinkStats, encodeRecent, type DebitRecord } from './activity-codec';
 
-
-/** A debit the ledger credited, recorded on the activity item in the credit's own transaction, folded into `links` on the next read. */
-interface DebitRecord {
-  linkId: string;
-  amount: number;
-  at: number;
-}
 
 const table = () => config().tableName;
 
@@ -33,15 +27,18 @@ export async function getCharge(userId: string, chargeId: string): Promise<Charg
 
 export async function getActivity(userId: string): Promise<Activity> {
   const out = await ddb().send(new GetCommand({ TableName: table(), Key: keys.activity(userId), ConsistentRead: true }));
-  const item = out.Item as ({ version: number; recent: RecentCharge[]; links?: Record<string, LinkStats> } & Record<string, unknown>) | undefined;
+  const item = out.Item as ({ version: number; recent?: Parameters<typeof decodeRecent>[0]; links?: Record<string, Parameters<typeof decodeLinkStats>[0]> } & Record<string, unknown>) | undefined;
   if (!item) return { version: 0, recent: [], waiting: {}, held: {}, links: {} };
   const prefixed = (prefix: string) => Object.fromEntries(
     Object.entries(item).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]),
   );
-  const links: Record<string, LinkStats> = { ...(item.links ?? {}) };
-  for (const d of Object.values(prefixed(DEBIT_PREFIX)) as DebitRecord[]) links[d.linkId] = addDebit(links[d.linkId] ?? emptyStats(), d.at, d.amount);
+  const links: Record<string, LinkStats> = Object.fromEntries(Object.entries(item.links ?? {}).map(([linkId, stored]) => [linkId, decodeLinkStats(stored)]));
+  for (const stored of Object.values(prefixed(DEBIT_PREFIX)) as Parameters<typeof decodeDebit>[0][]) {
+    const d = decodeDebit(stored);
+    links[d.linkId] = addDebit(links[d.linkId] ?? emptyStats(), d.at, d.amount);
+  }
   return {
-    version: item.version ?? 0, recent: item.recent ?? [],
+    version: item.version ?? 0, recent: decodeRecent(item.recent),
     waiting: prefixed(WAITING_PREFIX) as Record<string, number>, held: prefixed(HELD_PREFIX) as Record<string, number>, links,
   };
 }
@@ -55,17 +52,23 @@ const WAITING_PREFIX = 'waiting:';
 const HELD_PREFIX = 'held:';
 const DEBIT_PREFIX = 'debit:';
 
+/** Whether this deployment writes the compact activity item (it reads both forms either way). */
+const compact = () => config().activityItemFormat === 'compact';
+
+/** The activity item as a window write stores it (exported for the benchmark's item sizes). */
+export const activityItem = (userId: string, version: number, next: Omit<Activity, 'version'>, packed = compact()) => ({
+  ...keys.activity(userId), type: 'ACTIVITY', version, recent: packed ? encodeRecent(next.recent) : next.recent,
+  ...Object.fromEntries(Object.entries(next.waiting).map(([chargeId, at]) => [`${WAITING_PREFIX}${chargeId}`, at])),
+  ...Object.fromEntries(Object.entries(next.held).map(([chargeId, amount]) => [`${HELD_PREFIX}${chargeId}`, amount])),
+  // Folded debits are written into `links`; the Put replaces the item, so their records go with it.
+  links: Object.fromEntries(Object.entries(next.links).map(([linkId, stats]) => [linkId, packed ? encodeLinkStats(pruneStats(stats)) : pruneStats(stats)])),
+});
+
 function activityWrite(userId: string, previousVersion: number, next: Omit<Activity, 'version'>): TransactItem & { Put: NonNullable<TransactItem['Put']> } {
   return {
     Put: {
       TableName: table(),
-      Item: {
-        ...keys.activity(userId), type: 'ACTIVITY', version: previousVersion + 1, recent: next.recent,
-        ...Object.fromEntries(Object.entries(next.waiting).map(([chargeId, at]) => [`${WAITING_PREFIX}${chargeId}`, at])),
-        ...Object.fromEntries(Object.entries(next.held).map(([chargeId, amount]) => [`${HELD_PREFIX}${chargeId}`, amount])),
-        // Folded debits are written into `links`; the Put replaces the item, so their records go with it.
-        links: Object.fromEntries(Object.entries(next.links).map(([linkId, stats]) => [linkId, pruneStats(stats)])),
-      },
+      Item: activityItem(userId, previousVersion + 1, next),
       ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
       ExpressionAttributeValues: previousVersion === 0 ? undefined : { ':v': previousVersion },
     },
@@ -399,7 +402,7 @@ function debitRecordItem(charge: Pick<ChargeRecord, 'userId' | 'chargeId' | 'lin
       Key: keys.activity(charge.userId),
       UpdateExpression: 'SET #d = :d, #t = :type, recent = if_not_exists(recent, :empty) ADD version :one',
       ExpressionAttributeNames: { '#d': `${DEBIT_PREFIX}${charge.chargeId}`, '#t': 'type' },
-      ExpressionAttributeValues: { ':d': record, ':type': 'ACTIVITY', ':empty': [], ':one': 1 },
+      ExpressionAttributeValues: { ':d': compact() ? encodeDebit(record) : record, ':type': 'ACTIVITY', ':empty': [], ':one': 1 },
     },
   };
 }

@@ -96,6 +96,21 @@ export interface Config {
   smsAbuse: SmsAbuseLimits;
   /** The risk thresholds: RISK_POLICY, with the deployment's overrides from RISK_RULES (JSON) if set. */
   riskRules: RiskRules;
+  /**
+   * How the activity item is written (functions/adapters/activity-codec.ts); both forms are always
+   * read. `maps`: the form releases before the compact one read, for the release that takes a live
+   * stack across the change (README, Deploying).
+   */
+  activityItemFormat: ActivityItemFormat;
+}
+
+export const ACTIVITY_ITEM_FORMATS = ['compact', 'maps'] as const;
+export type ActivityItemFormat = (typeof ACTIVITY_ITEM_FORMATS)[number];
+
+function activityItemFormat(name: string): ActivityItemFormat {
+  const value = optional(name, 'compact');
+  if (!(ACTIVITY_ITEM_FORMATS as readonly string[]).includes(value)) throw new Error(`Environment variable ${name} must be one of ${ACTIVITY_ITEM_FORMATS.join(', ')}; got "${value}"`);
+  return value as ActivityItemFormat;
 }
 
 let cached: Config | undefined;
@@ -126,6 +141,7 @@ export function config(): Config {
       overall: count('SMS_LIMIT_OVERALL', SMS_ABUSE_DEFAULTS.overall),
     }),
     riskRules: riskRules('RISK_RULES'),
+    activityItemFormat: activityItemFormat('ACTIVITY_ITEM_FORMAT'),
   };
   return cached;
 }

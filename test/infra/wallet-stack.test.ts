@@ -418,6 +418,13 @@ describe('identity and secrets', () => {
     expect(envOf(custom)).toMatchObject({ ALLOWED_COUNTRY_CODES: '+81,+1', SMS_LIMIT_PER_ADDRESS: '50' });
   });
 
+  it('writes the compact activity item unless the deploy that takes a live stack across says maps (context activityItemFormat)', () => {
+    const formats = (s: Synth) =>
+      new Set(NAMES.map((name) => s.template.toJSON().Resources[idOf(s, s.stack.functions[name].lambda)].Properties.Environment.Variables.ACTIVITY_ITEM_FORMAT));
+    expect(formats(dev)).toEqual(new Set(['compact']));
+    expect(formats(synth('dev', { activityItemFormat: 'maps' }, { bundle: false }))).toEqual(new Set(['maps']));
+  });
+
   it('app client: no OAuth flows or callback URLs, and no attribute a user could write with their own token', () => {
     for (const s of [dev, prod]) {
       s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {

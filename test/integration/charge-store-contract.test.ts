@@ -256,3 +256,62 @@ describe('races and a mirror out of date (DynamoDB)', () => {
     expect((await impl.users.getWallet(w.userId))!.balance).toBe(1_000);
   });
 });
+
+describe('the activity item across the change to its compact form (DynamoDB)', () => {
+  const raw = async (userId: string) => {
+    const { ddb } = await import('../../functions/adapters/dynamo');
+    const { keys } = await import('../../functions/shared/table');
+    return (await ddb().send(new GetCommand({ TableName: TABLE, Key: keys.activity(userId), ConsistentRead: true }))).Item!;
+  };
+  const writing = async (format: 'maps' | 'compact') => {
+    process.env.ACTIVITY_ITEM_FORMAT = format;
+    (await import('../../functions/shared/config')).resetConfigForTests();
+  };
+  afterAll(() => writing('compact'));
+
+  it('written as maps (the release that takes a live stack across) or compact, it reads the same, and each form reads the other', async () => {
+    const { charges } = impls.dynamo;
+    const w = await wallet(impls.dynamo, '0106');
+    const reserve = async (c: ChargeRecord) => {
+      const a = await charges.getActivity(w.userId);
+      const at = Date.parse(c.createdAt);
+      const { jstDay } = await import('../../functions/domain/risk');
+      const { addCharge, emptyStats } = await import('../../functions/domain/link-stats');
+      const next = {
+        recent: [...a.recent, { chargeId: c.chargeId, at, amount: c.amount, day: jstDay(at), linkId: c.linkId }],
+        waiting: a.waiting, held: a.held,
+        links: { ...a.links, [c.linkId]: addCharge(a.links[c.linkId] ?? emptyStats(), at, c.amount) },
+      };
+      expect(await charges.saveActivity(w.userId, a, next)).toBe(true);
+    };
+
+    await writing('maps');
+    const first = await processing(impls.dynamo, w, 2_000);
+    await reserve(first);
+    expect(await credit(impls.dynamo, first)).toBe('CREDITED');
+    const asMaps = await raw(w.userId);
+    // What the releases before the compact form read: entries with their day, days as maps, the debit's record as a map.
+    expect(asMaps.recent).toEqual([expect.objectContaining({ chargeId: first.chargeId, amount: 2_000, day: expect.any(String) })]);
+    expect(asMaps.links[w.link.linkId].days).toEqual(expect.any(Object));
+    expect(asMaps[`debit:${first.chargeId}`]).toEqual({ linkId: w.link.linkId, amount: 2_000, at: T0 + 10_000 });
+    const read = await charges.getActivity(w.userId);
+    expect(read.links[w.link.linkId].days).toEqual(expect.objectContaining({ '2026-11-30': { yen: 2_000, debited: 2_000, maxDebit: 2_000, debits: 1 } }));
+
+    await writing('compact');
+    expect(await charges.getActivity(w.userId)).toEqual(read);
+    const second = await processing(impls.dynamo, w, 3_000);
+    await reserve(second);
+    expect(await credit(impls.dynamo, second, T0 + 20_000)).toBe('CREDITED');
+    const packed = await raw(w.userId);
+    expect(packed.recent).toEqual([expect.stringContaining(w.link.linkId)]);
+    expect(packed.links[w.link.linkId]).toEqual({ h: expect.any(String), n: expect.any(Array) });
+    expect(typeof packed[`debit:${second.chargeId}`]).toBe('string');
+    const both = await charges.getActivity(w.userId);
+    expect(both.recent.map((r) => [r.chargeId, r.amount]).sort()).toEqual([[first.chargeId, 2_000], [second.chargeId, 3_000]].sort());
+    expect(both.links[w.link.linkId].days['2026-11-30']).toEqual({ yen: 5_000, debited: 5_000, maxDebit: 3_000, debits: 2 });
+
+    // Back to maps (a rollback to the release that reads both): the compact item reads the same.
+    await writing('maps');
+    expect(await charges.getActivity(w.userId)).toEqual(both);
+  });
+});

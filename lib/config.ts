@@ -1,5 +1,5 @@
 import { SMS_ABUSE_DEFAULTS } from '../functions/domain/policy';
-import { ACTIVITY_ITEM_FORMATS, type ActivityItemFormat } from '../functions/shared/config';
+import { ACTIVITY_ITEM_FORMATS, CONTROLS_MIRROR_MODES, type ActivityItemFormat, type ControlsMirror } from '../functions/shared/config';
 
 /**
  * Deployment configuration, read once from CDK context. A wrong value stops the
@@ -33,6 +33,8 @@ export interface StageConfig {
   sms: SmsConfig;
   /** How the functions write the activity item (`ACTIVITY_ITEM_FORMAT`; README, Deploying): `compact` unless a live stack is being taken across the change. */
   activityItemFormat: ActivityItemFormat;
+  /** Whether credits trust the wallet item's copy of its controls (`CONTROLS_MIRROR`; README, Deploying): `trusted` unless older code may still run. */
+  controlsMirror: ControlsMirror;
 }
 
 /** The webhook secrets a provider may issue; the API keys are always issued by the providers. */
@@ -127,6 +129,7 @@ export function stageConfig(context: ContextReader, env: NodeJS.ProcessEnv = pro
       overall: count(context, 'smsLimitOverall') ?? SMS_ABUSE_DEFAULTS.overall,
     },
     activityItemFormat: oneOf(context, 'activityItemFormat', ACTIVITY_ITEM_FORMATS) ?? 'compact',
+    controlsMirror: oneOf(context, 'controlsMirror', CONTROLS_MIRROR_MODES) ?? 'trusted',
   };
 }
 

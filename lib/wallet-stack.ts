@@ -88,6 +88,7 @@ export class WalletStack extends Stack {
       SMS_LIMIT_PER_ADDRESS: String(config.sms.perAddress),
       SMS_LIMIT_OVERALL: String(config.sms.overall),
       ACTIVITY_ITEM_FORMAT: config.activityItemFormat,
+      CONTROLS_MIRROR: config.controlsMirror,
       ...(config.ekycProviderUrl ? { EKYC_PROVIDER_URL: config.ekycProviderUrl } : {}),
     };
     const targets: CapabilityTargets = {

@@ -104,7 +104,7 @@ export async function createUser(user: UserRecord, code: StoredCode, audit: Audi
       },
       // The phone is a second key of the wallet (gsi1): wallets sharing a phone are found by it.
       { Put: { TableName: t, Item: { ...keys.user(user.userId), type: 'USER', ...user, gsi1pk: keys.phoneIndexKey(user.phoneNumber), gsi1sk: user.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0, ...WALLET_CONTROLS_MIRROR } } },
+      { Put: { TableName: t, Item: { ...keys.wallet(user.userId), type: 'WALLET', userId: user.userId, balance: 0, currency: 'JPY', version: 0, ...walletControlsMirror() } } },
       { Put: { TableName: t, Item: codeItem(keys.phoneCode(user.userId), code) } },
       auditPut(t, audit),
       ...(deviceId ? [trustedDeviceItem(user.userId, deviceId, audit.at), deviceWalletItem(deviceId, user.userId, audit.at)] : []),
@@ -140,6 +140,13 @@ export async function markPhoneVerified(userId: string, hash: string, maxAttempt
  * created before the mirror existed is credited with ConditionChecks instead.
  */
 export const WALLET_CONTROLS_MIRROR = { walletStatus: 'ACTIVE', controlsMirror: 1 } as const;
+
+/**
+ * What a new wallet's item starts with. While older code may still run (`CONTROLS_MIRROR=untrusted`),
+ * a wallet is not marked as mirrored: that code freezes and unlinks without writing the copy, so this
+ * wallet's credits take the ConditionChecks for good (the marked ones are made only once it is gone).
+ */
+const walletControlsMirror = () => (config().controlsMirror === 'trusted' ? WALLET_CONTROLS_MIRROR : { walletStatus: WALLET_CONTROLS_MIRROR.walletStatus });
 
 export function walletStatusItem(userId: string, status: UserRecord['status']): TransactItem {
   return {

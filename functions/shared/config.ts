@@ -102,15 +102,25 @@ export interface Config {
    * stack across the change (README, Deploying).
    */
   activityItemFormat: ActivityItemFormat;
+  /**
+   * Whether the ledger's credit trusts the wallet item's copy of its controls (users-repo.ts
+   * WALLET_CONTROLS_MIRROR). `untrusted`: new wallets are not marked as mirrored and every credit
+   * takes the ConditionChecks, for the deploy during which older code (which freezes and unlinks
+   * without writing the copy) may still run (README, Deploying).
+   */
+  controlsMirror: ControlsMirror;
 }
+
+export const CONTROLS_MIRROR_MODES = ['trusted', 'untrusted'] as const;
+export type ControlsMirror = (typeof CONTROLS_MIRROR_MODES)[number];
 
 export const ACTIVITY_ITEM_FORMATS = ['compact', 'maps'] as const;
 export type ActivityItemFormat = (typeof ACTIVITY_ITEM_FORMATS)[number];
 
-function activityItemFormat(name: string): ActivityItemFormat {
-  const value = optional(name, 'compact');
-  if (!(ACTIVITY_ITEM_FORMATS as readonly string[]).includes(value)) throw new Error(`Environment variable ${name} must be one of ${ACTIVITY_ITEM_FORMATS.join(', ')}; got "${value}"`);
-  return value as ActivityItemFormat;
+function oneOf<T extends string>(name: string, values: readonly T[]): T {
+  const value = optional(name, values[0]);
+  if (!(values as readonly string[]).includes(value)) throw new Error(`Environment variable ${name} must be one of ${values.join(', ')}; got "${value}"`);
+  return value as T;
 }
 
 let cached: Config | undefined;
@@ -141,7 +151,8 @@ export function config(): Config {
       overall: count('SMS_LIMIT_OVERALL', SMS_ABUSE_DEFAULTS.overall),
     }),
     riskRules: riskRules('RISK_RULES'),
-    activityItemFormat: activityItemFormat('ACTIVITY_ITEM_FORMAT'),
+    activityItemFormat: oneOf('ACTIVITY_ITEM_FORMAT', ACTIVITY_ITEM_FORMATS),
+    controlsMirror: oneOf('CONTROLS_MIRROR', CONTROLS_MIRROR_MODES),
   };
   return cached;
 }

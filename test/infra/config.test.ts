@@ -8,6 +8,7 @@ describe('stage configuration', () => {
   it('defaults to dev and refuses an unknown stage', () => {
     expect(stageConfig(read({}), {}).stage).toBe('dev');
     expect([stageConfig(read({}), {}).activityItemFormat, stageConfig(read({ activityItemFormat: 'maps' }), {}).activityItemFormat]).toEqual(['compact', 'maps']);
+    expect([stageConfig(read({}), {}).controlsMirror, stageConfig(read({ controlsMirror: 'untrusted' }), {}).controlsMirror]).toEqual(['trusted', 'untrusted']);
     expect(() => stageConfig(read({ stage: 'staging' }), {})).toThrow(ConfigError);
     expect(() => stageConfig(read({ stage: 'staging' }), {})).toThrow(/stage/);
   });
@@ -56,6 +57,7 @@ describe('stage configuration', () => {
     expect(() => stageConfig(read({ ekycProviderUrl: 'http://ekyc.example.com' }), {})).toThrow(/https/);
     expect(() => stageConfig(read({ account: '12' }), {})).toThrow(/account/);
     expect(() => stageConfig(read({ activityItemFormat: 'json' }), {})).toThrow(/activityItemFormat.*compact, maps/);
+    expect(() => stageConfig(read({ controlsMirror: 'off' }), {})).toThrow(/controlsMirror.*trusted, untrusted/);
   });
 
   it('splits the allowed origins list and retains data only in prod', () => {

@@ -418,11 +418,12 @@ describe('identity and secrets', () => {
     expect(envOf(custom)).toMatchObject({ ALLOWED_COUNTRY_CODES: '+81,+1', SMS_LIMIT_PER_ADDRESS: '50' });
   });
 
-  it('writes the compact activity item unless the deploy that takes a live stack across says maps (context activityItemFormat)', () => {
-    const formats = (s: Synth) =>
-      new Set(NAMES.map((name) => s.template.toJSON().Resources[idOf(s, s.stack.functions[name].lambda)].Properties.Environment.Variables.ACTIVITY_ITEM_FORMAT));
-    expect(formats(dev)).toEqual(new Set(['compact']));
-    expect(formats(synth('dev', { activityItemFormat: 'maps' }, { bundle: false }))).toEqual(new Set(['maps']));
+  it('writes the compact activity item and trusts the controls mirror unless the deploy beside older code says otherwise (context activityItemFormat, controlsMirror)', () => {
+    const values = (s: Synth, variable: string) =>
+      new Set(NAMES.map((name) => s.template.toJSON().Resources[idOf(s, s.stack.functions[name].lambda)].Properties.Environment.Variables[variable]));
+    expect([values(dev, 'ACTIVITY_ITEM_FORMAT'), values(dev, 'CONTROLS_MIRROR')]).toEqual([new Set(['compact']), new Set(['trusted'])]);
+    const crossing = synth('dev', { activityItemFormat: 'maps', controlsMirror: 'untrusted' }, { bundle: false });
+    expect([values(crossing, 'ACTIVITY_ITEM_FORMAT'), values(crossing, 'CONTROLS_MIRROR')]).toEqual([new Set(['maps']), new Set(['untrusted'])]);
   });
 
   it('app client: no OAuth flows or callback URLs, and no attribute a user could write with their own token', () => {

@@ -315,3 +315,50 @@ describe('the activity item across the change to its compact form (DynamoDB)', (
     expect(await charges.getActivity(w.userId)).toEqual(both);
   });
 });
+
+describe('a deploy beside older code that freezes and unlinks without the mirror (CONTROLS_MIRROR, DynamoDB)', () => {
+  const mirror = async (mode: 'trusted' | 'untrusted') => {
+    process.env.CONTROLS_MIRROR = mode;
+    (await import('../../functions/shared/config')).resetConfigForTests();
+  };
+  afterAll(() => mirror('trusted'));
+  /** A freeze and an unlink as code from before the mirror makes them: the real items change, the wallet's copy does not. */
+  const olderCodeStops = async (w: { userId: string; link: LinkRecord }) => {
+    const { ddb } = await import('../../functions/adapters/dynamo');
+    const { keys } = await import('../../functions/shared/table');
+    const status = (Key: Record<string, string>, to: string) =>
+      ddb().send(new UpdateCommand({ TableName: TABLE, Key, UpdateExpression: 'SET #st = :s', ExpressionAttributeNames: { '#st': 'status' }, ExpressionAttributeValues: { ':s': to } }));
+    return { freeze: () => status(keys.user(w.userId), 'FROZEN'), suspendLink: () => status(keys.link(w.userId, w.link.linkId), 'SUSPENDED') };
+  };
+
+  it('untrusted: a wallet made meanwhile is not marked as mirrored, so its credits check the controls themselves, then and after', async () => {
+    const impl = impls.dynamo;
+    await mirror('untrusted');
+    const frozen = await wallet(impl, '0301');
+    const unlinked = await wallet(impl, '0302');
+    const { ddb } = await import('../../functions/adapters/dynamo');
+    const { keys } = await import('../../functions/shared/table');
+    expect((await ddb().send(new GetCommand({ TableName: TABLE, Key: keys.wallet(frozen.userId), ConsistentRead: true }))).Item).not.toHaveProperty('controlsMirror');
+    const a = await processing(impl, frozen);
+    const b = await processing(impl, unlinked);
+    await (await olderCodeStops(frozen)).freeze();
+    await (await olderCodeStops(unlinked)).suspendLink();
+    expect(await credit(impl, a)).toBe('WALLET_FROZEN');
+    expect(await credit(impl, b)).toBe('LINK_NOT_ACTIVE');
+    // The second deploy (trusted again): these wallets' copies stay stale, and are still not trusted.
+    await mirror('trusted');
+    expect(await credit(impl, a)).toBe('WALLET_FROZEN');
+    expect(await credit(impl, b)).toBe('LINK_NOT_ACTIVE');
+    expect((await impl.users.getWallet(frozen.userId))!.balance + (await impl.users.getWallet(unlinked.userId))!.balance).toBe(0);
+  });
+
+  it('why the deploy needs it: trusted, a wallet whose copy older code left stale is credited', async () => {
+    const impl = impls.dynamo;
+    await mirror('trusted');
+    const w = await wallet(impl, '0303');
+    const c = await processing(impl, w);
+    await (await olderCodeStops(w)).freeze();
+    expect(await impl.charges.checkControls(c)).toBe('WALLET_FROZEN');
+    expect(await credit(impl, c)).toBe('CREDITED');
+  });
+});

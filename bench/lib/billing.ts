@@ -123,7 +123,7 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
         ),
     notes: [
       'Sizes follow the Developer Guide (names + values; numbers ~1 byte per 2 digits + 1; lists and maps 3 bytes + 1 per element).',
-      'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double.',
+      'A write costs 1 unit per started KB of the larger of the item before and after; transactional writes cost double, a ConditionCheck 2 write units (measured against DynamoDB: paritysuite/dynamodb-conformance#67).',
       'Index writes are standard writes even when the table write is transactional (a transaction\'s changes reach the indexes after it completes); DynamoDB Local reports them double. The gsi1 removal of a completed charge is one index delete of the entry\'s size.',
       'Reads: 1 unit per started 4 KB strongly consistent, half eventually consistent, at least that for a read that finds nothing.',
       'Device writes are not in this table: a new device\'s record, and its stamp across wallets (at most once a day per wallet and device, 1 unit) — the stack\'s write report counts them as they happen (UpdateItem DEVICE, UpdateItem WALLETS).',

@@ -17,26 +17,29 @@ export interface BillingRuleUnits {
   wcuByWrite: Record<string, number>;
   itemBytes: Record<string, number>;
   /**
-   * The activity item as a wallet ages: one link charged (and debited) 5,000 yen once a day for
-   * `days` days, `chargesToday` charges in the day-limit window; a low-risk charge writes it twice
-   * (the reservation and the debit's record), each write billed by the whole item.
+   * The activity item as a wallet ages: one link charged (and debited) 5,000 yen `chargesPerDay`
+   * times a day for `days` days (today's in the day-limit window), with one debit record not yet
+   * folded; a low-risk charge writes it twice (the reservation and the debit's record), each write
+   * billed by the whole item.
    */
-  activityGrowth: { days: number; chargesToday: number; bytes: number; wcuPerCharge: number; bytesAsMaps: number; wcuPerChargeAsMaps: number }[];
+  activityGrowth: { days: number; chargesPerDay: number; bytes: number; wcuPerCharge: number; bytesAsMaps: number; wcuPerChargeAsMaps: number }[];
   notes: string[];
 }
 
 const DAY = 24 * 3600_000;
 
-/** The activity item of a wallet that charged its one link once a day for `days` days, built with the product's own code. */
-function agedActivity(sample: { userId: string; chargeId: string; linkId: string }, now: number, days: number, chargesToday: number, packed: boolean) {
+/** The activity item of a wallet that charged its one link `perDay` times a day for `days` days, built with the product's own code. */
+function agedActivity(sample: { userId: string; chargeId: string; linkId: string }, now: number, days: number, perDay: number, packed: boolean) {
   let stats = linkStats.emptyStats();
-  for (let d = days - 1; d >= 1; d--) stats = linkStats.addDebit(linkStats.addCharge(stats, now - d * DAY, 5_000), now - d * DAY, 5_000);
-  const recent = Array.from({ length: chargesToday }, (_, i) => {
+  const charge = (at: number) => (stats = linkStats.addDebit(linkStats.addCharge(stats, at, 5_000), at, 5_000));
+  for (let d = days - 1; d >= 1; d--) for (let i = 0; i < perDay; i++) charge(now - d * DAY - i * 60_000);
+  const recent = Array.from({ length: perDay }, (_, i) => {
     const at = now - i * 60_000;
-    stats = linkStats.addDebit(linkStats.addCharge(stats, at, 5_000), at, 5_000);
+    charge(at);
     return { chargeId: `${sample.chargeId.slice(0, -4)}${String(i).padStart(4, '0')}`, at, amount: 5_000, day: jstDay(at), linkId: sample.linkId };
   });
-  return activityItem(sample.userId, 1_000 + days, { recent, waiting: {}, held: {}, links: { [sample.linkId]: stats } }, packed);
+  const debit = { linkId: sample.linkId, amount: 5_000, at: now };
+  return { ...activityItem(sample.userId, 1_000 + days, { recent, waiting: {}, held: {}, links: { [sample.linkId]: stats } }, packed), [`debit:${sample.chargeId}`]: packed ? encodeDebit(debit) : debit };
 }
 
 /**
@@ -68,17 +71,20 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     const decision = await get(keys.decisionRecord(done.createdAt, s.chargeId));
     if (!entry || !wallet || !activity || !user || !link || !bank || !decision) continue;
     n++;
+    // Both activity writes are billed by the item with one debit record not yet folded: the reservation
+    // replaces an item that holds the previous charge's, the debit's record adds this charge's.
+    const withoutDebits = Object.fromEntries(Object.entries(activity).filter(([k]) => !k.startsWith('debit:')));
     const size = {
-      activity: itemSize(activity), chargeCreated: itemSize(created), chargeCompleted: itemSize(done), wallet: itemSize(wallet), entry: itemSize(entry),
+      activity: itemSize(withoutDebits), chargeCreated: itemSize(created), chargeCompleted: itemSize(done), wallet: itemSize(wallet), entry: itemSize(entry),
       chargeIdIndexEntry: itemSize({ pk: done.pk, sk: done.sk, gsi2pk: done.gsi2pk ?? s.chargeId }),
       decision: itemSize(decision),
       // The debit's record on the activity item (`debit:<chargeId>` = {linkId, amount, at}), until the next window write folds it.
-      activityWithDebit: itemSize({ ...activity, [`debit:${s.chargeId}`]: encodeDebit({ linkId: done.linkId, amount: done.amount, at: Date.parse(completedAt) }) }),
+      activityWithDebit: itemSize({ ...withoutDebits, [`debit:${s.chargeId}`]: encodeDebit({ linkId: done.linkId, amount: done.amount, at: Date.parse(completedAt) }) }),
     };
     for (const [k, v] of Object.entries(size)) bytes[k] = (bytes[k] ?? 0) + v;
     aged ??= { userId: s.userId, chargeId: s.chargeId, linkId: done.linkId as string, now: Date.parse(completedAt) };
     const writes = {
-      'saveActivity (PutItem ACTIVITY: the day-limit reservation)': writeUnits(size.activity),
+      'saveActivity (PutItem ACTIVITY: the day-limit reservation)': writeUnits(size.activityWithDebit),
       'recordDecision (PutItem DECISION: the backtest\'s record)': writeUnits(size.decision),
       'createCharge (PutItem CHARGE, no ConditionChecks: the controls are read after it)': writeUnits(size.chargeCreated),
       // Index entries are not part of the transaction's two-phase write: DynamoDB propagates a
@@ -114,11 +120,11 @@ export async function billingRuleUnits(dynamoDbUrl: string, tableName: string, s
     itemBytes: Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, Math.round(v / Math.max(1, n))])),
     activityGrowth: !aged
       ? []
-      : [1, 30, 90, 180].flatMap((days) =>
-          [1, 6].map((chargesToday) => {
-            const b = itemSize(agedActivity(aged!, aged!.now, days, chargesToday, true));
-            const maps = itemSize(agedActivity(aged!, aged!.now, days, chargesToday, false));
-            return { days, chargesToday, bytes: b, wcuPerCharge: 2 * writeUnits(b), bytesAsMaps: maps, wcuPerChargeAsMaps: 2 * writeUnits(maps) };
+      : [1, 2, 12].flatMap((chargesPerDay) =>
+          [1, 30, 90, 180].map((days) => {
+            const b = itemSize(agedActivity(aged!, aged!.now, days, chargesPerDay, true));
+            const maps = itemSize(agedActivity(aged!, aged!.now, days, chargesPerDay, false));
+            return { days, chargesPerDay, bytes: b, wcuPerCharge: 2 * writeUnits(b), bytesAsMaps: maps, wcuPerChargeAsMaps: 2 * writeUnits(maps) };
           }),
         ),
     notes: [

@@ -8,13 +8,15 @@ import { jstDay } from '../domain/risk';
  * DynamoDB bills each write by the whole item, 1 unit per started KB. Stored as maps, a day of a
  * link's history took about 50 bytes and a recent charge about 125: a wallet that charged once a day
  * for 180 days had a 9 KB item (20 write units a charge on this item alone). Here a day takes
- * about 8 bytes (18 when it is not one debit of the day's whole amount) and a recent charge about 37.
+ * about 6 bytes (about 13 with several debits that day) and a recent charge about 37.
  *
  * - `recent`: one string per link, `<linkId>|<charge>|<charge>…`, each charge `<id>,<at>,<amount>`
  *   (numbers in base 36; its JST day follows from `at`; an id `chg_` + 32 hex digits as `~` + 22
  *   base64url characters).
- * - a link's `days`: one string, `<day>:<yen>[:<debited>:<maxDebit>:<debits>];…` (the day as days
- *   since 1970-01-01 in base 36; the short form is a day of one debit of its whole `yen`).
+ * - a link's `days`: one string `d`, the days in order, `<day>:<yen>[:<maxDebit>[:<debits>[:<debited>]]];…`:
+ *   the first day as days since 1970-01-01, each next one as days after the one before (usually
+ *   `1`); a field left out takes its default (`maxDebit` and `debited` = `yen`, `debits` = 1), so a
+ *   day whose charges were all debited, in one debit, is `1:3uw`.
  *
  * Anything these forms cannot carry exactly (an id with a separator in it, a number that is not a
  * whole non-negative one, a day that does not follow from `at`) is stored as the map it always was;
@@ -24,7 +26,7 @@ import { jstDay } from '../domain/risk';
 type StoredRecent = string | RecentCharge;
 interface StoredLinkStats {
   /** The compact days. */
-  h?: string;
+  d?: string;
   /** `noticed`. */
   n?: number[];
   /** The days as maps (items written before the compact form, or a value it cannot carry). */
@@ -77,10 +79,13 @@ export function decodeRecent(stored: StoredRecent[] | undefined): RecentCharge[]
 const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
 const dayOf = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
 
-function encodeDay(day: string, d: LinkDay): string {
-  const short = d.debits === 1 && d.debited === d.yen && d.maxDebit === d.yen;
-  const fields = short ? [d.yen] : [d.yen, d.debited, d.maxDebit, d.debits];
-  return [dayNumber(day), ...fields].map((n) => n.toString(B36)).join(':');
+/** A day's record after the day `previous` (undefined: the first, written in full): trailing fields at their defaults left out. */
+function encodeDay(day: number, previous: number | undefined, d: LinkDay): string {
+  const fields = [previous === undefined ? day : day - previous, d.yen, d.maxDebit, d.debits, d.debited];
+  const defaults = [undefined, undefined, d.yen, 1, d.yen];
+  let end = fields.length;
+  while (end > 2 && fields[end - 1] === defaults[end - 1]) end--;
+  return fields.slice(0, end).map((n) => n.toString(B36)).join(':');
 }
 
 const compactDays = (days: Record<string, LinkDay>) =>
@@ -88,20 +93,20 @@ const compactDays = (days: Record<string, LinkDay>) =>
 
 export function encodeLinkStats(s: LinkStats): StoredLinkStats {
   if (!compactDays(s.days) || !s.noticed.every(whole)) return s;
-  return {
-    h: Object.entries(s.days)
-      .map(([day, d]) => encodeDay(day, d))
-      .join(';'),
-    n: s.noticed,
-  };
+  const days = Object.entries(s.days)
+    .map(([day, d]) => [dayNumber(day), d] as const)
+    .sort(([a], [b]) => a - b);
+  return { d: days.map(([day, d], i) => encodeDay(day, i === 0 ? undefined : days[i - 1][0], d)).join(';'), n: s.noticed };
 }
 
 export function decodeLinkStats(stored: StoredLinkStats): LinkStats {
-  if (stored.h === undefined) return { days: stored.days ?? {}, noticed: stored.noticed ?? [] };
+  if (stored.d === undefined) return { days: stored.days ?? {}, noticed: stored.noticed ?? [] };
   const days: Record<string, LinkDay> = {};
-  for (const record of stored.h ? stored.h.split(';') : []) {
-    const [day, yen, debited, maxDebit, debits] = record.split(':').map(num);
-    days[dayOf(day)] = debited === undefined ? { yen, debited: yen, maxDebit: yen, debits: 1 } : { yen, debited, maxDebit, debits };
+  let day = 0;
+  for (const record of stored.d ? stored.d.split(';') : []) {
+    const [step, yen, maxDebit = yen, debits = 1, debited = yen] = record.split(':').map(num);
+    day += step;
+    days[dayOf(day)] = { yen, debited, maxDebit, debits };
   }
   return { days, noticed: stored.n ?? [] };
 }

@@ -289,6 +289,8 @@ export async function creditWallet(
   response: (balance: number) => StoredResponse,
   currentBalance: number,
   controls: 'MIRROR' | 'GUARD_ITEMS' = config().controlsMirror === 'trusted' ? 'MIRROR' : 'GUARD_ITEMS',
+  /** The wallet is marked as mirrored, yet its copy refused a credit its controls allow: worth a warning. */
+  staleCopy = false,
 ): Promise<'CREDITED' | 'ALREADY' | 'CAP' | 'STALE' | GuardReason> {
   const at = new Date(now).toISOString();
   const balanceAfter = currentBalance + charge.amount;
@@ -325,8 +327,9 @@ export async function creditWallet(
     ];
     await transact(items);
     emit(METRIC.chargeFinished, 1, 'Count', { status: 'COMPLETED' });
-    // Expected while the mirror is untrusted (a deploy beside older code); otherwise a sign of a wallet from before it, or of a stale copy.
-    if (!mirror && config().controlsMirror === 'trusted') logger.warn('credit confirmed by the controls themselves', { chargeId: charge.chargeId, reason: 'the wallet item\'s controls mirror refused or is missing' });
+    // A wallet not marked as mirrored (made before the mirror, or during a deploy beside older code) is
+    // expected here; a marked one whose copy refused what its controls allow has a stale copy.
+    if (staleCopy) logger.warn('credit confirmed by the controls themselves', { chargeId: charge.chargeId, reason: 'the wallet item\'s controls copy refused a credit its controls allow' });
     await recordDebit(charge, now);
     return 'CREDITED';
   } catch (e) {
@@ -341,7 +344,7 @@ export async function creditWallet(
       const wallet = (await ddb().send(new GetCommand({ TableName: table(), Key: keys.wallet(charge.userId), ConsistentRead: true }))).Item;
       if (wallet?.balance !== currentBalance || balanceAfter > LIMITS.maxBalance) return balanceAfter > LIMITS.maxBalance ? 'CAP' : 'STALE';
       // The mirror refused (or the wallet has none): the controls themselves decide.
-      return creditWallet(charge, entry, now, response, currentBalance, 'GUARD_ITEMS');
+      return creditWallet(charge, entry, now, response, currentBalance, 'GUARD_ITEMS', wallet?.controlsMirror === 1);
     }
     if (mirror && reasons[3] === 'ConditionalCheckFailed') return 'BANK_SUSPENDED';
     const guard = guardFailure(e, 3);

@@ -204,10 +204,15 @@ describe('a wallet written before the controls mirror existed (DynamoDB)', () =>
 
   it('is credited with the controls as ConditionChecks, and a freeze still stops it', async () => {
     const impl = impls.dynamo;
+    const { logger } = await import('../../functions/shared/logger');
+    const warn = jest.spyOn(logger, 'warn');
     const w = await wallet(impl, '0201');
     expect(Object.keys(await legacy(w))).not.toContain('walletStatus');
     const c = await processing(impl, w);
     expect(await credit(impl, c)).toBe('CREDITED');
+    // Expected for a wallet that is not marked as mirrored: no warning.
+    expect(warn.mock.calls.map(([m]) => m)).not.toContain('credit confirmed by the controls themselves');
+    warn.mockRestore();
     const d = await processing(impl, w);
     expect(await impl.users.freezeUser(w.userId, 'TEST', audit(w.userId, 'FROZEN'))).toBe(true);
     expect(await credit(impl, d)).toBe('WALLET_FROZEN');
@@ -252,7 +257,12 @@ describe('races and a mirror out of date (DynamoDB)', () => {
     await ddb().send(new UpdateCommand({ TableName: TABLE, Key: keys.wallet(w.userId), UpdateExpression: 'DELETE activeLinks :l', ExpressionAttributeValues: { ':l': new Set([w.link.linkId]) } }));
     const c = await processing(impl, w);
     expect(await impl.charges.checkControls(c)).toBeUndefined();
+    const { logger } = await import('../../functions/shared/logger');
+    const warn = jest.spyOn(logger, 'warn');
     expect(await credit(impl, c)).toBe('CREDITED');
+    // A marked wallet whose copy is stale: ops hear of it.
+    expect(warn.mock.calls.map(([m]) => m)).toContain('credit confirmed by the controls themselves');
+    warn.mockRestore();
     expect((await impl.users.getWallet(w.userId))!.balance).toBe(1_000);
   });
 });
@@ -304,7 +314,7 @@ describe('the activity item across the change to its compact form (DynamoDB)', (
     expect(await credit(impls.dynamo, second, T0 + 20_000)).toBe('CREDITED');
     const packed = await raw(w.userId);
     expect(packed.recent).toEqual([expect.stringContaining(w.link.linkId)]);
-    expect(packed.links[w.link.linkId]).toEqual({ h: expect.any(String), n: expect.any(Array) });
+    expect(packed.links[w.link.linkId]).toEqual({ d: expect.any(String), n: expect.any(Array) });
     expect(typeof packed[`debit:${second.chargeId}`]).toBe('string');
     const both = await charges.getActivity(w.userId);
     expect(both.recent.map((r) => [r.chargeId, r.amount]).sort()).toEqual([[first.chargeId, 2_000], [second.chargeId, 3_000]].sort());

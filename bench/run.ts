@@ -35,6 +35,8 @@ import { smsSegments } from '../functions/shared/messages';
  * 7 of the `-second` device the setup adds): the write units are measured for the worst case.
  */
 const benchDevice = (runTag: string, i: number) => `bench-device-${runTag}-${i}-`.padEnd(193, 'x');
+/** A device the wallet has not used yet (challenged as NEW_DEVICE), of the same worst-case length. */
+const secondDevice = (w: { deviceId: string }) => `${w.deviceId}-second`;
 
 const WALLETS = Number(process.env.BENCH_WALLETS ?? 100);
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 7);
@@ -164,7 +166,7 @@ async function main() {
     const all = await pool(prepared.map((wallet, i) => ({ wallet, i })), SETUP_CONCURRENCY, async ({ wallet, i }) => {
       // From a device the wallet has not used yet, so it is challenged (NEW_DEVICE): a wallet whose own
       // phone the bank attests as the holder's may otherwise be allowed its first small charge outright.
-      const newDevice = `${wallet.deviceId}-second`;
+      const newDevice = secondDevice(wallet);
       const first = await charge(api, wallet, wallet.linkId, 1_000, `setup-${i}`, newDevice);
       if (first.status !== 202) throw new Error(`first charge: ${first.status} ${JSON.stringify(first.body)}`);
       const confirmed = await confirmCharge(api, wallet, first.body.chargeId, newDevice);
@@ -186,9 +188,9 @@ async function main() {
     const reviewCounters: Counters[] = [afterChallenged];
     for (const [k, w] of reviewWallets.entries()) {
       if (k === REVIEWED) reviewCounters.push(await counters(phones));
-      const r = await charge(api, w, w.linkId, 30_000, `review-${k}`, `${w.deviceId}-second`);
+      const r = await charge(api, w, w.linkId, 30_000, `review-${k}`, secondDevice(w));
       if (r.status !== 202) throw new Error(`review charge: ${r.status} ${JSON.stringify(r.body)}`);
-      const confirmed = await confirmCharge(api, w, r.body.chargeId, `${w.deviceId}-second`);
+      const confirmed = await confirmCharge(api, w, r.body.chargeId, secondDevice(w));
       if (confirmed.status !== 200 || confirmed.body.status !== 'PENDING_REVIEW') throw new Error(`review confirmation: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
       let caseId: string | undefined;
       for (let attempt = 0; attempt < 200 && !caseId; attempt++) {

@@ -122,7 +122,7 @@ export async function cloneWallets(wallets: FloorWallet[]): Promise<FloorWallet[
     const userId = randomUUID();
     // A device of its own too: the API wallet's device seen on a second wallet would send its charges to review (DEVICE_SHARED).
     const deviceId = `${w.deviceId}-floor`;
-    const hash = repos.users.dynamoUsers.deviceHash(deviceId);
+    const hash = deviceHash(deviceId);
     const out = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${w.userId}` } }));
     for (const item of (out.Items ?? []).filter((i) => keep(i.sk as string))) {
       const device = (item.sk as string).startsWith('DEVICE#') ? { sk: `DEVICE#${hash}`, ...('gsi1pk' in item ? { gsi1pk: `DEVICE#${hash}`, gsi1sk: userId } : {}) } : {};

@@ -101,28 +101,32 @@ const heldIndex = (c: Pick<ChargeRecord, 'status' | 'availableAt' | 'chargeId'>)
   c.status === 'PENDING_HOLD' && c.availableAt ? { gsi1sk: sweepAt(Date.parse(c.availableAt), c.chargeId) } : {};
 
 /**
- * The controls a charge must pass at every step toward money, as ConditionChecks for the
- * step's own transaction. Order matters: `guardFailure` names the control by its position (GUARD_REASONS).
+ * The controls a charge must pass at every step toward money, in GUARD_REASONS order: the item and
+ * the attribute value that must hold. Both the ConditionChecks and the consistent read come from it.
+ */
+function controls(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): { reason: GuardReason; Key: Record<string, string>; attribute: string; holds: unknown }[] {
+  return [
+    { reason: 'WALLET_FROZEN', Key: keys.user(c.userId), attribute: 'status', holds: 'ACTIVE' },
+    { reason: 'LINK_NOT_ACTIVE', Key: keys.link(c.userId, c.linkId), attribute: 'status', holds: 'ACTIVE' },
+    { reason: 'BANK_SUSPENDED', Key: chargingSwitchKey(c.bankCode, c.userId), attribute: 'chargingEnabled', holds: true },
+  ];
+}
+
+/**
+ * The controls as ConditionChecks for a step's own transaction. Order matters: `guardFailure` names
+ * the control by its position (GUARD_REASONS).
  */
 export function guardItems(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): TransactItem[] {
-  const active = (Key: Record<string, string>): TransactItem => ({
-    ConditionCheck: { TableName: table(), Key, ConditionExpression: '#st = :active', ExpressionAttributeNames: { '#st': 'status' }, ExpressionAttributeValues: { ':active': 'ACTIVE' } },
-  });
-  return [
-    active(keys.user(c.userId)),
-    active(keys.link(c.userId, c.linkId)),
-    { ConditionCheck: { TableName: table(), Key: chargingSwitchKey(c.bankCode, c.userId), ConditionExpression: 'chargingEnabled = :on', ExpressionAttributeValues: { ':on': true } } },
-  ];
+  return controls(c).map(({ Key, attribute, holds }) => ({
+    ConditionCheck: { TableName: table(), Key, ConditionExpression: '#a = :v', ExpressionAttributeNames: { '#a': attribute }, ExpressionAttributeValues: { ':v': holds } },
+  }));
 }
 
 /** The controls as they stand now, read strongly consistent; the first that fails (in GUARD_REASONS order). */
 export async function checkControls(c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined> {
-  const get = (Key: Record<string, string>) => ddb().send(new GetCommand({ TableName: table(), Key, ConsistentRead: true })).then((out) => out.Item);
-  const [user, link, bankSwitch] = await Promise.all([get(keys.user(c.userId)), get(keys.link(c.userId, c.linkId)), get(chargingSwitchKey(c.bankCode, c.userId))]);
-  if (user?.status !== 'ACTIVE') return 'WALLET_FROZEN';
-  if (link?.status !== 'ACTIVE') return 'LINK_NOT_ACTIVE';
-  if (bankSwitch?.chargingEnabled !== true) return 'BANK_SUSPENDED';
-  return undefined;
+  const all = controls(c);
+  const items = await Promise.all(all.map(({ Key }) => ddb().send(new GetCommand({ TableName: table(), Key, ConsistentRead: true })).then((out) => out.Item)));
+  return all.find(({ attribute, holds }, i) => items[i]?.[attribute] !== holds)?.reason;
 }
 
 /** Which control failed in a cancelled transaction whose guard items start at `offset`. */

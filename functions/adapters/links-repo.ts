@@ -62,7 +62,7 @@ export function moveLinkItem(link: LinkRecord, to: LinkStatus, now: number, set:
 
 /**
  * A move into or out of ACTIVE changes the wallet item's mirror of its ACTIVE links in the same
- * transaction (the credit's condition reads it: functions/adapters/users-repo.ts WALLET_CONTROLS_MIRROR).
+ * transaction (the credit's condition reads it: functions/adapters/users-repo.ts walletControlsMirror).
  */
 export function walletLinksItem(link: Pick<LinkRecord, 'userId' | 'linkId' | 'status'>, to: LinkStatus): TransactItem[] {
   const was = link.status === 'ACTIVE';

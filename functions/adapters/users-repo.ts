@@ -137,16 +137,11 @@ export async function markPhoneVerified(userId: string, hash: string, maxAttempt
  * written in the same transaction as every freeze, unfreeze and link move, so the ledger's credit
  * holds those controls as conditions of the balance update it makes anyway (no ConditionCheck, no
  * write unit). `controlsMirror` marks a wallet whose mirror is complete from its creation; one
- * created before the mirror existed is credited with ConditionChecks instead.
+ * created before the mirror existed is credited with ConditionChecks instead. So is one created
+ * while older code may still run (`CONTROLS_MIRROR=untrusted`): that code freezes and unlinks without
+ * writing the copy, so such a wallet is never marked.
  */
-export const WALLET_CONTROLS_MIRROR = { walletStatus: 'ACTIVE', controlsMirror: 1 } as const;
-
-/**
- * What a new wallet's item starts with. While older code may still run (`CONTROLS_MIRROR=untrusted`),
- * a wallet is not marked as mirrored: that code freezes and unlinks without writing the copy, so this
- * wallet's credits take the ConditionChecks for good (the marked ones are made only once it is gone).
- */
-const walletControlsMirror = () => (config().controlsMirror === 'trusted' ? WALLET_CONTROLS_MIRROR : { walletStatus: WALLET_CONTROLS_MIRROR.walletStatus });
+const walletControlsMirror = () => ({ walletStatus: 'ACTIVE', ...(config().controlsMirror === 'trusted' ? { controlsMirror: 1 } : {}) });
 
 export function walletStatusItem(userId: string, status: UserRecord['status']): TransactItem {
   return {

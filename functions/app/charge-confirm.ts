@@ -6,7 +6,7 @@ import { verifyCode } from './one-time-codes';
 import { emit, METRIC } from '../shared/metrics';
 import { ports } from '../shared/runtime';
 import { stores } from '../store';
-import { currentGuard, finish, guardError, stopCharge } from './charge-lifecycle';
+import { finish, guardError, stopCharge } from './charge-lifecycle';
 
 export interface ConfirmChargeInput {
   userId: string;
@@ -35,7 +35,7 @@ export async function confirmCharge(input: ConfirmChargeInput): Promise<{ charge
   const next = charge.decision.outcome === 'REVIEW' ? 'PENDING_REVIEW' : 'PROCESSING';
   const actor = `user:${userId}`;
   // The controls first: a charge stopped while it waited is cancelled, and its code's tries are not spent.
-  const stopped = await currentGuard(charge);
+  const stopped = await store.checkControls(charge);
   if (stopped) {
     await stopCharge(charge, stopped, actor);
     throw guardError(stopped, charge.chargeId);

@@ -36,12 +36,6 @@ export function guardError(reason: GuardReason, chargeId?: string): DomainError 
 }
 
 /**
- * The controls as they stand now (a strongly consistent read of the wallet, the link and the wallet's
- * copy of the bank switch, not the bank's hot settings item; the transactions are what enforce them).
- */
-export const currentGuard = (c: Pick<ChargeRecord, 'userId' | 'linkId' | 'bankCode'>): Promise<GuardReason | undefined> => stores().charges.checkControls(c);
-
-/**
  * Stops a charge that has not been credited, whatever step it is at, and ends its
  * workflow's wait. Idempotent: a charge that already ended is left as it is.
  */

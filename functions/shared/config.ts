@@ -104,7 +104,7 @@ export interface Config {
   activityItemFormat: ActivityItemFormat;
   /**
    * Whether the ledger's credit trusts the wallet item's copy of its controls (users-repo.ts
-   * WALLET_CONTROLS_MIRROR). `untrusted`: new wallets are not marked as mirrored and every credit
+   * walletControlsMirror). `untrusted`: new wallets are not marked as mirrored and every credit
    * takes the ConditionChecks, for the deploy during which older code (which freezes and unlinks
    * without writing the copy) may still run (README, Deploying).
    */

@@ -78,6 +78,12 @@ async function wallet(impl: Impl, bankCode: string) {
   return { userId, link: (await impl.links.getLink(userId, pending.linkId))!, bankCode };
 }
 
+/** The functions as a deploy configures them: one environment variable, read afresh. */
+async function deployedWith(variable: 'ACTIVITY_ITEM_FORMAT' | 'CONTROLS_MIRROR', value: string) {
+  process.env[variable] = value;
+  (await import('../../functions/shared/config')).resetConfigForTests();
+}
+
 let charges = 0;
 /** A charge the API just created for the low-risk path (PROCESSING, written without ConditionChecks). */
 async function processing(impl: Impl, w: { userId: string; link: LinkRecord; bankCode: string }, amount = 1_000): Promise<ChargeRecord> {
@@ -273,10 +279,7 @@ describe('the activity item across the change to its compact form (DynamoDB)', (
     const { keys } = await import('../../functions/shared/table');
     return (await ddb().send(new GetCommand({ TableName: TABLE, Key: keys.activity(userId), ConsistentRead: true }))).Item!;
   };
-  const writing = async (format: 'maps' | 'compact') => {
-    process.env.ACTIVITY_ITEM_FORMAT = format;
-    (await import('../../functions/shared/config')).resetConfigForTests();
-  };
+  const writing = (format: 'maps' | 'compact') => deployedWith('ACTIVITY_ITEM_FORMAT', format);
   afterAll(() => writing('compact'));
 
   it('written as maps (the release that takes a live stack across) or compact, it reads the same, and each form reads the other', async () => {
@@ -327,10 +330,7 @@ describe('the activity item across the change to its compact form (DynamoDB)', (
 });
 
 describe('a deploy beside older code that freezes and unlinks without the mirror (CONTROLS_MIRROR, DynamoDB)', () => {
-  const mirror = async (mode: 'trusted' | 'untrusted') => {
-    process.env.CONTROLS_MIRROR = mode;
-    (await import('../../functions/shared/config')).resetConfigForTests();
-  };
+  const mirror = (mode: 'trusted' | 'untrusted') => deployedWith('CONTROLS_MIRROR', mode);
   afterAll(() => mirror('trusted'));
   /** A freeze and an unlink as code from before the mirror makes them: the real items change, the wallet's copy does not. */
   const olderCodeStops = async (w: { userId: string; link: LinkRecord }) => {
